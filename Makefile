@@ -1,0 +1,41 @@
+# The two commands of the README: `make demo` (import the sample, write a report) and `make test`.
+# Both install what a fresh Debian machine lacks first; the Swift toolchain itself is assumed.
+
+SWIFT    ?= swift
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PKGS := libcurl4-openssl-dev libsqlite3-dev sqlite3 time
+DB       ?= livejobs.sqlite
+RELEASE  := .build/release
+
+.PHONY: deps build demo test bench install clean
+
+deps:
+	@if command -v dpkg >/dev/null 2>&1 && ! dpkg -s $(APT_PKGS) >/dev/null 2>&1; then \
+		echo "installing $(APT_PKGS)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(APT_PKGS); \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+# Import the bundled sample (no network, no credentials) and write the latest month's report.
+demo: build
+	$(RELEASE)/livejobs import --db $(DB) sample-data/*.json
+	$(RELEASE)/livejobs report --db $(DB)
+
+test: deps
+	$(SWIFT) build
+	$(SWIFT) test
+
+# Speed and memory against plain sqlite3, as ratios measured in one run (Tests/Benchmarks/README.md).
+bench: build
+	Tests/Benchmarks/run.sh
+
+PREFIX ?= /usr/local
+install: build
+	install -d $(PREFIX)/bin $(PREFIX)/share/livejobs/queries
+	install $(RELEASE)/livejobs $(RELEASE)/metastudio-sim $(PREFIX)/bin/
+	install -m 644 queries/*.sql $(PREFIX)/share/livejobs/queries/
+
+clean:
+	rm -rf .build reports $(DB) $(DB)-wal $(DB)-shm

@@ -1,0 +1,50 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "livejobs",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "livejobs", targets: ["livejobs"]),
+        .executable(name: "metastudio-sim", targets: ["metastudio-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The API: job model, JSON, redaction of secrets.
+        .target(name: "MetaStudio"),
+        // The SQLite database: schema, migrations, import, normalizer.
+        .target(name: "LiveJobsStore", dependencies: [
+            "MetaStudio",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Stored queries, read-only execution, Markdown/CSV/SVG writers.
+        .target(name: "LiveJobsReport", dependencies: [
+            "LiveJobsStore", "MetaStudio",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
+        // The CLI: argument parsing, exit codes, no business logic.
+        .executableTarget(name: "livejobs", dependencies: [
+            "MetaStudio", "LiveJobsStore", "LiveJobsReport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // A local stand-in for the MetaStudio API, and the sample-data generator.
+        .target(name: "MetaStudioSimulator", dependencies: ["MetaStudio"]),
+        .executableTarget(name: "metastudio-sim", dependencies: [
+            "MetaStudioSimulator",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "MetaStudioTests", dependencies: ["MetaStudio", "MetaStudioSimulator"]),
+        .testTarget(name: "LiveJobsStoreTests", dependencies: ["LiveJobsStore", "MetaStudio"]),
+        .testTarget(name: "LiveJobsReportTests", dependencies: ["LiveJobsReport", "LiveJobsStore"]),
+        .testTarget(name: "LiveJobsCLITests", dependencies: ["MetaStudio"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+
+/// Turns `--param k=v` text into typed SQLite values, checking each against its declaration.
+public enum ParameterBinder {
+    /// The SQLite value for `text` as parameter `parameter`, or an error naming the query and parameter.
+    public static func convert(_ text: String, for parameter: QueryParameter, context: String) throws -> DatabaseValue {
+        func bad(_ expected: String) -> QueryError {
+            QueryError("\(context): parameter '\(parameter.name)': expected \(expected), got \"\(text)\"")
+        }
+        switch parameter.kind {
+        case .text:
+            return text.databaseValue
+        case .integer:
+            guard let v = Int64(text) else { throw bad("an integer") }
+            return v.databaseValue
+        case .real:
+            guard let v = Double(text), v.isFinite else { throw bad("a number") }
+            return v.databaseValue
+        case .month:
+            guard isMonth(text) else { throw bad("a month as YYYY-MM") }
+            return text.databaseValue
+        case .date:
+            guard text.count == 10, isMonth(String(text.prefix(7))), text.dropFirst(7).first == "-",
+                  let day = Int(text.suffix(2)), (1...31).contains(day) else { throw bad("a date as YYYY-MM-DD") }
+            return text.databaseValue
+        case .timezone:
+            guard TimeZone(identifier: text) != nil else { throw bad("an IANA time zone such as UTC or Asia/Shanghai") }
+            return (text == "Etc/UTC" ? "UTC" : text).databaseValue
+        case .list:
+            if text.hasPrefix("[") {
+                guard let items = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String], !items.isEmpty else {
+                    throw bad("a JSON array of strings")
+                }
+                return jsonArray(items).databaseValue
+            }
+            let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !items.isEmpty else { throw bad("a comma-separated list") }
+            return jsonArray(items).databaseValue
+        }
+    }
+
+    /// A JSON array of strings, which queries read with `json_each(:name)`.
+    public static func jsonArray(_ items: [String]) -> String {
+        let data = try! JSONSerialization.data(withJSONObject: items, options: [.withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// True for `YYYY-MM` with a real month.
+    public static func isMonth(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.count == 7, parts.count == 2, parts[0].count == 4, parts[1].count == 2,
+              Int(parts[0]) != nil, let m = Int(parts[1]) else { return false }
+        return (1...12).contains(m)
+    }
+
+    /// Values for every declared parameter: given, else default, else NULL; unknown names are errors.
+    public static func bind(_ given: [String: String], to query: QueryFile) throws -> [String: DatabaseValue] {
+        let declared = Set(query.parameters.map(\.name))
+        if let unknown = given.keys.sorted().first(where: { !declared.contains($0) }) {
+            let known = query.parameters.map(\.name).joined(separator: ", ")
+            throw QueryError("query '\(query.name)' has no parameter '\(unknown)' (it takes: \(known.isEmpty ? "none" : known))")
+        }
+        var values: [String: DatabaseValue] = [:]
+        for parameter in query.parameters {
+            if let text = given[parameter.name] {
+                values[parameter.name] = try convert(text, for: parameter, context: "query '\(query.name)'")
+            } else if let d = parameter.defaultValue {
+                values[parameter.name] = try convert(d, for: parameter, context: "query '\(query.name)'")
+            } else if parameter.required {
+                throw QueryError("query '\(query.name)' needs parameter '\(parameter.name)' (\(parameter.kind.rawValue)): pass --param \(parameter.name)=VALUE")
+            } else {
+                values[parameter.name] = .null
+            }
+        }
+        return values
+    }
+}

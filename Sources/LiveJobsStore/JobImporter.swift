@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import MetaStudio
+
+/// What one imported file did to the database.
+public struct ImportSummary: Sendable, Equatable {
+    public enum Format: String, Sendable { case page, jsonLines = "jsonl" }
+    public var file: String
+    public var format: Format
+    public var jobsRead = 0
+    public var inserted = 0
+    public var updated = 0
+    public var unchanged = 0
+
+    public init(file: String, format: Format) {
+        self.file = file
+        self.format = format
+    }
+}
+
+extension JobStore {
+    /// Imports one saved API response (`{"count", "smart_live_jobs"}`), a JSON array of jobs, or
+    /// JSON Lines of jobs (or pages), in one transaction: a bad job anywhere leaves the file's rows out.
+    public func importFile(_ path: String, projectId: String? = nil, region: String? = nil) throws -> ImportSummary {
+        let reader: LineReader
+        do {
+            reader = try LineReader(path: path)
+        } catch {
+            throw ImportError(file: path, message: "cannot read: \((error as? StoreError)?.description ?? error.localizedDescription)")
+        }
+        let zones = try materializedZones()
+        let storedAt = RFC3339.format(Date().timeIntervalSince1970.rounded(.down))
+        let isLines = try looksLikeJSONLines(reader, path: path)
+        var summary = ImportSummary(file: path, format: isLines ? .jsonLines : .page)
+        do {
+            try dbQueue.write { db in
+                let writer = try JobWriter(db, zones: zones, source: path, storedAt: storedAt,
+                                           projectId: projectId, region: region)
+                func store(_ value: JSONValue, index: Int, line: Int?, offset: Int?) throws {
+                    let job: NormalizedJob
+                    do {
+                        job = try NormalizedJob(try SmartLiveJob(json: value))
+                    } catch {
+                        let id = value.objectValue?["job_id"]?.stringValue
+                        throw ImportError(file: path, line: line, byteOffset: offset, jobIndex: index, jobId: id,
+                                          message: error.description)
+                    }
+                    summary.jobsRead += 1
+                    switch try writer.write(job) {
+                    case .inserted: summary.inserted += 1
+                    case .updated: summary.updated += 1
+                    case .unchanged: summary.unchanged += 1
+                    }
+                }
+                if isLines {
+                    try importLines(reader, path: path, store: store)
+                } else {
+                    let document = try reader.readAll()
+                    let value: JSONValue
+                    do { value = try document.withUnsafeBytes { try JSONParser.parse($0) } } catch let e as JSONSyntaxError {
+                        let line = LineReader.lineNumber(in: document, at: e.offset)
+                        throw ImportError(file: path, line: line, byteOffset: e.offset, message: "malformed JSON: \(e.message)")
+                    }
+                    for (i, job) in try PageShape.jobs(in: value, file: path, line: nil).enumerated() {
+                        try store(job, index: i, line: nil, offset: nil)
+                    }
+                }
+                try db.execute(sql: """
+                    INSERT INTO import_runs (file, format, started_at, jobs_read, inserted, updated, unchanged)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [path, summary.format.rawValue, storedAt, summary.jobsRead,
+                                     summary.inserted, summary.updated, summary.unchanged])
+            }
+        } catch let error as ImportError {
+            throw error
+        } catch let error as DatabaseError {
+            throw ImportError(file: path, message: "database error: \(error.message ?? "\(error.resultCode)")")
+        }
+        logger.info("imported", metadata: ["file": "\(path)", "read": "\(summary.jobsRead)",
+                                           "inserted": "\(summary.inserted)", "updated": "\(summary.updated)"])
+        return summary
+    }
+
+    /// JSON Lines when the first line alone is a complete JSON object; a pretty-printed page is not.
+    private func looksLikeJSONLines(_ reader: LineReader, path: String) throws -> Bool {
+        guard let first = try reader.peekFirstLine() else {
+            throw ImportError(file: path, message: "empty file: expected an API page or JSON Lines of jobs")
+        }
+        guard let value = try? first.withUnsafeBytes({ try JSONParser.parse($0) }), case .object = value else { return false }
+        return true
+    }
+
+    private func importLines(_ reader: LineReader, path: String,
+                             store: (JSONValue, Int, Int?, Int?) throws -> Void) throws {
+        var index = 0
+        try reader.forEachLine { line, lineNumber, offset in
+            let value: JSONValue
+            do {
+                value = try JSONParser.parse(line)
+            } catch let e as JSONSyntaxError {
+                throw ImportError(file: path, line: lineNumber, byteOffset: offset + e.offset, message: "malformed JSON: \(e.message)")
+            }
+            if case .object(let object) = value, object["smart_live_jobs"] != nil {
+                for job in try PageShape.jobs(in: value, file: path, line: lineNumber) {
+                    try store(job, index, lineNumber, offset)
+                    index += 1
+                }
+            } else {
+                try store(value, index, lineNumber, offset)
+                index += 1
+            }
+        }
+    }
+}
+
+/// The shapes a saved response may have: the API's page object, or a bare array of jobs.
+enum PageShape {
+    static func jobs(in value: JSONValue, file: String, line: Int?) throws -> [JSONValue] {
+        switch value {
+        case .array(let jobs):
+            return jobs
+        case .object(let page):
+            guard let list = page["smart_live_jobs"] else {
+                if page["job_id"] != nil { return [value] }
+                throw ImportError(file: file, line: line, message: "not an API page: no \"smart_live_jobs\" member")
+            }
+            guard case .array(let jobs) = list else {
+                throw ImportError(file: file, line: line, message: "field 'smart_live_jobs': expected an array, got \(list.typeName)")
+            }
+            if let count = page["count"] {
+                guard case .number(let text) = count, let n = Int(text), n >= 0 else {
+                    throw ImportError(file: file, line: line, message: "field 'count': expected a non-negative integer, got \(count.typeName) \(count.serialized().prefix(20))")
+                }
+            }
+            return jobs
+        default:
+            throw ImportError(file: file, line: line, message: "expected an API page object or an array of jobs, got \(value.typeName)")
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import GRDB
+import MetaStudio
+
+/// Writes normalized jobs into one open transaction: the job row, its child rows and its per-day
+/// usage for every materialized time zone. Replaces a stored job only when the new copy is newer.
+final class JobWriter {
+    enum Outcome { case inserted, updated, unchanged }
+
+    private let findLastUpdate: RawStatement
+    private let upsertJob: RawStatement
+    private let deleteUsers: RawStatement
+    private let deleteEventTypes: RawStatement
+    private let deleteUsage: RawStatement
+    private let insertUser: RawStatement
+    private let insertEventType: RawStatement
+    private let insertUsage: RawStatement
+    private let zones: [ZoneOffsets]
+    private let source: String?
+    private let storedAt: String
+    private let projectId: String?
+    private let region: String?
+
+    static let jobColumns = [
+        "job_id", "project_id", "region", "room_id", "room_name", "state", "duration", "stream_duration",
+        "start_time", "end_time", "create_time", "lastupdate_time", "error_code", "error_msg", "block_reason",
+        "used_resource_type", "live_seconds", "live_source", "is_ongoing", "streamed_seconds", "stream_ratio",
+        "counts_in_rates", "is_error", "is_blocked", "raw_json", "source", "stored_at",
+    ]
+
+    init(_ db: Database, zones: [ZoneOffsets], source: String?, storedAt: String, projectId: String?, region: String?) throws {
+        let columns = JobWriter.jobColumns
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        let updates = columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        findLastUpdate = try RawStatement(db, "SELECT lastupdate_time FROM jobs WHERE job_id = ?")
+        upsertJob = try RawStatement(db, """
+            INSERT INTO jobs (\(columns.joined(separator: ", "))) VALUES (\(placeholders))
+            ON CONFLICT(job_id) DO UPDATE SET \(updates)
+            """)
+        deleteUsers = try RawStatement(db, "DELETE FROM job_rtc_users WHERE job_id = ?")
+        deleteEventTypes = try RawStatement(db, "DELETE FROM job_callback_event_types WHERE job_id = ?")
+        deleteUsage = try RawStatement(db, "DELETE FROM job_day_usage WHERE job_id = ?")
+        insertUser = try RawStatement(db, "INSERT INTO job_rtc_users (job_id, position, user_type, user_id, ctime) VALUES (?, ?, ?, ?, ?)")
+        insertEventType = try RawStatement(db, "INSERT OR IGNORE INTO job_callback_event_types (job_id, source, event_type) VALUES (?, ?, ?)")
+        insertUsage = try RawStatement(db, "INSERT INTO job_day_usage (tz, day, job_id, live_seconds, streamed_seconds, is_home) VALUES (?, ?, ?, ?, ?, ?)")
+        self.zones = zones
+        self.source = source
+        self.storedAt = storedAt
+        self.projectId = projectId
+        self.region = region
+    }
+
+    /// Stores `n` unless the database already holds the same or a newer copy of the job.
+    func write(_ n: NormalizedJob) throws -> Outcome {
+        let job = n.job
+        findLastUpdate.bind(1, job.jobId)
+        let existing = try findLastUpdate.firstText()
+        let outcome: Outcome
+        switch existing {
+        case .none:
+            outcome = .inserted
+        case .some(let storedText):
+            let stored = storedText.flatMap(RFC3339.parse)
+            guard let incoming = job.lastupdateTime, stored == nil || incoming > stored! else { return .unchanged }
+            outcome = .updated
+            for statement in [deleteUsers, deleteEventTypes, deleteUsage] {
+                statement.bind(1, job.jobId)
+                try statement.run()
+            }
+        }
+        try writeJobRow(n)
+        for (position, user) in job.rtcUsers.enumerated() {
+            insertUser.bind(1, job.jobId)
+            insertUser.bind(2, Int64(position))
+            insertUser.bind(3, user.userType)
+            insertUser.bind(4, user.userId)
+            insertUser.bind(5, user.ctime)
+            try insertUser.run()
+        }
+        for type in job.callbackEventTypes {
+            insertEventType.bind(1, job.jobId)
+            insertEventType.bind(2, type.source)
+            insertEventType.bind(3, type.eventType)
+            try insertEventType.run()
+        }
+        for zone in zones {
+            try JobWriter.writeUsage(of: n, zone: zone, with: insertUsage)
+        }
+        return outcome
+    }
+
+    /// Inserts the per-day rows of one job in one zone; shared with zone materialization.
+    static func writeUsage(of n: NormalizedJob, zone: ZoneOffsets, with insert: RawStatement) throws {
+        for slice in UsageSplitter.slices(of: n, in: zone) {
+            insert.bind(1, zone.identifier)
+            insert.bind(2, RFC3339.formatDay(slice.day))
+            insert.bind(3, n.job.jobId)
+            insert.bind(4, slice.liveSeconds)
+            insert.bind(5, slice.streamedSeconds)
+            insert.bind(6, slice.isHome)
+            try insert.run()
+        }
+    }
+
+    private func writeJobRow(_ n: NormalizedJob) throws {
+        let job = n.job
+        let s = upsertJob
+        s.bind(1, job.jobId)
+        s.bind(2, projectId)
+        s.bind(3, region)
+        s.bind(4, job.roomId)
+        s.bind(5, job.roomName)
+        s.bind(6, job.state)
+        s.bind(7, job.duration)
+        s.bind(8, job.streamDuration)
+        s.bind(9, job.startTime.map(RFC3339.format))
+        s.bind(10, job.endTime.map(RFC3339.format))
+        s.bind(11, job.createTime.map(RFC3339.format))
+        s.bind(12, job.lastupdateTime.map(RFC3339.format))
+        s.bind(13, job.errorCode)
+        s.bind(14, job.errorMsg)
+        s.bind(15, job.blockReason)
+        s.bind(16, job.usedResourceType)
+        s.bind(17, n.liveSeconds)
+        s.bind(18, n.liveSource?.rawValue)
+        s.bind(19, n.isOngoing)
+        s.bind(20, n.streamedSeconds)
+        s.bind(21, n.streamRatio)
+        s.bind(22, n.countsInRates)
+        s.bind(23, n.isError)
+        s.bind(24, n.isBlocked)
+        s.bind(25, job.raw.serialized())
+        s.bind(26, source)
+        s.bind(27, storedAt)
+        try s.run()
+    }
+}

@@ -1,0 +1,92 @@
+import GRDB
+
+/// The schema, as named append-only migrations: an older database file upgrades in place on open.
+/// docs/SCHEMA.md documents every table and column; change both together.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-jobs") { db in
+            try db.execute(sql: v1)
+        }
+        return migrator
+    }
+
+    static let v1 = """
+        CREATE TABLE jobs (
+            job_id            TEXT PRIMARY KEY NOT NULL,
+            project_id        TEXT,
+            region            TEXT,
+            room_id           TEXT,
+            room_name         TEXT,
+            state             TEXT,
+            duration          REAL,
+            stream_duration   REAL,
+            start_time        TEXT,
+            end_time          TEXT,
+            create_time       TEXT,
+            lastupdate_time   TEXT,
+            error_code        TEXT,
+            error_msg         TEXT,
+            block_reason      TEXT,
+            used_resource_type TEXT,
+            live_seconds      REAL,
+            live_source       TEXT CHECK (live_source IN ('duration', 'end_minus_start', 'ongoing')),
+            is_ongoing        INTEGER NOT NULL DEFAULT 0,
+            streamed_seconds  REAL,
+            stream_ratio      REAL,
+            counts_in_rates   INTEGER NOT NULL,
+            is_error          INTEGER NOT NULL,
+            is_blocked        INTEGER NOT NULL,
+            raw_json          TEXT NOT NULL,
+            source            TEXT,
+            stored_at         TEXT NOT NULL
+        );
+        CREATE INDEX jobs_by_room ON jobs(room_id, create_time);
+        CREATE INDEX jobs_by_state ON jobs(state);
+        CREATE INDEX jobs_by_create_time ON jobs(create_time);
+
+        CREATE TABLE job_rtc_users (
+            job_id    TEXT NOT NULL REFERENCES jobs(job_id) ON DELETE CASCADE,
+            position  INTEGER NOT NULL,
+            user_type TEXT,
+            user_id   TEXT,
+            ctime     INTEGER,
+            PRIMARY KEY (job_id, position)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE job_callback_event_types (
+            job_id     TEXT NOT NULL REFERENCES jobs(job_id) ON DELETE CASCADE,
+            source     TEXT NOT NULL CHECK (source IN ('live_event', 'rtc')),
+            event_type TEXT NOT NULL,
+            PRIMARY KEY (job_id, source, event_type)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE usage_zones (
+            tz       TEXT PRIMARY KEY NOT NULL,
+            built_at TEXT NOT NULL
+        );
+        INSERT INTO usage_zones (tz, built_at) VALUES ('UTC', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
+
+        CREATE TABLE job_day_usage (
+            tz               TEXT NOT NULL,
+            day              TEXT NOT NULL,
+            job_id           TEXT NOT NULL REFERENCES jobs(job_id) ON DELETE CASCADE,
+            live_seconds     REAL,
+            streamed_seconds REAL,
+            is_home          INTEGER NOT NULL,
+            PRIMARY KEY (tz, day, job_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX job_day_usage_by_job ON job_day_usage(job_id);
+
+        CREATE TABLE import_runs (
+            id         INTEGER PRIMARY KEY,
+            file       TEXT NOT NULL,
+            format     TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            jobs_read  INTEGER NOT NULL,
+            inserted   INTEGER NOT NULL,
+            updated    INTEGER NOT NULL,
+            unchanged  INTEGER NOT NULL
+        );
+        """
+}

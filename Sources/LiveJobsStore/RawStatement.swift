@@ -1,0 +1,63 @@
+import GRDB
+import GRDBSQLite
+
+/// A prepared statement bound through SQLite's C API. The import writes several rows per job for
+/// hundreds of thousands of jobs; GRDB's argument arrays cost more than the inserts themselves.
+/// All unsafe pointer work of the store is kept in this file.
+final class RawStatement {
+    private let statement: Statement
+    private var handle: OpaquePointer { statement.sqliteStatement }
+    private let db: Database
+
+    init(_ db: Database, _ sql: String) throws {
+        self.db = db
+        statement = try db.makeStatement(sql: sql)
+    }
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    func bind(_ index: Int32, _ value: String?) {
+        guard var text = value else { sqlite3_bind_null(handle, index); return }
+        text.withUTF8 { buffer in
+            let empty: StaticString = ""
+            let base = buffer.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(empty.utf8Start)
+            _ = sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(buffer.count), RawStatement.transient)
+        }
+    }
+
+    func bind(_ index: Int32, _ value: Double?) {
+        guard let value else { sqlite3_bind_null(handle, index); return }
+        sqlite3_bind_double(handle, index, value)
+    }
+
+    func bind(_ index: Int32, _ value: Int64?) {
+        guard let value else { sqlite3_bind_null(handle, index); return }
+        sqlite3_bind_int64(handle, index, value)
+    }
+
+    func bind(_ index: Int32, _ value: Bool) {
+        sqlite3_bind_int64(handle, index, value ? 1 : 0)
+    }
+
+    /// Runs the statement to completion, then resets it for the next row.
+    func run() throws {
+        defer { sqlite3_reset(handle); sqlite3_clear_bindings(handle) }
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE || code == SQLITE_ROW else { throw failure(code) }
+    }
+
+    /// Runs a one-row query and returns its first column as text (nil for no row or NULL).
+    func firstText() throws -> String?? {
+        defer { sqlite3_reset(handle); sqlite3_clear_bindings(handle) }
+        let code = sqlite3_step(handle)
+        if code == SQLITE_DONE { return .none }
+        guard code == SQLITE_ROW else { throw failure(code) }
+        guard let text = sqlite3_column_text(handle, 0) else { return .some(nil) }
+        return .some(String(cString: text))
+    }
+
+    private func failure(_ code: Int32) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code),
+                      message: db.lastErrorMessage, sql: statement.sql)
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import LiveJobsReport
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Print rooms side by side, by room id or exact room name.",
+        discussion: """
+            Each ROOM is a room_id or an exact room_name. Figures are over all stored jobs, or
+            over one month with --month (in time zone --tz).
+
+            Examples:
+              livejobs compare "美妆直播间" "Outdoor Gear Live" --month 2026-11
+              livejobs compare 0a1b2c... 9f8e7d... --format csv > rooms.csv
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: ArgumentHelp("Only this month, YYYY-MM.", valueName: "yyyy-mm"))
+    var month: String?
+
+    @Option(help: ArgumentHelp("IANA time zone of the month.", valueName: "zone"))
+    var tz: String = "UTC"
+
+    @Argument(help: ArgumentHelp("Rooms to compare (ids or exact names).", valueName: "room"))
+    var rooms: [String]
+
+    func validate() throws {
+        guard !rooms.isEmpty else { throw ValidationError("name at least one room") }
+        if let month, !ParameterBinder.isMonth(month) { throw ValidationError("--month takes YYYY-MM, got '\(month)'") }
+        guard TimeZone(identifier: tz) != nil else { throw ValidationError("--tz: unknown time zone '\(tz)'") }
+    }
+
+    func run() throws {
+        try reportingErrors("compare") {
+            let zone = tz == "Etc/UTC" ? "UTC" : tz
+            let catalog = try QueryCatalog.locate(explicit: output.queries)
+            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone])
+            let table = try RoomComparison(rooms: rooms, month: month, tz: zone).run(using: context)
+            FileHandle.standardOutput.write(output.render(table))
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import LiveJobsReport
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write the monthly report: Markdown, a CSV per query, SVG charts.",
+        discussion: """
+            Runs every query whose header has a `report:` line for one month and writes
+            report.md, one CSV per query and the charts into --out (default reports/MONTH, or
+            reports/MONTH_ZONE for another time zone). Without --month, the latest month that
+            has jobs. Hours are split across months (and days) in the time zone --tz.
+
+            Examples:
+              livejobs report --month 2026-11
+              livejobs report --month 2026-11 --tz Asia/Shanghai --out out/november --excel
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: ArgumentHelp("The month, YYYY-MM (default: the latest month with jobs).", valueName: "yyyy-mm"))
+    var month: String?
+
+    @Option(help: ArgumentHelp("IANA time zone of the report's days and months.", valueName: "zone"))
+    var tz: String = "UTC"
+
+    @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir"))
+    var out: String?
+
+    @Flag(help: "Write the CSV files for Excel: UTF-8 byte order mark and CRLF line ends.")
+    var excel = false
+
+    @Option(help: ArgumentHelp("Folder of stored queries.", valueName: "dir"))
+    var queries: String?
+
+    func validate() throws {
+        if let month, !ParameterBinder.isMonth(month) {
+            throw ValidationError("--month takes YYYY-MM, got '\(month)'")
+        }
+        guard TimeZone(identifier: tz) != nil else {
+            throw ValidationError("--tz: unknown time zone '\(tz)' (use an IANA name such as UTC or Asia/Shanghai)")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors("report") {
+            let zone = tz == "Etc/UTC" ? "UTC" : tz
+            let catalog = try QueryCatalog.locate(explicit: queries)
+            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone])
+            guard let month = try month ?? context.latestMonth(tz: zone) else {
+                throw QueryError("the database \(common.databasePath) holds no jobs with a date; import some first")
+            }
+            let report = MonthlyReport(month: month, tz: zone, csvOptions: CSVOptions(excel: excel))
+            let directory = out ?? MonthlyReport.defaultDirectory(month: month, tz: zone)
+            let files = try report.write(using: context, to: directory)
+            print("wrote the \(month) report (\(zone)) to \(files[0]) and \(files.count - 1) more files in \(directory)")
+        }
+    }
+}

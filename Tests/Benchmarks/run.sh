@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# livejobs benchmark: every figure is a ratio against plain SQLite measured in the same run,
+# so it means the same on any machine. Wall time and peak memory come from /usr/bin/time -v;
+# each figure is the median of BENCH_RUNS runs. Usage: make bench  (or Tests/Benchmarks/run.sh)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+RUNS=${BENCH_RUNS:-3}
+IMPORT_JOBS=${BENCH_IMPORT_JOBS:-200000}
+SMALL_JOBS=${BENCH_SMALL_JOBS:-20000}
+REPORT_JOBS=${BENCH_REPORT_JOBS:-1000000}
+BIN=.build/release
+WORK=${BENCH_DIR:-.build/bench}
+mkdir -p "$WORK"
+
+for tool in sqlite3 /usr/bin/time; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (make deps installs it)" >&2; exit 1; }
+done
+[ -x "$BIN/livejobs" ] || { echo "bench: build first: swift build -c release" >&2; exit 1; }
+
+# measure NAME -- COMMAND...: runs COMMAND (after BEFORE, if set, outside the timing) and records
+# wall seconds and peak RSS (KiB) of the median run in $WALL and $RSS.
+measure() {
+    local walls=() rsses=()
+    for _ in $(seq "$RUNS"); do
+        [ -n "${BEFORE:-}" ] && eval "$BEFORE"
+        /usr/bin/time -v -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/stderr.txt" || {
+            echo "bench: failed: $*" >&2; cat "$WORK/stderr.txt" >&2; exit 1; }
+        walls+=("$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$WORK/time.txt")")
+        rsses+=("$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")")
+    done
+    WALL=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    RSS=$(printf '%s\n' "${rsses[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+echo "livejobs benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, median of $RUNS runs)"
+
+# ---- import: livejobs vs the sqlite3 shell loading the same JSON Lines through its JSON functions
+for n in "$SMALL_JOBS" "$IMPORT_JOBS"; do
+    [ -s "$WORK/jobs-$n.jsonl" ] || "$BIN/metastudio-sim" generate --jobs "$n" --seed 7 --format jsonl --out "$WORK/jobs-$n.jsonl"
+done
+cat > "$WORK/baseline-import.sql" <<SQL
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+CREATE TABLE raw (line TEXT);
+CREATE TABLE jobs (job_id TEXT PRIMARY KEY, room_id TEXT, room_name TEXT, state TEXT, duration REAL,
+    stream_duration REAL, start_time TEXT, end_time TEXT, create_time TEXT, lastupdate_time TEXT,
+    error_code TEXT, error_msg TEXT, block_reason TEXT, raw_json TEXT);
+.mode ascii
+.separator "\037" "\n"
+.import $WORK/jobs-$IMPORT_JOBS.jsonl raw
+INSERT OR REPLACE INTO jobs SELECT line ->> 'job_id', line ->> 'room_id', line ->> 'room_name', line ->> 'state',
+    line ->> 'duration', line ->> 'stream_duration', line ->> 'start_time', line ->> 'end_time',
+    line ->> 'create_time', line ->> 'lastupdate_time', line ->> '$.error_info.error_code',
+    line ->> '$.error_info.error_msg', line ->> 'block_reason', json(line) FROM raw;
+DROP TABLE raw;
+SQL
+BEFORE="rm -f $WORK/base.sqlite*" measure sqlite3 "$WORK/base.sqlite" ".read $WORK/baseline-import.sql"
+base_wall=$WALL
+BEFORE="rm -f $WORK/lj.sqlite*" measure "$BIN/livejobs" import --db "$WORK/lj.sqlite" "$WORK/jobs-$IMPORT_JOBS.jsonl"
+lj_wall=$WALL; lj_rss=$RSS
+BEFORE="rm -f $WORK/small.sqlite*" measure "$BIN/livejobs" import --db "$WORK/small.sqlite" "$WORK/jobs-$SMALL_JOBS.jsonl"
+small_rss=$RSS
+echo
+echo "import of $IMPORT_JOBS jobs (JSON Lines, $(du -m "$WORK/jobs-$IMPORT_JOBS.jsonl" | cut -f1) MB)"
+echo "  sqlite3 shell, JSON functions: ${base_wall}s"
+echo "  livejobs import:               ${lj_wall}s, peak $((lj_rss / 1024)) MB (at $SMALL_JOBS jobs: $((small_rss / 1024)) MB)"
+echo "  RATIO import time livejobs/sqlite3:            $(ratio "$lj_wall" "$base_wall")   (target <= 1.00)"
+echo "  RATIO peak memory ${IMPORT_JOBS}/${SMALL_JOBS} jobs:          $(ratio "$lj_rss" "$small_rss")   (target <= 1.50; peak < 100 MB)"
+
+# ---- report: livejobs report vs the sqlite3 shell running the same queries on the same database
+[ -s "$WORK/jobs-$REPORT_JOBS.jsonl" ] || "$BIN/metastudio-sim" generate --jobs "$REPORT_JOBS" --seed 11 --format jsonl --out "$WORK/jobs-$REPORT_JOBS.jsonl"
+if [ ! -s "$WORK/report.sqlite" ]; then
+    "$BIN/livejobs" import --db "$WORK/report.sqlite" "$WORK/jobs-$REPORT_JOBS.jsonl" >/dev/null
+    sqlite3 "$WORK/report.sqlite" "PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;" >/dev/null
+fi
+month=$(sqlite3 "$WORK/report.sqlite" "SELECT substr(MAX(day),1,7) FROM job_day_usage WHERE tz='UTC' AND is_home=1")
+{
+    echo ".parameter init"
+    echo ".parameter set :month \"'$month'\""
+    echo ".parameter set :tz \"'UTC'\""
+    for q in $(grep -l '^-- report:' queries/*.sql); do echo ".read $q"; done
+} > "$WORK/baseline-report.sql"
+BEFORE="" measure sqlite3 -readonly "$WORK/report.sqlite" ".read $WORK/baseline-report.sql"
+base_wall=$WALL
+BEFORE="rm -rf $WORK/report-out" measure "$BIN/livejobs" report --db "$WORK/report.sqlite" --month "$month" --out "$WORK/report-out" --queries queries
+lj_wall=$WALL
+echo
+echo "report for $month over $REPORT_JOBS jobs ($(grep -l '^-- report:' queries/*.sql | wc -l) queries)"
+echo "  sqlite3 shell, same queries:   ${base_wall}s"
+echo "  livejobs report:               ${lj_wall}s"
+echo "  RATIO report time livejobs/sqlite3:            $(ratio "$lj_wall" "$base_wall")   (target <= 1.50)"

@@ -1,0 +1,77 @@
+import Foundation
+
+/// Runs the real built binaries (`livejobs`, `metastudio-sim`) as a user would, from a scratch folder.
+struct CLI {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var stdoutBytes: Data
+    }
+
+    /// The package root, found from this file's path.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The folder holding the built products: beside the test bundle, or .build/debug.
+    static let productsDirectory: URL = {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = testBinary.deletingLastPathComponent()
+        for _ in 0..<3 {
+            if FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("livejobs").path) { return dir }
+            dir = dir.deletingLastPathComponent()
+        }
+        return root.appendingPathComponent(".build/debug")
+    }()
+
+    static func binary(_ name: String) -> String { productsDirectory.appendingPathComponent(name).path }
+
+    let workDir: URL
+
+    init() {
+        workDir = FileManager.default.temporaryDirectory.appendingPathComponent("livejobs-cli-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: workDir, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { workDir.appendingPathComponent(name).path }
+
+    func write(_ name: String, _ text: String) -> String {
+        let p = path(name)
+        try! FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try! text.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+
+    /// Runs `livejobs` (or another product) with `arguments` in the scratch folder.
+    @discardableResult
+    func run(_ arguments: [String], binary: String = "livejobs", environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary(binary))
+        process.arguments = arguments
+        process.currentDirectoryURL = workDir
+        var env = ProcessInfo.processInfo.environment
+        env["LIVEJOBS_DB"] = nil
+        env["LIVEJOBS_QUERIES"] = CLI.root.appendingPathComponent("queries").path
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        var outData = Data(), errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: outData)
+    }
+
+    /// The bundled sample pages.
+    static var samplePages: [String] {
+        let dir = root.appendingPathComponent("sample-data")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
+            .filter { $0.hasSuffix(".json") }.sorted().map { dir.appendingPathComponent($0).path }
+    }
+}

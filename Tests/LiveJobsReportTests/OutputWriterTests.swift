@@ -1,0 +1,311 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import LiveJobsReport
+
+// MARK: - CellFormatter
+
+@Test func realsPrintInTrimmedFixedNotation() {
+    #expect(CellFormatter.number(3.0) == "3")
+    #expect(CellFormatter.number(0.25) == "0.25")
+    #expect(CellFormatter.number(1e-7) == "0")
+    #expect(CellFormatter.number(-0.0) == "0")
+    #expect(CellFormatter.number(-1e-9) == "0")
+    #expect(CellFormatter.number(12345678.9) == "12345678.9")
+    #expect(CellFormatter.number(0.1 + 0.2) == "0.3")
+    #expect(CellFormatter.number(-1.5) == "-1.5")
+    #expect(CellFormatter.number(1e20) == "100000000000000000000")
+    #expect(CellFormatter.number(0.0000015) == "0.000002")
+    #expect(CellFormatter.number(123.456, maxDecimals: 2) == "123.46")
+    #expect(CellFormatter.number(2.999, maxDecimals: 2) == "3")
+}
+
+@Test func nonFiniteRealsAreEmpty() {
+    #expect(CellFormatter.number(.nan) == "")
+    #expect(CellFormatter.number(.infinity) == "")
+    #expect(CellFormatter.number(-.infinity) == "")
+}
+
+@Test func plainCellsKeepIntegersAndTextAndBlankNull() {
+    #expect(CellFormatter.plain(.null) == "")
+    #expect(CellFormatter.plain(.integer(-5)) == "-5")
+    #expect(CellFormatter.plain(.integer(Int64.max)) == "9223372036854775807")
+    #expect(CellFormatter.plain(.real(3)) == "3")
+    #expect(CellFormatter.plain(.text("直播间, 1")) == "直播间, 1")
+}
+
+// MARK: - CSV
+
+private func csv(_ table: ResultTable, excel: Bool = false) -> String {
+    String(decoding: CSVWriter.render(table, options: CSVOptions(excel: excel)), as: UTF8.self)
+}
+
+@Test func csvQuotesCommaQuoteNewlineAndEdgeSpaces() {
+    let table = ResultTable(columns: ["room", "hours"], rows: [
+        [.text("a,b"), .real(1.5)],
+        [.text("say \"hi\""), .integer(2)],
+        [.text("line1\nline2"), .null],
+        [.text("cr\rhere"), .real(0.25)],
+        [.text(" padded "), .real(3.0)],
+        [.text("plain"), .real(.nan)],
+    ])
+    #expect(csv(table) == """
+        room,hours
+        "a,b",1.5
+        "say ""hi\""",2
+        "line1
+        line2",
+        "cr\rhere",0.25
+        " padded ",3
+        plain,
+
+        """)
+}
+
+@Test func csvDoublesQuoteEvenWhenACombiningMarkFollowsIt() {
+    let table = ResultTable(columns: ["x"], rows: [[.text("a\"\u{301}b")]])
+    #expect(CSVWriter.render(table, options: CSVOptions()) == Array("x\n\"a\"\"\u{301}b\"\n".utf8))
+}
+
+@Test func csvKeepsChineseBytesIntact() {
+    let table = ResultTable(columns: ["房间"], rows: [[.text("直播间")]])
+    let bytes = CSVWriter.render(table, options: CSVOptions())
+    #expect(bytes == Array("房间\n".utf8) + [0xE7, 0x9B, 0xB4, 0xE6, 0x92, 0xAD, 0xE9, 0x97, 0xB4, 0x0A])
+}
+
+@Test func csvDefaultHasNoBOMAndLFEndings() {
+    let table = ResultTable(columns: ["a", "b"], rows: [[.integer(1), .text("x")]])
+    #expect(CSVWriter.render(table, options: CSVOptions()) == Array("a,b\n1,x\n".utf8))
+}
+
+@Test func csvExcelAddsBOMAndCRLFButLeavesFieldLineBreaks() {
+    let table = ResultTable(columns: ["a", "b"], rows: [[.integer(1), .text("x\ny")], [.null, .text("直")]])
+    let bytes = CSVWriter.render(table, options: CSVOptions(excel: true))
+    #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
+    #expect(bytes == [0xEF, 0xBB, 0xBF] + Array("a,b\r\n1,\"x\ny\"\r\n,直\r\n".utf8))
+}
+
+@Test func csvNeutralizesEveryFormulaPrefixInText() {
+    let table = ResultTable(columns: ["v"], rows: [
+        [.text("=1+2")], [.text("+1")], [.text("-1")], [.text("@SUM(A1)")],
+        [.text("\tx")], [.text("\rx")], [.text("\r\nx")],
+        [.text("=HYPERLINK(\"http://x\",\"y\")")],
+        [.text("a=1")], [.text("'quoted")],
+    ])
+    #expect(csv(table) == """
+        v
+        '=1+2
+        '+1
+        '-1
+        '@SUM(A1)
+        '\tx
+        "'\rx"
+        "'\r\nx"
+        "'=HYPERLINK(""http://x"",""y"")"
+        a=1
+        'quoted
+
+        """)
+}
+
+@Test func csvLeavesNegativeNumbersAlone() {
+    let table = ResultTable(columns: ["i", "r", "t"], rows: [[.integer(-5), .real(-1.5), .text("-5")]])
+    #expect(csv(table) == "i,r,t\n-5,-1.5,'-5\n")
+}
+
+@Test func csvNeutralizesAndQuotesHeaderNames() {
+    let table = ResultTable(columns: ["=cmd", "a,b", "房间"], rows: [])
+    #expect(csv(table) == "'=cmd,\"a,b\",房间\n")
+}
+
+@Test func csvKeepsAnEmptySingleFieldRowAsQuotes() {
+    let table = ResultTable(columns: ["room"], rows: [[.null], [.text("")]])
+    #expect(csv(table) == "room\n\"\"\n\"\"\n")
+}
+
+@Test func csvWriteCreatesTheFileWithTheRenderedBytes() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("csv-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent("rooms.csv")
+    let table = ResultTable(columns: ["room", "hours"], rows: [[.text("直播间,一"), .real(2.5)], [.text("=1"), .integer(-5)]])
+    try CSVWriter.write(table, to: url, options: CSVOptions(excel: true))
+    let bytes = [UInt8](try Data(contentsOf: url))
+    #expect(bytes == [0xEF, 0xBB, 0xBF] + Array("room,hours\r\n\"直播间,一\",2.5\r\n'=1,-5\r\n".utf8))
+}
+
+// MARK: - Markdown
+
+@Test func markdownEscapesPipesBackslashesLineBreaksAndHTML() {
+    let table = ResultTable(columns: ["room", "hours"], rows: [
+        [.text("a|b"), .real(1.5)],
+        [.text("x\ny\r\nz\rw"), .integer(2)],
+        [.text("<script>&</script>"), .null],
+        [.text("back\\slash"), .integer(3)],
+        [.text("直播间"), .real(0.1 + 0.2)],
+    ])
+    #expect(MarkdownTable.render(table) == """
+        | room | hours |
+        | --- | ---: |
+        | a\\|b | 1.5 |
+        | x<br>y<br>z<br>w | 2 |
+        | &lt;script&gt;&amp;&lt;/script&gt; |  |
+        | back\\\\slash | 3 |
+        | 直播间 | 0.3 |
+
+        """)
+}
+
+@Test func markdownRightAlignsOnlyAllNumericColumns() {
+    let table = ResultTable(columns: ["n", "mixed", "empty", "text"], rows: [
+        [.integer(1), .integer(2), .null, .text("a")],
+        [.null, .text("x"), .null, .text("b")],
+    ])
+    #expect(MarkdownTable.render(table) == """
+        | n | mixed | empty | text |
+        | ---: | --- | --- | --- |
+        | 1 | 2 |  | a |
+        |  | x |  | b |
+
+        """)
+}
+
+@Test func markdownEmptyResultKeepsHeaderAndSaysNoRows() {
+    let table = ResultTable(columns: ["room|name", "hours"], rows: [])
+    #expect(MarkdownTable.render(table) == "| room\\|name | hours |\n| --- | --- |\n\n_No rows._\n")
+}
+
+@Test func markdownInlineEscapingMatchesCells() {
+    #expect(MarkdownTable.escapeInline("直播 | <b>x</b> & \\\nnext") == "直播 \\| &lt;b&gt;x&lt;/b&gt; &amp; \\\\<br>next")
+    #expect(MarkdownTable.escapeInline("|\u{301}") == "\\|\u{301}")
+}
+
+// MARK: - SVG
+
+/// Checks `svg` is well-formed XML: `XMLParser` rejects bad characters, entities and attributes,
+/// the delegate checks tag nesting (Linux's `XMLDocument(xmlString:)` silently repairs broken input).
+private func isWellFormedXML(_ svg: String) -> Bool {
+    final class Nesting: NSObject, XMLParserDelegate {
+        var open: [String] = [], roots = 0, balanced = true
+        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
+                    qualifiedName: String?, attributes: [String: String] = [:]) {
+            if open.isEmpty { roots += 1 }
+            open.append(name)
+        }
+        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+            if open.popLast() != name { balanced = false }
+        }
+    }
+    let parser = XMLParser(data: Data(svg.utf8))
+    let nesting = Nesting()
+    parser.delegate = nesting
+    return parser.parse() && nesting.balanced && nesting.open.isEmpty && nesting.roots == 1
+}
+
+@Test func wellFormedCheckRejectsBrokenXML() {
+    #expect(!isWellFormedXML("<svg><a></svg>"))
+    #expect(!isWellFormedXML("<svg>\u{1}</svg>"))
+    #expect(!isWellFormedXML("<svg>a & b</svg>"))
+    #expect(!isWellFormedXML("<svg><title>x</title>"))
+    #expect(isWellFormedXML("<svg><title>&amp;&apos;直</title></svg>\n"))
+}
+
+private let hostile = "<script>alert('x')</script> & \"q\" =HYPERLINK(\"http://x\",\"y\")\u{1}"
+
+@Test func barChartEscapesHostileLabelsAndParsesAsXML() {
+    let svg = BarChart(title: "Rooms <&>", labels: [hostile, "直播间"], values: [2, 1], unit: "h").render()
+    #expect(svg.contains("&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; &quot;q&quot;"))
+    #expect(!svg.contains("<script"))
+    #expect(svg.contains("<title>Rooms &lt;&amp;&gt;</title>"))
+    #expect(svg.contains("font-family=\"sans-serif\""))
+    #expect(svg.contains(">2 h</text>"))
+    #expect(svg.contains(">直播间</text>"))
+    #expect(isWellFormedXML(svg))
+}
+
+@Test func columnChartEscapesHostileLabelsAndParsesAsXML() {
+    let svg = ColumnChart(title: "Days \"quoted\"", labels: [hostile, "b"], values: [1, 2], unit: "<h>").render()
+    #expect(!svg.contains("<script"))
+    #expect(svg.contains("<title>Days &quot;quoted&quot;</title>"))
+    #expect(svg.contains(">&lt;h&gt;</text>"))
+    #expect(isWellFormedXML(svg))
+}
+
+@Test func barChartTruncatesLongLabelsWithEllipsis() {
+    let long = "A very long English room name that keeps going"
+    let svg = BarChart(title: "t", labels: [long, "宽字符宽字符宽字符宽字符宽字符"], values: [1, 2]).render()
+    #expect(svg.contains(">A very long English roo…</text>"))
+    #expect(svg.contains(">宽字符宽字符宽字符宽字…</text>"))
+    #expect(svg.contains("<title>\(long): 1</title>"))
+}
+
+@Test func chartsAreDeterministic() {
+    let bar = BarChart(title: "t", labels: ["a", "b"], values: [1.25, 3], unit: "h")
+    let column = ColumnChart(title: "t", labels: ["a", "b"], values: [1.25, 3], unit: "h")
+    #expect(bar.render() == bar.render())
+    #expect(column.render() == column.render())
+}
+
+@Test func emptyChartsShowTitleAndNoData() {
+    let expected = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="720" height="120" viewBox="0 0 720 120" role="img" \
+        font-family="sans-serif" font-size="12" fill="#333333">
+        <title>Hours by room</title>
+        <rect width="720" height="120" fill="#ffffff"/>
+        <text x="16" y="28" font-size="16" font-weight="bold">Hours by room</text>
+        <text x="360" y="80" text-anchor="middle" font-size="14" fill="#666666">No data</text>
+        </svg>
+
+        """
+    #expect(BarChart(title: "Hours by room", labels: [], values: [], unit: "h").render() == expected)
+    #expect(ColumnChart(title: "Hours by room", labels: [], values: [], unit: "h").render() == expected)
+    #expect(isWellFormedXML(expected))
+}
+
+@Test func allZeroChartsDrawNoBarsAndNoNaN() {
+    let bar = BarChart(title: "z", labels: ["a", "b"], values: [0, 0], unit: "h").render()
+    #expect(!bar.contains("fill=\"#4e79a7\""))
+    #expect(bar.contains(">0 h</text>"))
+    #expect(!bar.lowercased().contains("nan") && !bar.contains("inf"))
+    #expect(isWellFormedXML(bar))
+
+    let column = ColumnChart(title: "z", labels: ["a", "b"], values: [0, 0], unit: "h").render()
+    #expect(!column.contains("fill=\"#4e79a7\""))
+    #expect(column.contains(">0</text>") && column.contains(">1</text>"))
+    #expect(!column.lowercased().contains("nan") && !column.contains("inf"))
+    #expect(isWellFormedXML(column))
+}
+
+@Test func nonFiniteAndNegativeValuesDrawNothing() {
+    let bar = BarChart(title: "n", labels: ["nan", "neg", "ok"], values: [.nan, -3, 2]).render()
+    #expect(bar.components(separatedBy: "fill=\"#4e79a7\"").count == 2)
+    #expect(bar.contains(">-3</text>"))
+    #expect(isWellFormedXML(bar))
+}
+
+@Test func columnChartTicksAreNiceSteps() {
+    func ticks(_ max: Double) -> (Double, Int) { ColumnChart.niceTicks(maxValue: max) }
+    #expect(ticks(16.5) == (5, 4))
+    #expect(ticks(10) == (2, 5))
+    #expect(ticks(7) == (2, 4))
+    #expect(ticks(12) == (5, 3))
+    #expect(ticks(100) == (20, 5))
+    #expect(ticks(0) == (0.2, 5))
+    #expect(ticks(1) == (0.2, 5))
+    let small = ticks(0.003)
+    #expect(abs(small.0 - 0.001) < 1e-12 && small.1 == 3)
+    let svg = ColumnChart(title: "t", labels: ["a"], values: [16.5], unit: "h").render()
+    for label in ["0", "5", "10", "15", "20"] { #expect(svg.contains(">\(label)</text>")) }
+}
+
+@Test func columnChartShowsEveryNthDayLabel() {
+    let days = (1...31).map { "2025-07-" + ($0 < 10 ? "0" : "") + String($0) }
+    let svg = ColumnChart(title: "Daily", labels: days, values: days.indices.map(Double.init), unit: "h").render()
+    let shown = days.filter { svg.contains(">\($0)</text>") }
+    #expect(shown.first == "2025-07-01")
+    #expect(shown.count > 3 && shown.count < 16)
+    #expect(svg.components(separatedBy: "fill=\"#4e79a7\"").count == 31)  // day 1 is zero: 30 columns
+    #expect(isWellFormedXML(svg))
+}

@@ -1,0 +1,152 @@
+import Foundation
+import GRDB
+import Testing
+@testable import LiveJobsStore
+
+@Suite struct ImportTests {
+    @Test func importsAPageKeepingKnownNestedAndUnknownFields() throws {
+        let dir = TempDir()
+        let job = jobJSON(id: "j1", extra: """
+            "error_info":{"error_code":"MSS.1","error_msg":"boom"},"rtc_room_info":{"app_id":"app","room_id":"r","users":[{"user_type":"CAPTURE","user_id":"u1","signature":"s","ctime":1700000000},{"user_type":"PLAYER","user_id":"u2","ctime":1700000001}]},"live_event_callback_config":{"auth_type":"NONE","callback_event_type":["SHOOT_SCRIPT_SWITCH","RTMP_STREAM_STATE_CHANGE"]},"rtc_callback_config":{"rtc_callback_event_type":["LIVE_PROGRESS"]},"digital_human_version":{"major":3,"tag":"v3"}
+            """)
+        let store = try JobStore(path: dir.dbPath)
+        let summary = try store.importFile(dir.file("p.json", page([job, jobJSON(id: "j2")])))
+        #expect(summary.format == .page)
+        #expect(summary.inserted == 2)
+        try store.read { db in
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE job_id = 'j1'"))
+            #expect(row["error_code"] as String? == "MSS.1")
+            #expect(row["error_msg"] as String? == "boom")
+            #expect(row["duration"] as Double? == 3600)
+            #expect(row["start_time"] as String? == "2026-03-10T10:00:00Z")
+            let raw: String = row["raw_json"]
+            #expect(raw.contains("\"digital_human_version\":{\"major\":3,\"tag\":\"v3\"}"))
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM job_rtc_users WHERE job_id = 'j1'") == 2)
+            #expect(try String.fetchAll(db, sql: "SELECT event_type FROM job_callback_event_types WHERE job_id = 'j1' ORDER BY event_type")
+                    == ["LIVE_PROGRESS", "RTMP_STREAM_STATE_CHANGE", "SHOOT_SCRIPT_SWITCH"])
+        }
+    }
+
+    @Test func detectsJSONLinesAndSkipsBlankLines() throws {
+        let dir = TempDir()
+        let store = try JobStore(path: dir.dbPath)
+        let text = jobJSON(id: "a") + "\n\n" + jobJSON(id: "b") + "\r\n" + jobJSON(id: "c") + "\n"
+        let summary = try store.importFile(dir.file("jobs.jsonl", text))
+        #expect(summary.format == .jsonLines)
+        #expect(summary.inserted == 3)
+        #expect(try store.jobCount() == 3)
+    }
+
+    @Test func importingTheSameFileTwiceChangesNothing() throws {
+        let dir = TempDir()
+        let store = try JobStore(path: dir.dbPath)
+        let file = dir.file("p.json", page((0..<20).map { jobJSON(id: "j\($0)") }))
+        _ = try store.importFile(file)
+        let before = try store.read { db in try Row.fetchAll(db, sql: "SELECT * FROM jobs ORDER BY job_id") }
+        let again = try store.importFile(file)
+        #expect(again.unchanged == 20 && again.inserted == 0 && again.updated == 0)
+        let after = try store.read { db in try Row.fetchAll(db, sql: "SELECT * FROM jobs ORDER BY job_id") }
+        #expect(before == after)
+    }
+
+    @Test func aNewerCopyReplacesTheStoredJobAndAnOlderOneDoesNot() throws {
+        let dir = TempDir()
+        let store = try JobStore(path: dir.dbPath)
+        _ = try store.importFile(dir.file("1.json", page([jobJSON(id: "j", state: "PROCESSING", duration: nil, lastupdate: "2026-03-10T10:30:00Z")])))
+        let newer = try store.importFile(dir.file("2.json", page([jobJSON(id: "j", state: "SUCCEED", lastupdate: "2026-03-10T11:00:00Z")])))
+        #expect(newer.updated == 1)
+        let older = try store.importFile(dir.file("3.json", page([jobJSON(id: "j", state: "FAILED", lastupdate: "2026-03-10T10:45:00+00:00")])))
+        #expect(older.unchanged == 1)
+        try store.read { db in
+            #expect(try String.fetchOne(db, sql: "SELECT state FROM jobs WHERE job_id = 'j'") == "SUCCEED")
+            #expect(try Double.fetchOne(db, sql: "SELECT SUM(live_seconds) FROM job_day_usage WHERE job_id = 'j' AND tz = 'UTC'") == 3600)
+        }
+    }
+
+    @Test func aBadJobLeavesNoRowOfItsFileAndKeepsWhatWasStored() throws {
+        let dir = TempDir()
+        let store = try JobStore(path: dir.dbPath)
+        _ = try store.importFile(dir.file("good.json", page([jobJSON(id: "kept")])))
+        let lines = [jobJSON(id: "n1"), jobJSON(id: "n2"), jobJSON(id: "bad").replacingOccurrences(of: "\"duration\":3600.0", with: "\"duration\":\"long\"")]
+        let bad = dir.file("bad.jsonl", lines.joined(separator: "\n"))
+        let error = #expect(throws: ImportError.self) { try store.importFile(bad) }
+        let text = error?.description ?? ""
+        #expect(text.hasPrefix(bad + ":3: job 2 (job_id bad): field 'duration': expected a number, got string"))
+        #expect(try store.read { db in try String.fetchAll(db, sql: "SELECT job_id FROM jobs") } == ["kept"])
+    }
+
+    @Test func malformedJSONIsReportedWithLineAndByte() throws {
+        let dir = TempDir()
+        let store = try JobStore(path: dir.dbPath)
+        let text = jobJSON(id: "a") + "\n" + "{\"job_id\": \"b\", }\n"
+        let file = dir.file("broken.jsonl", text)
+        let error = #expect(throws: ImportError.self) { try store.importFile(file) }
+        #expect(error?.line == 2)
+        #expect(error?.description.contains("malformed JSON") == true)
+        #expect(try store.jobCount() == 0)
+    }
+
+    @Test func invalidTimestampsAndMissingJobIdsAreRefused() throws {
+        let dir = TempDir()
+        let store = try JobStore(path: dir.dbPath)
+        let badTime = jobJSON(id: "t", start: "2026-02-30T10:00:00Z")
+        var error = #expect(throws: ImportError.self) { try store.importFile(dir.file("t.json", page([badTime]))) }
+        #expect(error?.description.contains("job 0 (job_id t): field 'start_time': invalid RFC 3339 timestamp") == true)
+        error = #expect(throws: ImportError.self) { try store.importFile(dir.file("n.json", page(["{\"room_id\":\"x\"}"]))) }
+        #expect(error?.description.contains("field 'job_id': missing") == true)
+        error = #expect(throws: ImportError.self) { try store.importFile(dir.file("c.json", "{\"count\":\"7\",\"smart_live_jobs\":[]}")) }
+        #expect(error?.description.contains("field 'count'") == true)
+        error = #expect(throws: ImportError.self) { try store.importFile(dir.file("e.json", "")) }
+        #expect(error?.description.contains("empty file") == true)
+    }
+
+    @Test func unknownStatesAreKeptAsSentAndStayOutOfRates() throws {
+        let dir = TempDir()
+        let store = try JobStore(path: dir.dbPath)
+        _ = try store.importFile(dir.file("p.json", page([jobJSON(id: "s", state: "SUSPENDED"), jobJSON(id: "f", state: "FAILED")])))
+        try store.read { db in
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT state, counts_in_rates, is_error FROM jobs WHERE job_id = 's'"))
+            #expect(row["state"] as String == "SUSPENDED")
+            #expect(row["counts_in_rates"] as Int == 0)
+            #expect(try Int.fetchOne(db, sql: "SELECT is_error FROM jobs WHERE job_id = 'f'") == 1)
+        }
+    }
+
+    @Test func secretsNeverReachTheDatabaseFile() throws {
+        let dir = TempDir()
+        let secrets = ["RTC-SIGNATURE-0xdeadbeef", "CALLBACK-HMAC-KEY-c0ffee", "URL-TOKEN-777", "OBS-SIGNATURE-abc", "PASS-WORD-99"]
+        let job = jobJSON(id: "s", extra: """
+            "rtc_room_info":{"users":[{"user_type":"CAPTURE","user_id":"u","signature":"\(secrets[0])","ctime":1}]},\
+            "live_event_callback_config":{"live_event_type_callback_url":"https://cb.example.com/hook?token=\(secrets[2])&room=1","auth_type":"MSS_A","key":"\(secrets[1])"},\
+            "live_job_log":{"interaction_records_url":"https://obs.example.com/x.log?AccessKeyId=AK&Expires=1&Signature=\(secrets[3])"},\
+            "cover_url":"https://user:\(secrets[4])@img.example.com/c.png"
+            """)
+        do {
+            let store = try JobStore(path: dir.dbPath)
+            _ = try store.importFile(dir.file("p.json", page([job])))
+            let raw = try store.read { db in try String.fetchOne(db, sql: "SELECT raw_json FROM jobs") } ?? ""
+            #expect(raw.contains("\"signature\":\"[REDACTED]\""))
+            #expect(raw.contains("room=1"))
+        }
+        var bytes = Data()
+        for suffix in ["", "-wal", "-shm"] {
+            bytes += (try? Data(contentsOf: URL(fileURLWithPath: dir.dbPath + suffix))) ?? Data()
+        }
+        #expect(bytes.count > 0)
+        for secret in secrets {
+            #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) reached the database")
+        }
+    }
+
+    @Test func reopeningKeepsDataAndRecordsMigrations() throws {
+        let dir = TempDir()
+        do {
+            let store = try JobStore(path: dir.dbPath)
+            _ = try store.importFile(dir.file("p.json", page([jobJSON(id: "x")])))
+        }
+        let store = try JobStore(path: dir.dbPath)
+        #expect(try store.jobCount() == 1)
+        let applied = try store.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(applied.contains("v1-jobs"))
+    }
+}

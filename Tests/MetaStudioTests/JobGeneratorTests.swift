@@ -1,0 +1,228 @@
+import Foundation
+import MetaStudio
+import MetaStudioSimulator
+import Testing
+
+/// A thousand jobs of the default window (Aug–Nov 2026), made once for the tests that only read them.
+private let thousand = Array(JobGenerator(options: .init(jobs: 1000, seed: 42)).jobs())
+
+private func text(_ job: JSONObject, _ key: String) -> String? { job[key]?.stringValue }
+private func number(_ job: JSONObject, _ key: String) -> Double? { job[key]?.doubleValue }
+private func instant(_ job: JSONObject, _ key: String) -> Double? { text(job, key).flatMap(RFC3339.parse) }
+
+/// (year, month) of an instant, shifted by `offsetHours` first (8 for Asia/Shanghai).
+private func month(_ epoch: Double, offsetHours: Double = 0) -> Int {
+    let (y, m, _) = RFC3339.civilFromDays(Int(((epoch + offsetHours * 3600) / 86_400).rounded(.down)))
+    return y * 12 + m
+}
+
+private func day(_ epoch: Double, offsetHours: Double = 0) -> Int {
+    Int(((epoch + offsetHours * 3600) / 86_400).rounded(.down))
+}
+
+@Test func sameOptionsGiveByteIdenticalJobs() {
+    let again = JobGenerator(options: .init(jobs: 1000, seed: 42))
+    #expect(again.jobs().map { $0.serialized() } == thousand.map { $0.serialized() })
+    #expect(again.job(at: 637).serialized() == thousand[637].serialized())
+}
+
+@Test func differentSeedGivesDifferentJobs() {
+    let other = JobGenerator(options: .init(jobs: 1000, seed: 43))
+    #expect(other.job(at: 0).serialized() != thousand[0].serialized())
+    #expect(Set(other.jobs().compactMap { text($0, "job_id") }).isDisjoint(with: thousand.compactMap { text($0, "job_id") }))
+}
+
+@Test func projectTagChangesEveryId() {
+    let tagged = JobGenerator(options: .init(jobs: 10, seed: 42, projectTag: "tenant-b"))
+    #expect(text(tagged.job(at: 0), "job_id") != text(thousand[0], "job_id"))
+    #expect(Set(tagged.rooms.map(\.id)).isDisjoint(with: JobGenerator(options: .init(jobs: 10, seed: 42)).rooms.map(\.id)))
+}
+
+@Test func jobIdsAreUniqueHexAndRoomIdsStablePerRoom() {
+    let isHex32 = { (s: String?) in s.map { $0.utf8.count == 32 && $0.allSatisfy(\.isHexDigit) } ?? false }
+    #expect(thousand.allSatisfy { isHex32(text($0, "job_id")) && isHex32(text($0, "room_id")) })
+    #expect(Set(thousand.compactMap { text($0, "job_id") }).count == 1000)
+    var namesById: [String: Set<String>] = [:]
+    for job in thousand { namesById[text(job, "room_id")!, default: []].insert(text(job, "room_name")!) }
+    #expect(namesById.count == 12)
+    #expect(namesById.values.allSatisfy { $0.count == 1 })
+}
+
+@Test func roomNamesAreHostileAndPopularityIsSkewed() {
+    let names = Set(thousand.compactMap { text($0, "room_name") })
+    for expected in ["美妆直播间", "=HYPERLINK(\"http://x\",\"y\")", "+cmd", "-1+2", "@SUM(A1)", "Tea, \"Premium\" & Co."] {
+        #expect(names.contains(expected), "missing room \(expected)")
+    }
+    #expect(names.contains { $0.contains("|") && $0.contains("\n") })
+    #expect(names.contains { $0.unicodeScalars.contains { $0.properties.isEmojiPresentation } })
+    var counts: [String: Int] = [:]
+    for job in thousand { counts[text(job, "room_name")!, default: 0] += 1 }
+    #expect(counts.values.max()! >= 10 * counts.values.min()!)
+}
+
+@Test func createTimeAscendsWithIndex() {
+    let times = thousand.map { instant($0, "create_time") }
+    #expect(times.allSatisfy { $0 != nil })
+    #expect(zip(times, times.dropFirst()).allSatisfy { $0! <= $1! })
+    #expect(month(times.first!!) == 2026 * 12 + 8)
+    #expect(month(times.last!!) == 2026 * 12 + 11)
+}
+
+@Test(arguments: [42, 1, 2, 3, 2026] as [UInt64])
+func everyStateAppearsInAThousandJobs(seed: UInt64) {
+    let jobs = seed == 42 ? thousand : Array(JobGenerator(options: .init(jobs: 1000, seed: seed)).jobs())
+    let states = Set(jobs.compactMap { text($0, "state") })
+    #expect(states == ["SUCCEED", "FAILED", "BLOCKED", "PROCESSING", "WAITING", "SUSPENDED"])
+}
+
+@Test func stateMixIsMostlySuccess() {
+    var counts: [String: Int] = [:]
+    for job in JobGenerator(options: .init(jobs: 10_000, seed: 42)).jobs() { counts[text(job, "state")!, default: 0] += 1 }
+    #expect((8000...9200).contains(counts["SUCCEED"]!))
+    #expect((600...1000).contains(counts["FAILED"]!))
+    #expect((250...550).contains(counts["BLOCKED"]!))
+    #expect((20...45).contains(counts["SUSPENDED"]!))
+}
+
+@Test func unfinishedJobsAreOnlyAmongTheNewest() {
+    for (index, job) in thousand.enumerated() {
+        switch text(job, "state") {
+        case "PROCESSING":
+            #expect(index >= 990 && job["start_time"] != nil && job["end_time"] == nil && job["duration"] == nil)
+        case "WAITING":
+            #expect(index >= 990 && job["start_time"] == nil && job["end_time"] == nil)
+        default:
+            #expect(job["start_time"] != nil)
+        }
+    }
+}
+
+@Test func failuresCarryErrorInfoAndBlocksCarryAReason() {
+    for job in thousand {
+        let error = job["error_info"]?.objectValue
+        #expect((text(job, "state") == "FAILED") == (error != nil))
+        if let error { #expect(text(error, "error_code")?.hasPrefix("MSS.") == true && text(error, "error_msg") != nil) }
+        #expect((text(job, "state") == "BLOCKED") == (text(job, "block_reason") != nil))
+    }
+    #expect(Set(thousand.compactMap { $0["error_info"]?.objectValue.flatMap { text($0, "error_code") } }).count >= 5)
+}
+
+@Test func durationsMatchTimesAndStreamNeverExceedsDuration() {
+    var withStream = 0
+    for job in thousand {
+        if let duration = number(job, "duration"), let stream = number(job, "stream_duration") {
+            #expect(stream <= duration)
+            withStream += 1
+        }
+        if let duration = number(job, "duration"), let start = instant(job, "start_time"), let end = instant(job, "end_time") {
+            #expect(abs(end - start - duration) < 1.0)
+        }
+    }
+    #expect(withStream > 700)
+    let finished = thousand.filter { $0["end_time"] != nil || $0["duration"] != nil }
+    #expect(finished.contains { $0["end_time"] != nil && $0["duration"] == nil })
+    #expect(thousand.contains { text($0, "state") == "SUCCEED" && $0["end_time"] == nil && $0["duration"] == nil })
+    #expect(thousand.contains { $0["duration"].map { if case .number(let n) = $0 { n.hasSuffix(".0") } else { false } } == true })
+}
+
+@Test func jobsCrossEveryMonthEndAndMidnightsOfBothZones() {
+    let runs = thousand.compactMap { job -> (Double, Double)? in
+        guard let start = instant(job, "start_time"), let end = instant(job, "end_time") else { return nil }
+        return (start, end)
+    }
+    for boundaryMonth in [9, 10, 11] {
+        let crossing = runs.filter { month($0.0) == 2026 * 12 + boundaryMonth - 1 && month($0.1) == 2026 * 12 + boundaryMonth }
+        #expect(crossing.count >= 2, "only \(crossing.count) jobs cross into month \(boundaryMonth)")
+        #expect(runs.contains { month($0.0, offsetHours: 8) < 2026 * 12 + boundaryMonth
+                                && month($0.1, offsetHours: 8) == 2026 * 12 + boundaryMonth
+                                && month($0.1) < 2026 * 12 + boundaryMonth })
+    }
+    #expect(runs.contains { day($0.0) != day($0.1) && day($0.0, offsetHours: 8) == day($0.1, offsetHours: 8) })
+    #expect(runs.contains { day($0.0) == day($0.1) && day($0.0, offsetHours: 8) != day($0.1, offsetHours: 8) })
+}
+
+@Test func timestampsUseEveryRFC3339Form() {
+    let stamps = thousand.flatMap { job in ["create_time", "start_time", "end_time", "lastupdate_time"].compactMap { text(job, $0) } }
+    #expect(stamps.allSatisfy { RFC3339.parse($0) != nil })
+    #expect(stamps.contains { $0.hasSuffix("Z") && !$0.contains(".") })
+    #expect(stamps.contains { $0.range(of: #"\.\d{3}Z$"#, options: .regularExpression) != nil })
+    #expect(stamps.contains { $0.hasSuffix("+08:00") })
+}
+
+@Test func everyContractFieldAndAnUnknownOneAppear() {
+    let known = ["job_id", "room_id", "room_name", "state", "duration", "start_time", "end_time", "error_info",
+                 "create_time", "lastupdate_time", "rtc_room_info", "live_event_report_url",
+                 "live_event_callback_config", "rtc_callback_config", "stream_duration", "block_reason", "cover_url",
+                 "co_streamer_config", "live_job_log", "relation_live_platform_info", "used_resource_type", "is_ai_mark_on"]
+    let seen = Set(thousand.flatMap(\.keys))
+    #expect(seen.isSuperset(of: known))
+    #expect(!seen.subtracting(known).isEmpty)
+    for job in thousand {
+        let order = job.keys.compactMap { known.firstIndex(of: $0) }
+        #expect(order == order.sorted(), "keys out of API order: \(job.keys)")
+    }
+    let callback = thousand.compactMap { $0["live_event_callback_config"]?.objectValue }.first!
+    #expect(text(callback, "live_event_type_callback_url")!.contains("?token=") && text(callback, "key")!.count == 64)
+    let log = thousand.compactMap { $0["live_job_log"]?.objectValue }.first!
+    #expect(text(log, "interaction_records_url")!.contains("AccessKeyId="))
+}
+
+@Test func pageWriterWritesTheAPIPagesOfTheSet() throws {
+    let generator = JobGenerator(options: .init(jobs: 250, seed: 9))
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jobgen-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try Data("stale".utf8).write(to: folder.appendingPathComponent("page-00007.json"))
+    let pages = try SampleWriter(generator: generator).writePages(to: folder)
+
+    #expect(pages.map(\.lastPathComponent) == ["page-00000.json", "page-00001.json", "page-00002.json"])
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == pages.map(\.lastPathComponent))
+    var ids: [String] = []
+    var bodies: [String] = []
+    for page in pages {
+        let data = try Data(contentsOf: page)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["count"] as? Int == 250)
+        let jobs = try #require(object["smart_live_jobs"] as? [[String: Any]])
+        #expect(jobs.count <= SampleWriter.pageSize)
+        ids += jobs.compactMap { $0["job_id"] as? String }
+        let text = String(decoding: data, as: UTF8.self)
+        bodies.append(String(text.dropFirst("{\"count\":250,\"smart_live_jobs\":[".count).dropLast("]}\n".count)))
+    }
+    let expected = Array(generator.jobs())
+    #expect(ids == expected.compactMap { text($0, "job_id") })
+    #expect(bodies.joined(separator: ",") == expected.map { $0.serialized() }.joined(separator: ","))
+}
+
+@Test func jsonLinesWriterWritesOneJobPerLine() throws {
+    let generator = JobGenerator(options: .init(jobs: 120, seed: 5))
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("jobgen-\(UUID().uuidString).jsonl")
+    defer { try? FileManager.default.removeItem(at: file) }
+    try SampleWriter(generator: generator).writeJSONLines(to: file)
+    let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines.count == 121 && lines.last == "")
+    #expect(lines.dropLast().map(String.init) == generator.jobs().map { $0.serialized() })
+}
+
+@Test func writerReportsAnUnwritablePath() {
+    let generator = JobGenerator(options: .init(jobs: 3, seed: 1))
+    #expect(throws: SampleWriteError.self) {
+        try SampleWriter(generator: generator).writeJSONLines(to: URL(fileURLWithPath: "/nonexistent-dir/x.jsonl"))
+    }
+}
+
+@Test func bundledSampleIsWhatTheGeneratorMakes() throws {
+    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../sample-data")
+    let generator = JobGenerator(options: .init(jobs: 3000, seed: 42, start: JobGenerator.Options.day("2026-08-01")!, months: 4))
+    var expected: [UInt8] = []
+    for index in [0, 29] {
+        expected = Array("{\"count\":3000,\"smart_live_jobs\":[".utf8)
+        for (n, job) in (index * 100..<index * 100 + 100).map(generator.job(at:)).enumerated() {
+            if n > 0 { expected.append(UInt8(ascii: ",")) }
+            job.write(to: &expected)
+        }
+        expected += Array("]}\n".utf8)
+        let file = folder.appendingPathComponent(SampleWriter.pageFileName(index))
+        #expect(try Data(contentsOf: file) == Data(expected), "sample-data is stale: regenerate it (see sample-data/README.md)")
+    }
+}
