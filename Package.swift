@@ -12,10 +12,17 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // The API: job model, JSON, redaction of secrets.
-        .target(name: "MetaStudio"),
+        // libcurl, used directly: a system library with static inline shims for its variadic calls.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "MetaStudio", dependencies: [
+            "CCurl",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The SQLite database: schema, migrations, import, normalizer.
         .target(name: "LiveJobsStore", dependencies: [
             "MetaStudio",
@@ -36,7 +43,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // A local stand-in for the MetaStudio API, and the sample-data generator.
-        .target(name: "MetaStudioSimulator", dependencies: ["MetaStudio"]),
+        .target(name: "MetaStudioSimulator", dependencies: [
+            "MetaStudio",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "metastudio-sim", dependencies: [
             "MetaStudioSimulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -19,6 +19,33 @@ public struct ImportSummary: Sendable, Equatable {
 }
 
 extension JobStore {
+    /// Stores a batch of job objects (one fetched page) in one transaction and returns what changed.
+    /// `context` names where the jobs came from in errors ("page at offset 300").
+    public func storeJobs(_ values: [JSONValue], context: String, source: String, projectId: String?,
+                          region: String?, zones: [ZoneOffsets]) throws -> ImportSummary {
+        var summary = ImportSummary(file: context, format: .page)
+        let storedAt = RFC3339.format(Date().timeIntervalSince1970.rounded(.down))
+        try dbQueue.write { db in
+            let writer = try JobWriter(db, zones: zones, source: source, storedAt: storedAt, projectId: projectId, region: region)
+            for (index, value) in values.enumerated() {
+                let job: NormalizedJob
+                do {
+                    job = try NormalizedJob(try SmartLiveJob(json: value))
+                } catch let error as JobFieldError {
+                    throw ImportError(file: context, jobIndex: index, jobId: value.objectValue?["job_id"]?.stringValue,
+                                      message: error.description)
+                }
+                summary.jobsRead += 1
+                switch try writer.write(job) {
+                case .inserted: summary.inserted += 1
+                case .updated: summary.updated += 1
+                case .unchanged: summary.unchanged += 1
+                }
+            }
+        }
+        return summary
+    }
+
     /// Imports one saved API response (`{"count", "smart_live_jobs"}`), a JSON array of jobs, or
     /// JSON Lines of jobs (or pages), in one transaction: a bad job anywhere leaves the file's rows out.
     public func importFile(_ path: String, projectId: String? = nil, region: String? = nil) throws -> ImportSummary {

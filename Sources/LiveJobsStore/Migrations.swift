@@ -8,8 +8,39 @@ enum Migrations {
         migrator.registerMigration("v1-jobs") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2-sync-runs") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
+
+    /// Fetch runs, so the next fetch knows where the last complete one ended.
+    static let v2 = """
+        CREATE TABLE sync_runs (
+            id                 INTEGER PRIMARY KEY,
+            project_id         TEXT NOT NULL,
+            region             TEXT,
+            endpoint           TEXT NOT NULL,
+            query              TEXT NOT NULL,
+            mode               TEXT NOT NULL CHECK (mode IN ('full', 'incremental', 'window')),
+            create_since       TEXT,
+            started_at         TEXT NOT NULL,
+            finished_at        TEXT,
+            outcome            TEXT NOT NULL DEFAULT 'running'
+                               CHECK (outcome IN ('running', 'succeeded', 'incomplete', 'failed', 'interrupted')),
+            pages              INTEGER NOT NULL DEFAULT 0,
+            requests           INTEGER NOT NULL DEFAULT 0,
+            retries            INTEGER NOT NULL DEFAULT 0,
+            throttled          INTEGER NOT NULL DEFAULT 0,
+            jobs               INTEGER NOT NULL DEFAULT 0,
+            expected_count     INTEGER,
+            newest_create_time TEXT,
+            failed_request_ids TEXT,
+            message            TEXT
+        );
+        CREATE INDEX sync_runs_by_project ON sync_runs(project_id, region, outcome, id);
+        CREATE INDEX jobs_by_project_state ON jobs(project_id, region, state);
+        """
 
     static let v1 = """
         CREATE TABLE jobs (

@@ -1,14 +1,6 @@
 import Foundation
 import MetaStudio
 
-/// The two on-disk shapes of a generated set: what the importer reads, and what a pipe can carry.
-public enum SampleFormat: String, Sendable, CaseIterable {
-    /// `page-00000.json`, `page-00001.json`, …: exactly the API's answers to consecutive `offset` pages with limit 100.
-    case pages
-    /// One job object per line, in one file.
-    case jsonl
-}
-
 /// Why a sample could not be written: which file, and what the system said.
 public struct SampleWriteError: Error, Sendable, CustomStringConvertible {
     public let path: String
@@ -45,6 +37,10 @@ public struct SampleWriter: Sendable {
     public func writePages(to directory: URL) throws -> [URL] {
         let total = generator.options.jobs
         let pages = SampleWriter.pageCount(jobs: total)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw SampleWriteError(path: directory.path, reason: "it exists and is not a folder")
+        }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
@@ -133,6 +129,8 @@ public struct SampleWriter: Sendable {
             return String(cString: strerror(Int32(underlying.code)))
         }
         if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }
-        return nsError.localizedDescription
+        let prefix = "The operation could not be completed. "
+        let text = nsError.localizedDescription
+        return text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text
     }
 }

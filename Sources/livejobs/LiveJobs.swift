@@ -16,6 +16,6 @@ struct LiveJobs: ParsableCommand {
             The database is one SQLite file: --db PATH, else $LIVEJOBS_DB, else ./livejobs.sqlite.
             Exit codes: 0 success, 1 failure, 64 bad flags, 65 bad input data or query file.
             """,
-        subcommands: [ImportCommand.self, QueryCommand.self, ReportCommand.self, CompareCommand.self]
+        subcommands: [ImportCommand.self, FetchCommand.self, QueryCommand.self, ReportCommand.self, CompareCommand.self]
     )
 }

@@ -53,7 +53,7 @@ struct Generate: ParsableCommand {
     func validate() throws {
         guard jobs >= 0 else { throw ValidationError("--jobs must be 0 or more, got \(jobs).") }
         guard (1...1200).contains(months) else { throw ValidationError("--months must be 1...1200, got \(months).") }
-        guard rooms >= 1 else { throw ValidationError("--rooms must be 1 or more, got \(rooms).") }
+        guard (1...10_000).contains(rooms) else { throw ValidationError("--rooms must be 1...10000, got \(rooms).") }
         guard !out.isEmpty else { throw ValidationError("--out must not be empty.") }
         if format == .pages, out == "-" { throw ValidationError("--format pages needs a folder for --out, not '-'.") }
     }

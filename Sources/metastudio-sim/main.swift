@@ -11,7 +11,7 @@ struct MetaStudioSim: AsyncParsableCommand {
             so sample data can be rebuilt from its command line.
             """,
         // `serve` (the local API server) joins this list when it lands.
-        subcommands: [Generate.self]
+        subcommands: [Generate.self, Serve.self]
     )
 }
 

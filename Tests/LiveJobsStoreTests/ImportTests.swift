@@ -13,7 +13,7 @@ import Testing
         let summary = try store.importFile(dir.file("p.json", page([job, jobJSON(id: "j2")])))
         #expect(summary.format == .page)
         #expect(summary.inserted == 2)
-        try store.read { db in
+        try store.read { db throws in
             let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE job_id = 'j1'"))
             #expect(row["error_code"] as String? == "MSS.1")
             #expect(row["error_msg"] as String? == "boom")
@@ -57,7 +57,7 @@ import Testing
         #expect(newer.updated == 1)
         let older = try store.importFile(dir.file("3.json", page([jobJSON(id: "j", state: "FAILED", lastupdate: "2026-03-10T10:45:00+00:00")])))
         #expect(older.unchanged == 1)
-        try store.read { db in
+        try store.read { db throws in
             #expect(try String.fetchOne(db, sql: "SELECT state FROM jobs WHERE job_id = 'j'") == "SUCCEED")
             #expect(try Double.fetchOne(db, sql: "SELECT SUM(live_seconds) FROM job_day_usage WHERE job_id = 'j' AND tz = 'UTC'") == 3600)
         }
@@ -104,7 +104,7 @@ import Testing
         let dir = TempDir()
         let store = try JobStore(path: dir.dbPath)
         _ = try store.importFile(dir.file("p.json", page([jobJSON(id: "s", state: "SUSPENDED"), jobJSON(id: "f", state: "FAILED")])))
-        try store.read { db in
+        try store.read { db throws in
             let row = try #require(try Row.fetchOne(db, sql: "SELECT state, counts_in_rates, is_error FROM jobs WHERE job_id = 's'"))
             #expect(row["state"] as String == "SUSPENDED")
             #expect(row["counts_in_rates"] as Int == 0)

@@ -219,7 +219,7 @@ private func syntaxError(_ text: String) -> JSONSyntaxError? { syntaxError(Array
         #expect(object.keys == ["a", "b", "c"])
         #expect(object["a"] == .object(JSONObject([(key: "x", value: .number("3"))])))
         #expect(object["b"] == .number("5"))
-        // Large objects switch to an index; the rule must not change.
+        // Objects of 32 or more members track key fingerprints in a set; the rule must not change.
         var text = "{"
         for k in 0..<40 { text += "\"k\(k)\":\(k)," }
         text += #""k3":"again","k39":"last","k40":40}"#
@@ -227,6 +227,12 @@ private func syntaxError(_ text: String) -> JSONSyntaxError? { syntaxError(Array
         #expect(big.fields.count == 41)
         #expect(big.fields[3].key == "k3" && big.fields[3].value == .string("again"))
         #expect(big.fields[39].value == .string("last") && big.fields[40].key == "k40")
+        // Escaped and raw spellings of one key are the same key.
+        let escaped = try #require(try JSONParser.parse(#"{"a":1,"b":0,"\u0061":2,"long_key_name":3,"long_key_n\u0061me":4}"#).objectValue)
+        #expect(escaped.keys == ["a", "b", "long_key_name"])
+        #expect(escaped["a"] == .number("2") && escaped["long_key_name"] == .number("4"))
+        let atEnd = try #require(try JSONParser.parse(#"{"\u006b":1,"k":2}"#).objectValue)
+        #expect(atEnd.fields.count == 1 && atEnd["k"] == .number("2"))
         // Keys are compared by bytes, as JSON does, not by Unicode canonical equivalence.
         let distinct = try #require(try JSONParser.parse(#"{"é":1,"e\u0301":2}"#).objectValue)
         #expect(distinct.fields.count == 2)

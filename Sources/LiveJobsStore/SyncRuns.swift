@@ -1,0 +1,107 @@
+import Foundation
+import GRDB
+import MetaStudio
+
+/// One `livejobs fetch` as recorded in `sync_runs`.
+public struct SyncRunRecord: Sendable {
+    public var projectId: String
+    public var region: String?
+    public var endpoint: String
+    public var query: String
+    public var mode: String
+    public var createSince: String?
+
+    public init(projectId: String, region: String?, endpoint: String, query: String, mode: String, createSince: String?) {
+        self.projectId = projectId
+        self.region = region
+        self.endpoint = endpoint
+        self.query = query
+        self.mode = mode
+        self.createSince = createSince
+    }
+}
+
+/// How a fetch ended, written when it ends (an interrupted process leaves 'running', which
+/// the next fetch treats like any run that did not succeed).
+public struct SyncRunOutcome: Sendable {
+    public var outcome: String
+    public var pages: Int
+    public var requests: Int
+    public var retries: Int
+    public var throttled: Int
+    public var jobs: Int
+    public var expectedCount: Int?
+    public var newestCreateTime: String?
+    public var failedRequestIds: [String]
+    public var message: String?
+
+    public init(outcome: String, pages: Int, requests: Int, retries: Int, throttled: Int, jobs: Int,
+                expectedCount: Int?, newestCreateTime: String?, failedRequestIds: [String], message: String?) {
+        self.outcome = outcome
+        self.pages = pages
+        self.requests = requests
+        self.retries = retries
+        self.throttled = throttled
+        self.jobs = jobs
+        self.expectedCount = expectedCount
+        self.newestCreateTime = newestCreateTime
+        self.failedRequestIds = failedRequestIds
+        self.message = message
+    }
+}
+
+extension JobStore {
+    /// Records the start of a fetch and returns its id.
+    public func beginSyncRun(_ run: SyncRunRecord) throws -> Int64 {
+        try dbQueue.write { db in
+            try db.execute(sql: """
+                INSERT INTO sync_runs (project_id, region, endpoint, query, mode, create_since, started_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [run.projectId, run.region, run.endpoint, run.query, run.mode, run.createSince,
+                                 RFC3339.format(Date().timeIntervalSince1970.rounded(.down))])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func finishSyncRun(_ id: Int64, _ o: SyncRunOutcome) throws {
+        let ids = o.failedRequestIds.isEmpty ? nil : JSONValue.array(o.failedRequestIds.map { .string($0) }).serialized()
+        try dbQueue.write { db in
+            try db.execute(sql: """
+                UPDATE sync_runs SET finished_at = ?, outcome = ?, pages = ?, requests = ?, retries = ?, throttled = ?,
+                    jobs = ?, expected_count = ?, newest_create_time = ?, failed_request_ids = ?, message = ?
+                WHERE id = ?
+                """, arguments: [RFC3339.format(Date().timeIntervalSince1970.rounded(.down)), o.outcome, o.pages, o.requests,
+                                 o.retries, o.throttled, o.jobs, o.expectedCount, o.newestCreateTime, ids, o.message, id])
+        }
+    }
+
+    /// Where an incremental fetch starts: the newest create_time of the last successful run of the
+    /// same project, region and filters, less `overlap`, and no later than the oldest job still held
+    /// as WAITING or PROCESSING (so its end state is read). Nil means a full scan.
+    public func incrementalStart(projectId: String, region: String?, query: String, overlap: Double) throws -> String? {
+        try dbQueue.read { db in
+            let newest = try String.fetchOne(db, sql: """
+                SELECT newest_create_time FROM sync_runs
+                WHERE project_id = ? AND region IS ? AND query = ? AND outcome = 'succeeded' AND newest_create_time IS NOT NULL
+                ORDER BY id DESC LIMIT 1
+                """, arguments: [projectId, region, query])
+            guard let newest, let newestEpoch = RFC3339.parse(newest) else { return nil }
+            var start = newestEpoch - overlap
+            let pending = try String.fetchOne(db, sql: """
+                SELECT MIN(create_time) FROM jobs
+                WHERE project_id = ? AND region IS ? AND state IN ('WAITING', 'PROCESSING')
+                """, arguments: [projectId, region])
+            if let pending, let pendingEpoch = RFC3339.parse(pending) { start = min(start, pendingEpoch) }
+            return RFC3339.format(start.rounded(.down))
+        }
+    }
+
+    /// Jobs stored for a project whose create_time is in [since, until] (bounds optional).
+    public func jobCount(projectId: String, region: String?, since: String?) throws -> Int {
+        try dbQueue.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM jobs WHERE project_id = ? AND region IS ? AND (? IS NULL OR create_time >= ?)
+                """, arguments: [projectId, region, since, since]) ?? 0
+        }
+    }
+}

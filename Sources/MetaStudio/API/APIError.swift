@@ -1,0 +1,51 @@
+import Foundation
+
+/// A non-2xx answer from the API, with everything needed to report or look it up: status, the
+/// vendor's error code and message, and the request id the vendor's support asks for.
+public struct APIError: Error, Sendable, CustomStringConvertible {
+    public var status: Int
+    public var errorCode: String?
+    public var errorMessage: String?
+    public var requestId: String?
+    public var url: String
+    /// Seconds the server asked us to wait (`Retry-After`), if it said.
+    public var retryAfter: Double?
+
+    /// 429, 5xx: worth another try. 400/401/403 never are (AK/SK pairs are locked after five failures).
+    public var isRetryable: Bool { status == 429 || status >= 500 }
+    public var isThrottle: Bool { status == 429 }
+
+    /// One line: `HTTP 401 APIGW.0301: <message> (X-Request-Id abc) GET <url>`.
+    public var description: String {
+        var text = "HTTP \(status)"
+        if let errorCode { text += " \(errorCode)" }
+        if let errorMessage { text += ": \(errorMessage)" }
+        text += " (X-Request-Id \(requestId ?? "none"))"
+        return text + " GET \(url)"
+    }
+
+    /// Reads the error body in any of the vendor's shapes: `{error_code, error_msg}`, `{code, message}`
+    /// or either nested under `"error"`. Secret values are masked and the message kept to one line.
+    public static func from(status: Int, body: [UInt8], requestId: String?, url: String, secrets: [String]) -> APIError {
+        var code: String?
+        var message: String?
+        if let value = try? JSONParser.parse(body), case .object(var object) = value {
+            if case .object(let nested)? = object["error"] { object = nested }
+            code = object["error_code"]?.stringValue ?? object["code"]?.stringValue
+            message = object["error_msg"]?.stringValue ?? object["message"]?.stringValue
+        } else if !body.isEmpty {
+            message = String(decoding: body.prefix(200), as: UTF8.self)
+        }
+        return APIError(status: status, errorCode: code, errorMessage: message.map { clean($0, secrets: secrets) },
+                        requestId: requestId, url: url)
+    }
+
+    static func clean(_ text: String, secrets: [String]) -> String {
+        var text = text
+        for secret in secrets where secret.count >= 4 {
+            text = text.replacingOccurrences(of: secret, with: SecretRedactor.mask)
+        }
+        let oneLine = text.split(whereSeparator: \.isNewline).joined(separator: " ⏎ ")
+        return oneLine.count > 400 ? String(oneLine.prefix(400)) + "…" : oneLine
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+/// One page of the list API, parsed.
+public struct JobPage: Sendable {
+    public var offset: Int
+    public var count: Int
+    public var jobs: [JSONValue]
+    public var requestId: String?
+}
+
+/// A 200 whose body is not a page (cut short, not JSON, wrong shape): retried, since it is
+/// almost always a connection cut mid-body.
+public struct PageDecodeError: Error, Sendable, CustomStringConvertible {
+    public var offset: Int
+    public var requestId: String?
+    public var message: String
+    public var description: String { "page at offset \(offset): \(message) (X-Request-Id \(requestId ?? "none"))" }
+}
+
+/// Where the API is: a region's public endpoint or an override (private endpoint, proxy, simulator).
+public struct APIEndpoint: Sendable {
+    public let base: URLParts
+    public let region: String?
+
+    /// `https://metastudio.{region}.myhuaweicloud.com`, or `override` (http only on loopback).
+    public init(region: String?, override: String?) throws {
+        guard let url = override ?? region.map({ "https://metastudio.\($0).myhuaweicloud.com" }) else {
+            throw CredentialError(description: "no endpoint: pass --region (cn-north-4, cn-east-3, ap-southeast-3) or --endpoint URL")
+        }
+        base = try Endpoint.validate(url)
+        self.region = region
+    }
+}
+
+/// Fetches pages of `GET /v1/{project_id}/smart-live-jobs` over one reused connection.
+/// Not thread-safe: the pager gives each worker its own client.
+public final class MetaStudioClient {
+    let endpoint: APIEndpoint
+    let projectId: String
+    let credentials: Credentials
+    let connection: HTTPConnection
+    let now: @Sendable () -> Date
+
+    public init(endpoint: APIEndpoint, projectId: String, credentials: Credentials, options: HTTPClientOptions,
+                now: @escaping @Sendable () -> Date = { Date() }) throws {
+        self.endpoint = endpoint
+        self.projectId = projectId
+        self.credentials = credentials
+        self.now = now
+        connection = try HTTPConnection(options: options)
+    }
+
+    /// Polled during transfers; true aborts the request in flight (Ctrl-C).
+    public var shouldAbort: (@Sendable () -> Bool)? {
+        get { connection.shouldAbort }
+        set { connection.shouldAbort = newValue }
+    }
+
+    var path: String {
+        let base = endpoint.base.basePath.hasSuffix("/") ? String(endpoint.base.basePath.dropLast()) : endpoint.base.basePath
+        return base + "/v1/\(projectId)/smart-live-jobs"
+    }
+
+    /// The request URL without credentials (they travel in headers), for messages.
+    public func url(offset: Int, query: ListJobsQuery) -> String {
+        "\(endpoint.base.scheme)://\(endpoint.base.hostHeader)\(path)?\(RequestSigner.canonicalQuery(query.items(offset: offset)))"
+    }
+
+    /// One page; throws `APIError`, `TransportError` or `PageDecodeError`.
+    public func fetchPage(_ query: ListJobsQuery, offset: Int) throws -> JobPage {
+        let items = query.items(offset: offset)
+        var headers: [(name: String, value: String)] = [
+            ("Host", endpoint.base.hostHeader), ("Content-Type", "application/json"),
+        ]
+        if let appUserId = query.appUserId { headers.append(("X-App-UserId", appUserId)) }
+        let queryString: String
+        switch credentials {
+        case .token(let token):
+            headers.append(("X-Auth-Token", token))
+            queryString = RequestSigner.canonicalQuery(items)
+        case .aksk(let keys):
+            headers.append(("X-Project-Id", projectId))
+            let signed = RequestSigner.sign(method: "GET", path: path, query: items, headers: headers,
+                                            credentials: keys, date: now())
+            headers = signed.headers
+            queryString = signed.query
+        }
+        let url = "\(endpoint.base.scheme)://\(endpoint.base.hostHeader)\(path)?\(queryString)"
+        let response = try connection.get(url, headers: headers)
+        let requestId = response.header("x-request-id")
+        guard response.status == 200 else {
+            var error = APIError.from(status: response.status, body: response.body, requestId: requestId,
+                                      url: url, secrets: credentials.secrets)
+            error.retryAfter = RetryPolicy.retryAfterSeconds(response.header("retry-after"))
+            throw error
+        }
+        return try MetaStudioClient.decodePage(response.body, offset: offset, requestId: requestId)
+    }
+
+    static func decodePage(_ body: [UInt8], offset: Int, requestId: String?) throws -> JobPage {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(body)
+        } catch {
+            throw PageDecodeError(offset: offset, requestId: requestId, message: "unparsable body (\(body.count) bytes): \(error)")
+        }
+        guard case .object(let page) = value else {
+            throw PageDecodeError(offset: offset, requestId: requestId, message: "expected a page object, got \(value.typeName)")
+        }
+        guard case .number(let countText)? = page["count"], let count = Int(countText), count >= 0 else {
+            throw PageDecodeError(offset: offset, requestId: requestId, message: "field 'count' missing or not a non-negative integer")
+        }
+        let jobs: [JSONValue]
+        switch page["smart_live_jobs"] {
+        case .array(let list)?: jobs = list
+        case nil, .null?: jobs = []
+        case let other?: throw PageDecodeError(offset: offset, requestId: requestId, message: "field 'smart_live_jobs': expected an array, got \(other.typeName)")
+        }
+        return JobPage(offset: offset, count: count, jobs: jobs, requestId: requestId)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// Paces requests to stay under the tenant's throttle. Adaptive by default: it starts at the
+/// documented 20 requests/s; on a 429 it drops to just under the limit the gateway states in its
+/// message (`limit:10`) or, when no limit is stated, backs off multiplicatively; without 429s it
+/// climbs back additively. A fixed rate (`--rate R`) or no limit (`--rate 0`) can be chosen instead.
+public final class RateLimiter: @unchecked Sendable {
+    public enum Mode: Sendable, Equatable {
+        case adaptive(initial: Double)
+        case fixed(Double)
+        case unlimited
+    }
+
+    /// Requests per second added per second of throttle-free requests.
+    static let additiveIncrease = 0.5
+    static let multiplicativeDecrease = 0.7
+    static let minimumRate = 0.2
+    static let maximumRate = 1000.0
+
+    private let lock = NSLock()
+    private let mode: Mode
+    private var rate: Double
+    private var ceiling: Double?
+    private var nextSlot: Double = 0
+    private var lastDecrease: Double = 0
+
+    public init(mode: Mode) {
+        self.mode = mode
+        switch mode {
+        case .adaptive(let initial): rate = initial
+        case .fixed(let r): rate = r
+        case .unlimited: rate = .infinity
+        }
+    }
+
+    /// The current pace, requests per second.
+    public var currentRate: Double { lock.withLock { rate } }
+
+    private static func now() -> Double { ProcessInfo.processInfo.systemUptime }
+
+    /// Waits for the next request slot; returns false if `cancelled` became true while waiting.
+    public func acquire(cancelled: () -> Bool) -> Bool {
+        if case .unlimited = mode { return !cancelled() }
+        let slot: Double = lock.withLock {
+            let now = RateLimiter.now()
+            let slot = max(now, nextSlot)
+            nextSlot = slot + 1 / rate
+            return slot
+        }
+        while true {
+            if cancelled() { return false }
+            let wait = slot - RateLimiter.now()
+            if wait <= 0 { return true }
+            Thread.sleep(forTimeInterval: min(wait, 0.05))
+        }
+    }
+
+    public func onSuccess() {
+        guard case .adaptive = mode else { return }
+        lock.withLock {
+            rate = min(ceiling ?? RateLimiter.maximumRate, rate + RateLimiter.additiveIncrease / rate)
+        }
+    }
+
+    /// A 429 arrived; `message` is the gateway's error_msg, which may state the limit.
+    public func onThrottle(message: String?) {
+        guard case .adaptive = mode else { return }
+        lock.withLock {
+            let now = RateLimiter.now()
+            if let limit = RateLimiter.statedLimit(in: message) {
+                ceiling = limit * 0.97
+                rate = min(rate, limit * 0.95)
+            } else if now - lastDecrease > max(0.5, 2 / rate) {
+                rate = max(RateLimiter.minimumRate, rate * RateLimiter.multiplicativeDecrease)
+                lastDecrease = now
+            }
+            nextSlot = max(nextSlot, now + 1 / rate)
+        }
+    }
+
+    /// `limit:20` in "policy user over ratelimit,limit:20,time:1 second" (per second), if present.
+    static func statedLimit(in message: String?) -> Double? {
+        guard let message, let range = message.range(of: "limit:") else { return nil }
+        let digits = message[range.upperBound...].prefix(while: { $0.isNumber || $0 == "." })
+        guard let limit = Double(digits), limit > 0 else { return nil }
+        var seconds = 1.0
+        if let t = message.range(of: "time:") {
+            let n = message[t.upperBound...].prefix(while: { $0.isNumber })
+            let unit = message[t.upperBound...].dropFirst(n.count).trimmingCharacters(in: .whitespaces)
+            let count = Double(n) ?? 1
+            seconds = unit.hasPrefix("minute") ? count * 60 : unit.hasPrefix("hour") ? count * 3600 : count
+        }
+        return limit / seconds
+    }
+}

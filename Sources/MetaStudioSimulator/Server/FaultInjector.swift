@@ -1,0 +1,75 @@
+import Foundation
+
+/// The faults of a real gateway on a bad day (latency, throttling, 5xx, bodies cut short), decided by a
+/// seeded PRNG so that a failing client test can be replayed with the same sequence of faults.
+final class FaultInjector: @unchecked Sendable {
+    private let config: SimulatorConfig
+    private let lock = NSLock()
+    private var rng: SplitMix64
+    /// Token bucket state: tokens left and when they were last refilled (monotonic seconds).
+    private var tokens: Double
+    private var refilledAt: Double
+
+    init(config: SimulatorConfig) {
+        self.config = config
+        rng = SplitMix64(seed: SplitMix64.mix(config.seed ^ 0x4641_554C_54))
+        tokens = Self.capacity(config.throttlePerSecond ?? 0)
+        refilledAt = Self.monotonicSeconds()
+    }
+
+    /// The bucket holds one second of tokens, and never less than one.
+    private static func capacity(_ rate: Double) -> Double { max(1, rate) }
+
+    private static func monotonicSeconds() -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+    }
+
+    /// Waits the configured latency without blocking a thread.
+    func delay() async {
+        guard config.latency > 0 else { return }
+        try? await Task.sleep(nanoseconds: UInt64(config.latency * 1e9))
+    }
+
+    /// Takes a token; returns the 429 to send when the bucket is empty.
+    func throttle() -> SimulatorError? {
+        guard let rate = config.throttlePerSecond else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Self.monotonicSeconds()
+        tokens = min(Self.capacity(rate), tokens + max(0, now - refilledAt) * max(0, rate))
+        refilledAt = now
+        if tokens >= 1 {
+            tokens -= 1
+            return nil
+        }
+        let limit = Int(rate.rounded())
+        return SimulatorError(status: 429, code: "APIGW.0308",
+                              message: "The throttling threshold has been reached: policy user over ratelimit,limit:\(limit),time:1 second",
+                              headers: config.sendRetryAfter ? [("Retry-After", "1")] : [])
+    }
+
+    /// With probability `serverErrorRate`, a 5xx to answer instead: 500 MSS.00000004 from the service
+    /// (70%), or 502/503 from the gateway (15% each).
+    func serverError() -> SimulatorError? {
+        guard config.serverErrorRate > 0 else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        guard rng.unit() < config.serverErrorRate else { return nil }
+        switch rng.below(100) {
+        case 0..<70: return SimulatorError(status: 500, code: "MSS.00000004", message: "Internal Error")
+        case 70..<85: return SimulatorError(status: 502, code: "APIGW.0201", message: "Backend unavailable.")
+        default: return SimulatorError(status: 503, code: "APIGW.0201", message: "Backend unavailable.")
+        }
+    }
+
+    /// With probability `truncateRate`, how many bytes of a `length`-byte body to send before closing
+    /// the connection: at least one byte is sent and at least one is missing, so the text received is
+    /// never a complete JSON document. Nil means send it all.
+    func truncation(length: Int) -> Int? {
+        guard config.truncateRate > 0, length >= 2 else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        guard rng.unit() < config.truncateRate else { return nil }
+        return 1 + rng.below(length - 1)
+    }
+}

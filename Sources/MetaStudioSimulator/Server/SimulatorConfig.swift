@@ -1,0 +1,121 @@
+import Foundation
+
+/// How a simulated MetaStudio endpoint behaves: who may call it and which faults it injects, so tests,
+/// benchmarks and demos can reproduce the real gateway's bad days on demand (and with a seed, repeatably).
+public struct SimulatorConfig: Sendable {
+    /// Which credentials the simulated gateway accepts.
+    public enum Auth: Sendable, Equatable {
+        /// No check at all: any request (with or without credentials) is let through.
+        case any
+        /// `X-Auth-Token` must equal the token.
+        case token(String)
+        /// The request must carry a valid SDK-HMAC-SHA256 signature made with this AK/SK pair.
+        case aksk(ak: String, sk: String)
+        /// Either of the two: a request with an `SDK-HMAC-SHA256` Authorization header is checked as
+        /// AK/SK, any other as token.
+        case tokenOrAKSK(token: String, ak: String, sk: String)
+    }
+
+    /// The tenant's project; the URL path (and, with AK/SK, `X-Project-Id`) must name it.
+    public var projectId: String = "0123456789abcdef0123456789abcdef"
+    public var auth: Auth = .any
+    /// Seconds added to every request before it is answered (a non-blocking sleep).
+    public var latency: Double = 0
+    /// Requests per second allowed by a token bucket holding max(1, rate) tokens; over it → 429 APIGW.0308.
+    public var throttlePerSecond: Double? = nil
+    /// Whether a 429 carries `Retry-After: 1`; the real gateway does not always send it, so off by default.
+    public var sendRetryAfter: Bool = false
+    /// Probability that a valid request fails with a 5xx: mostly 500 MSS.00000004, sometimes 502/503
+    /// with a gateway body.
+    public var serverErrorRate: Double = 0
+    /// Probability that a 200 is cut short: the full Content-Length is declared, fewer bytes are sent,
+    /// then the connection is closed.
+    public var truncateRate: Double = 0
+    /// Jobs created while the first scan runs, spread over its requests with offset > 0; they are the
+    /// newest (latest create_time), so they sort last with sort_dir=asc.
+    public var insertDuringScan: Int = 0
+    /// When a new scan starts (offset=0 after the first scan), every PROCESSING/WAITING job ends as
+    /// SUCCEED or FAILED, with end_time, duration, stream_duration and a newer lastupdate_time.
+    public var finishProcessingBetweenScans: Bool = false
+    /// Seeds every random choice (faults, inserted and finished jobs), so a run can be replayed.
+    public var seed: UInt64 = 1
+    /// How long an AK stays locked after more than five consecutive authentication failures (the
+    /// real gateway: 5 minutes); tests shorten it.
+    public var authLockoutSeconds: Double = 300
+    /// How far `X-Sdk-Date` may be from the server's clock (the real gateway: 15 minutes).
+    public var maxClockSkewSeconds: Double = 900
+
+    public init() {}
+}
+
+/// A counter snapshot of what the simulator answered, so tests and benchmarks can check what the client
+/// went through (retries, throttling) without instrumenting the client itself.
+public struct SimulatorStats: Sendable, Codable, Equatable {
+    /// Every request received (the `/_sim/stats` endpoint itself is not counted).
+    public var requests = 0
+    /// Complete 200 answers (truncated ones are counted in `truncated`, not here).
+    public var ok = 0
+    /// 429 answers (APIGW.0308).
+    public var throttled = 0
+    /// Injected 5xx answers (500, 502, 503).
+    public var serverErrors = 0
+    /// 200 answers whose body was cut short on purpose.
+    public var truncated = 0
+    /// 401 answers, including those refused because the AK was locked.
+    public var authFailures = 0
+    /// How many times an AK was locked after more than five consecutive failures.
+    public var lockouts = 0
+    /// 400, 404 and 405 answers (bad parameters, unknown paths or projects, wrong methods).
+    public var badRequests = 0
+    /// When the first and the latest request arrived, in seconds since 1970.
+    public var firstRequestAt: Double? = nil
+    public var lastRequestAt: Double? = nil
+    /// `ok / (lastRequestAt - firstRequestAt)`, 0 until two requests have arrived apart.
+    public var okPerSecond: Double = 0
+
+    public init() {}
+}
+
+/// Counts answers as they are sent, behind a lock, so concurrent connections never lose a count.
+final class StatsRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stats = SimulatorStats()
+
+    func arrived(at time: Double) {
+        lock.lock()
+        defer { lock.unlock() }
+        stats.requests += 1
+        if stats.firstRequestAt == nil { stats.firstRequestAt = time }
+        stats.lastRequestAt = time
+    }
+
+    /// Files an answer under its counter by status: 200 (complete or truncated), 401, 429, 5xx, other 4xx.
+    func record(status: Int, truncated: Bool = false) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch status {
+        case 200 where truncated: stats.truncated += 1
+        case 200: stats.ok += 1
+        case 401: stats.authFailures += 1
+        case 429: stats.throttled += 1
+        case 500...599: stats.serverErrors += 1
+        default: stats.badRequests += 1
+        }
+    }
+
+    func recordLockout() {
+        lock.lock()
+        defer { lock.unlock() }
+        stats.lockouts += 1
+    }
+
+    func snapshot() -> SimulatorStats {
+        lock.lock()
+        var copy = stats
+        lock.unlock()
+        if let first = copy.firstRequestAt, let last = copy.lastRequestAt, last > first {
+            copy.okPerSecond = Double(copy.ok) / (last - first)
+        }
+        return copy
+    }
+}

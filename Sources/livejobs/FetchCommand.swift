@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import LiveJobsStore
+import MetaStudio
+
+struct FetchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch",
+        abstract: "Fetch every livestreaming job of a project from the MetaStudio API.",
+        discussion: """
+            Pages through GET /v1/{project_id}/smart-live-jobs (100 per page, oldest first), several
+            pages at once under an adaptive rate limit, retrying throttled and failed requests, and
+            stores each page as it arrives. By default only jobs created since the last complete
+            fetch (less an hour of overlap) are asked for, and jobs still WAITING or PROCESSING are
+            read again; --full rescans everything.
+
+            Credentials are read as the vendor's SDK reads them, never from arguments:
+              HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK (+ HUAWEICLOUD_SDK_SECURITY_TOKEN),
+              HUAWEICLOUD_SDK_PROJECT_ID, or the [basic] section of $HUAWEICLOUD_SDK_CREDENTIALS_FILE
+              (default ~/.huaweicloud/credentials); a token from METASTUDIO_AUTH_TOKEN or --token-file.
+
+            Examples:
+              livejobs fetch --region cn-north-4
+              livejobs fetch --region cn-east-3 --state FAILED,BLOCKED --since 2026-11-01T00:00:00Z --json
+              livejobs fetch --endpoint http://127.0.0.1:8080 --project-id 0123456789abcdef0123456789abcdef
+
+            Exit codes: 0 every job stored, 1 failure, 3 incomplete (the count and the jobs disagree),
+            64 bad flags, 130 interrupted (pages received so far are kept; the next fetch resumes).
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: ArgumentHelp("Project id (default: $HUAWEICLOUD_SDK_PROJECT_ID or the credentials file).", valueName: "id"))
+    var projectId: String?
+
+    @Option(help: ArgumentHelp("Region: cn-north-4, cn-east-3 or ap-southeast-3.", valueName: "region"))
+    var region: String?
+
+    @Option(help: ArgumentHelp("Base URL instead of the regional one (http only on loopback).", valueName: "url"))
+    var endpoint: String?
+
+    @Option(help: ArgumentHelp("Only these states, comma-separated (e.g. FAILED,BLOCKED).", valueName: "states"))
+    var state: String?
+
+    @Option(help: ArgumentHelp("Only jobs created at or after this RFC 3339 instant.", valueName: "time"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only jobs created at or before this RFC 3339 instant.", valueName: "time"))
+    var until: String?
+
+    @Option(help: ArgumentHelp("Only rooms whose name contains this text.", valueName: "text"))
+    var roomName: String?
+
+    @Option(help: ArgumentHelp("Send X-App-UserId (no Chinese characters).", valueName: "id"))
+    var appUserId: String?
+
+    @Flag(help: "Rescan every job instead of only what changed since the last complete fetch.")
+    var full = false
+
+    @Option(help: "Requests in flight at once (1-32).")
+    var concurrency = 4
+
+    @Option(help: ArgumentHelp("Fixed requests per second instead of the adaptive limit; 0 for no limit.", valueName: "r"))
+    var rate: Double?
+
+    @Option(help: ArgumentHelp("Jobs per page (1-100).", valueName: "n"))
+    var pageSize = 100
+
+    @Option(help: ArgumentHelp("Read the IAM token from this file.", valueName: "path"))
+    var tokenFile: String?
+
+    @Option(help: ArgumentHelp("CA certificates to verify TLS with (PEM).", valueName: "path"))
+    var caBundle: String?
+
+    @Option(help: ArgumentHelp("Seconds before a request is given up (retried).", valueName: "s"))
+    var timeout: Double = 60
+
+    @Flag(help: "Print the summary as one JSON object on stdout.")
+    var json = false
+
+    func validate() throws {
+        guard (1...32).contains(concurrency) else { throw ValidationError("--concurrency must be 1 to 32, got \(concurrency)") }
+        guard (1...100).contains(pageSize) else { throw ValidationError("--page-size must be 1 to 100, got \(pageSize)") }
+        if let rate, rate < 0 || !rate.isFinite { throw ValidationError("--rate must be 0 (no limit) or a positive number, got \(rate)") }
+        for (flag, value) in [("--since", since), ("--until", until)] {
+            if let value, RFC3339.parse(value) == nil {
+                throw ValidationError("\(flag) takes an RFC 3339 instant like 2026-11-01T00:00:00Z, got '\(value)'")
+            }
+        }
+        if let appUserId, appUserId.unicodeScalars.contains(where: { (0x2E80...0x9FFF).contains($0.value) }) {
+            throw ValidationError("--app-user-id must not contain Chinese characters")
+        }
+        if region == nil && endpoint == nil && ProcessInfo.processInfo.environment["HUAWEICLOUD_SDK_REGION"] == nil {
+            throw ValidationError("pass --region (cn-north-4, cn-east-3, ap-southeast-3) or --endpoint URL")
+        }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        let logger = common.logger("livejobs.fetch")
+        let resolver = CredentialResolver()
+        let (credentials, project, api) = try reportingErrors("fetch") { () -> (Credentials, String, APIEndpoint) in
+            let credentials = try resolver.resolve(tokenFile: tokenFile)
+            guard let project = try resolver.projectId(flag: projectId) else {
+                throw CredentialError(description: "no project id: pass --project-id or set HUAWEICLOUD_SDK_PROJECT_ID")
+            }
+            let region = self.region ?? ProcessInfo.processInfo.environment["HUAWEICLOUD_SDK_REGION"]
+            return (credentials, project, try APIEndpoint(region: region, override: endpoint))
+        }
+        let store = try reportingErrors("fetch") { try JobStore(path: common.databasePath, logger: common.logger("livejobs.store")) }
+        let states = state.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() } } ?? []
+        var query = ListJobsQuery(states: states, createSince: since, createUntil: until, roomName: roomName,
+                                  appUserId: appUserId, pageSize: pageSize)
+        let filters = query.summary
+        var mode = since == nil ? "full" : "window"
+        if since == nil && !full, let start = try reportingErrors("fetch", {
+            try store.incrementalStart(projectId: project, region: api.region, query: filters, overlap: 3600)
+        }) {
+            query.createSince = start
+            mode = "incremental"
+        }
+        let runId = try reportingErrors("fetch") {
+            try store.beginSyncRun(SyncRunRecord(projectId: project, region: api.region, endpoint: api.base.baseURL,
+                                                 query: filters, mode: mode, createSince: query.createSince))
+        }
+        logger.info("fetch starting", metadata: ["project": "\(project)", "mode": "\(mode)", "auth": "\(credentials.mode)",
+                                                 "since": "\(query.createSince ?? "-")"])
+        var options = PagerOptions()
+        options.concurrency = concurrency
+        if let rate { options.rate = rate == 0 ? .unlimited : .fixed(rate) }
+        var http = HTTPClientOptions()
+        http.caBundle = caBundle
+        http.totalTimeout = timeout
+        let pager = JobPager(query: query, options: options) {
+            try MetaStudioClient(endpoint: api, projectId: project, credentials: credentials, options: http)
+        }
+        let sink = try reportingErrors("fetch") { try FetchSink(store: store, projectId: project, region: api.region) }
+        let signals = SignalTrap { pager.cancel() }
+        let started = ProcessInfo.processInfo.systemUptime
+        let progress = ProgressLine()
+        progress.start(every: 0.25) { pager.progress(elapsed: ProcessInfo.processInfo.systemUptime - started) }
+        let outcome = FetchOutcome.run { try pager.run(into: sink) }
+        progress.stop()
+        signals.release()
+        let elapsed = ProcessInfo.processInfo.systemUptime - started
+        let summary = FetchSummary(projectId: project, region: api.region, mode: mode, since: query.createSince,
+                                   outcome: outcome, sink: sink, elapsed: elapsed, credentials: credentials)
+        try? store.finishSyncRun(runId, summary.record)
+        if json {
+            print(summary.json)
+        } else {
+            print(summary.line)
+        }
+        if let message = summary.errorLine {
+            FileHandle.standardError.write(Data("livejobs fetch: error: \(oneLine(message))\n".utf8))
+        }
+        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    }
+}

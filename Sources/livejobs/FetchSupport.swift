@@ -1,0 +1,135 @@
+import Foundation
+import LiveJobsStore
+import MetaStudio
+
+/// Ctrl-C and SIGTERM cancel the scan instead of killing the process, so the run is recorded
+/// and every page already received stays stored; a second Ctrl-C exits at once.
+final class SignalTrap {
+    private var sources: [DispatchSourceSignal] = []
+    private var hits = 0
+
+    init(_ onSignal: @escaping () -> Void) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: DispatchQueue(label: "livejobs.signals"))
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                self.hits += 1
+                if self.hits > 1 { exit(130) }
+                FileHandle.standardError.write(Data("\nlivejobs fetch: interrupted; storing what has arrived (Ctrl-C again to quit now)\n".utf8))
+                onSignal()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func release() {
+        sources.forEach { $0.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}
+
+/// What the pager returned: a result, an interruption (with its partial result) or an error.
+enum FetchOutcome {
+    case finished(ScanResult)
+    case interrupted(ScanResult)
+    case failed(Error)
+
+    static func run(_ body: () throws -> ScanResult) -> FetchOutcome {
+        do {
+            return .finished(try body())
+        } catch let cancelled as ScanCancelled {
+            return .interrupted(cancelled.result)
+        } catch {
+            return .failed(error)
+        }
+    }
+}
+
+/// The end of a fetch as one line, one JSON object and one sync-run record.
+struct FetchSummary {
+    let projectId: String
+    let region: String?
+    let mode: String
+    let since: String?
+    let outcome: FetchOutcome
+    let sink: FetchSink
+    let elapsed: Double
+    let credentials: Credentials
+
+    var result: ScanResult {
+        switch outcome {
+        case .finished(let r), .interrupted(let r): return r
+        case .failed: return ScanResult()
+        }
+    }
+
+    var outcomeName: String {
+        switch outcome {
+        case .finished(let r): return r.complete ? "succeeded" : "incomplete"
+        case .interrupted: return "interrupted"
+        case .failed: return "failed"
+        }
+    }
+
+    var exitCode: Int32 {
+        switch outcomeName {
+        case "succeeded": return 0
+        case "incomplete": return 3
+        case "interrupted": return 130
+        default: return 1
+        }
+    }
+
+    /// The error or the reason the set is incomplete, one line, secrets masked.
+    var errorLine: String? {
+        switch outcome {
+        case .failed(let error):
+            var text = "\(error)"
+            for secret in credentials.secrets where secret.count >= 4 {
+                text = text.replacingOccurrences(of: secret, with: SecretRedactor.mask)
+            }
+            return text
+        case .finished(let r): return r.incompleteReason
+        case .interrupted: return nil
+        }
+    }
+
+    var newest: String? { result.newestCreateTime.map { RFC3339.format($0.rounded(.down)) } }
+
+    var record: SyncRunOutcome {
+        let r = result
+        return SyncRunOutcome(outcome: outcomeName, pages: r.pagesStored, requests: r.requests, retries: r.retries,
+                              throttled: r.throttled, jobs: r.distinctJobs, expectedCount: r.expectedCount,
+                              newestCreateTime: newest, failedRequestIds: r.failedRequestIds, message: errorLine)
+    }
+
+    var line: String {
+        let r = result
+        return String(format: "fetch %@: %d jobs (API count %d) in %d pages, %d new, %d updated, %d unchanged; %d requests, %d retries, %d throttled; %.1fs (%.1f pages/s), %@",
+                      outcomeName, r.distinctJobs, r.expectedCount, r.pagesStored, sink.inserted, sink.updated, sink.unchanged,
+                      r.requests, r.retries, r.throttled, elapsed, elapsed > 0 ? Double(r.pagesStored) / elapsed : 0,
+                      mode == "incremental" ? "since \(since ?? "-")" : mode)
+    }
+
+    var json: String {
+        let r = result
+        var fields: [(key: String, value: JSONValue)] = [
+            ("outcome", .string(outcomeName)), ("project_id", .string(projectId)),
+            ("region", region.map { .string($0) } ?? .null), ("mode", .string(mode)),
+            ("create_since", since.map { .string($0) } ?? .null),
+            ("jobs", .number("\(r.distinctJobs)")), ("expected_count", .number("\(r.expectedCount)")),
+            ("pages", .number("\(r.pagesStored)")), ("requests", .number("\(r.requests)")),
+            ("retries", .number("\(r.retries)")), ("throttled", .number("\(r.throttled)")),
+            ("inserted", .number("\(sink.inserted)")), ("updated", .number("\(sink.updated)")),
+            ("unchanged", .number("\(sink.unchanged)")), ("passes", .number("\(r.passes)")),
+            ("seconds", .number(String(format: "%.3f", elapsed))),
+            ("newest_create_time", newest.map { .string($0) } ?? .null),
+        ]
+        fields.append(("failed_request_ids", .array(r.failedRequestIds.map { .string($0) })))
+        fields.append(("error", errorLine.map { .string($0) } ?? .null))
+        return JSONObject(fields).serialized()
+    }
+}
