@@ -1,15 +1,16 @@
 -- title: Room comparison
--- description: The rooms named in :rooms (by room_id or exact room_name), one row each, with the same figures as the monthly usage; over all stored jobs without :month.
+-- description: The rooms named in :rooms (by room_id or exact room_name), one row each in the order named, with the same figures as the monthly usage; over all stored jobs without :month.
 -- param: rooms list required Comma-separated room ids or exact room names.
 -- param: month month optional The calendar month, YYYY-MM, in time zone :tz; all months when left out.
 -- param: tz timezone default=UTC IANA time zone that decides the day and month an hour belongs to.
 WITH wanted AS (
-    SELECT value AS name FROM json_each(:rooms)
+    SELECT key AS position, value AS name FROM json_each(:rooms)
 ),
 picked AS (
-    SELECT DISTINCT j.room_id
+    SELECT j.room_id, MIN(w.position) AS position
     FROM jobs j
     JOIN wanted w ON j.room_id = w.name OR j.room_name = w.name
+    GROUP BY j.room_id
 ),
 usage AS (
     SELECT u.job_id, u.live_seconds, u.streamed_seconds, u.is_home
@@ -38,4 +39,4 @@ FROM picked p
 LEFT JOIN jobs j ON j.room_id IS p.room_id
 LEFT JOIN usage u ON u.job_id = j.job_id
 GROUP BY p.room_id
-ORDER BY live_hours DESC, room_id;
+ORDER BY p.position, p.room_id;

@@ -87,7 +87,7 @@ import Testing
             (["query", cli.write("header.sql", "-- param: month decade required x\nSELECT 1\n"), "--db", "e.sqlite"], 65, "header.sql:1: parameter 'month' has unknown type"),
             (["report", "--db", cli.path("nothing.sqlite")], 1, "no database at"),
             (["compare", "--db", "e.sqlite", "Nobody's Room"], 65, "no room with id or exact name"),
-            (["import", "--db", "e.sqlite", "--bogus"], 64, "--bogus"),
+            (["import", "--db", "e.sqlite", "--bogus", good], 64, "--bogus"),
         ]
         for c in cases {
             let r = try cli.run(c.args)
