@@ -55,7 +55,10 @@ let package = Package(
         .testTarget(name: "MetaStudioTests", dependencies: ["MetaStudio", "MetaStudioSimulator"]),
         .testTarget(name: "LiveJobsStoreTests", dependencies: ["LiveJobsStore", "MetaStudio"]),
         .testTarget(name: "LiveJobsReportTests", dependencies: ["LiveJobsReport", "LiveJobsStore"]),
-        .testTarget(name: "LiveJobsCLITests", dependencies: ["MetaStudio"]),
+        .testTarget(name: "LiveJobsCLITests", dependencies: [
+            "MetaStudio", "MetaStudioSimulator",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -68,6 +68,22 @@ struct CLI {
                       stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: outData)
     }
 
+    /// Starts `livejobs` in the background (output discarded), for tests that signal it.
+    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary("livejobs"))
+        process.arguments = arguments
+        process.currentDirectoryURL = workDir
+        var env = ProcessInfo.processInfo.environment
+        env["LIVEJOBS_DB"] = nil
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// The bundled sample pages.
     static var samplePages: [String] {
         let dir = root.appendingPathComponent("sample-data")

@@ -1,0 +1,223 @@
+import Foundation
+import GRDB
+import MetaStudio
+import MetaStudioSimulator
+import Testing
+
+/// `livejobs fetch`, the real binary, against the simulator over loopback.
+@Suite(.serialized) struct FetchTests {
+    static let project = "0123456789abcdef0123456789abcdef"
+    static let token = "TOKEN-sekrit-4d2a9f"
+    static let ak = "AKTESTFETCH"
+    static let sk = "SK-very-secret-7f3e1b"
+
+    func withSimulator<T>(_ sim: MetaStudioSimulator, _ body: (String) async throws -> T) async throws -> T {
+        _ = try await sim.start()
+        do {
+            let result = try await body(sim.baseURL)
+            try await sim.stop()
+            return result
+        } catch {
+            try? await sim.stop()
+            throw error
+        }
+    }
+
+    func count(_ db: String, _ sql: String) throws -> Int {
+        try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: sql) ?? -1 }
+    }
+
+    func strings(_ db: String, _ sql: String) throws -> [String] {
+        try DatabaseQueue(path: db).read { try String.fetchAll($0, sql: sql) }
+    }
+
+    func tokenEnv() -> [String: String] { ["METASTUDIO_AUTH_TOKEN": FetchTests.token] }
+
+    @Test func tokenFetchStoresEveryJobAndRecordsTheRun() async throws {
+        var config = SimulatorConfig()
+        config.auth = .token(FetchTests.token)
+        let sim = MetaStudioSimulator(generated: 1234, seed: 3, config: config)
+        let cli = CLI()
+        let r = try await withSimulator(sim) { base in
+            try cli.run(["fetch", "--db", "f.sqlite", "--endpoint", base, "--project-id", FetchTests.project], environment: tokenEnv())
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("fetch succeeded: 1234 jobs (API count 1234) in "))
+        let db = cli.path("f.sqlite")
+        #expect(try count(db, "SELECT count(*) FROM jobs WHERE project_id = '\(FetchTests.project)' AND source = 'fetch'") == 1234)
+        #expect(try count(db, "SELECT count(*) FROM sync_runs WHERE outcome = 'succeeded' AND jobs = 1234 AND expected_count = 1234") == 1)
+        #expect(!r.stderr.contains("\r"), "progress drawn although stderr is not a terminal")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: db))
+        #expect(bytes.range(of: Data(FetchTests.token.utf8)) == nil)
+        #expect(!r.stdout.contains(FetchTests.token) && !r.stderr.contains(FetchTests.token))
+    }
+
+    @Test func akskSignaturesAreAcceptedAndABadSecretFailsOnceWithoutRetry() async throws {
+        var config = SimulatorConfig()
+        config.auth = .aksk(ak: FetchTests.ak, sk: FetchTests.sk)
+        let sim = MetaStudioSimulator(generated: 450, seed: 5, config: config)
+        let cli = CLI()
+        let env = ["HUAWEICLOUD_SDK_AK": FetchTests.ak, "HUAWEICLOUD_SDK_SK": FetchTests.sk,
+                   "HUAWEICLOUD_SDK_PROJECT_ID": FetchTests.project]
+        let (good, bad, failures) = try await withSimulator(sim) { base -> (CLI.Result, CLI.Result, Int) in
+            // Spaces, commas, plus signs and Chinese in the filter must be signed exactly like the vendor's signer.
+            let good = try cli.run(["fetch", "--db", "a.sqlite", "--endpoint", base, "--room-name", "美妆直播间"], environment: env)
+            var wrong = env
+            wrong["HUAWEICLOUD_SDK_SK"] = "SK-wrong-0000"
+            let bad = try cli.run(["fetch", "--db", "a.sqlite", "--endpoint", base, "--full", "--room-name", "Tea, \"Premium\" + Co"], environment: wrong)
+            return (good, bad, sim.stats.authFailures)
+        }
+        #expect(good.status == 0, "\(good.stderr)")
+        let stored = try count(cli.path("a.sqlite"), "SELECT count(*) FROM jobs")
+        #expect(stored > 0 && stored < 450)
+        #expect(try count(cli.path("a.sqlite"), "SELECT count(*) FROM jobs WHERE room_name NOT LIKE '%美妆直播间%'") == 0)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
+        #expect(bad.stderr.contains("HTTP 401 APIGW.0301"), "\(bad.stderr)")
+        #expect(bad.stderr.contains("X-Request-Id "))
+        #expect(!bad.stderr.contains("X-Request-Id none"))
+        #expect(failures == 1, "a 401 must never be retried")
+        for output in [good.stdout, good.stderr, bad.stdout, bad.stderr] {
+            #expect(!output.contains(FetchTests.sk) && !output.contains("SK-wrong-0000"))
+        }
+    }
+
+    @Test func credentialsComeFromTheSDKProfileFile() async throws {
+        var config = SimulatorConfig()
+        config.auth = .aksk(ak: FetchTests.ak, sk: FetchTests.sk)
+        let sim = MetaStudioSimulator(generated: 120, seed: 6, config: config)
+        let cli = CLI()
+        let profile = cli.write("creds.ini", "[default]\nak = nope\n\n[basic]\nak = \(FetchTests.ak)\nsk = \(FetchTests.sk)\nproject_id = \(FetchTests.project)\n")
+        let r = try await withSimulator(sim) { base in
+            try cli.run(["fetch", "--db", "p.sqlite", "--endpoint", base], environment: ["HUAWEICLOUD_SDK_CREDENTIALS_FILE": profile])
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try count(cli.path("p.sqlite"), "SELECT count(*) FROM jobs") == 120)
+    }
+
+    @Test func faultsAndJobsInsertedMidScanLoseNothingAndDoubleNothing() async throws {
+        var config = SimulatorConfig()
+        config.serverErrorRate = 0.10
+        config.truncateRate = 0.05
+        config.insertDuringScan = 50
+        config.latency = 0.005
+        config.seed = 11
+        let sim = MetaStudioSimulator(generated: 3000, seed: 7, config: config)
+        let cli = CLI()
+        let (r, jobs, stats) = try await withSimulator(sim) { base in
+            (try cli.run(["fetch", "--db", "x.sqlite", "--endpoint", base, "--project-id", FetchTests.project,
+                          "--concurrency", "8", "--rate", "0", "--json"], environment: tokenEnv()), sim.jobs, sim.stats)
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(jobs.count == 3050)
+        #expect(stats.serverErrors > 0 && stats.truncated > 0)
+        let db = cli.path("x.sqlite")
+        #expect(try count(db, "SELECT count(*) FROM jobs") == 3050)
+        let ids = Set(jobs.compactMap { $0["job_id"]?.stringValue })
+        let stored = Set(try strings(db, "SELECT job_id FROM jobs"))
+        #expect(stored == ids)
+        let summary = try JSONParser.parse(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue
+        #expect(summary?["outcome"]?.stringValue == "succeeded")
+        #expect(summary?["jobs"] == .number("3050"))
+        #expect((summary?["retries"]?.doubleValue ?? 0) > 0)
+    }
+
+    @Test func theAdaptiveRateGetsEveryPageThroughAThrottle() async throws {
+        var config = SimulatorConfig()
+        config.throttlePerSecond = 10
+        let sim = MetaStudioSimulator(generated: 2500, seed: 8, config: config)
+        let cli = CLI()
+        let (r, stats) = try await withSimulator(sim) { base in
+            (try cli.run(["fetch", "--db", "t.sqlite", "--endpoint", base, "--project-id", FetchTests.project], environment: tokenEnv()), sim.stats)
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try count(cli.path("t.sqlite"), "SELECT count(*) FROM jobs") == 2500)
+        #expect(stats.throttled > 0, "the default rate of 20/s must meet the 10/s throttle")
+        #expect(stats.throttled * 4 < stats.ok, "\(stats)")
+    }
+
+    @Test func theNextFetchIsIncrementalAndReadsUnfinishedJobsAgain() async throws {
+        var config = SimulatorConfig()
+        config.finishProcessingBetweenScans = true
+        let sim = MetaStudioSimulator(generated: 1500, seed: 9, config: config)
+        let cli = CLI()
+        let db = cli.path("i.sqlite")
+        let (first, second, requestsFirst, requestsSecond) = try await withSimulator(sim) { base -> (CLI.Result, CLI.Result, Int, Int) in
+            let args = ["fetch", "--db", "i.sqlite", "--endpoint", base, "--project-id", FetchTests.project]
+            let first = try cli.run(args, environment: tokenEnv())
+            let afterFirst = sim.stats.requests
+            let unfinished = try count(db, "SELECT count(*) FROM jobs WHERE state IN ('WAITING', 'PROCESSING')")
+            #expect(unfinished > 0)
+            let second = try cli.run(args, environment: tokenEnv())
+            return (first, second, afterFirst, sim.stats.requests - afterFirst)
+        }
+        #expect(first.status == 0 && second.status == 0, "\(first.stderr) \(second.stderr)")
+        #expect(second.stdout.contains("since "), "\(second.stdout)")
+        #expect(requestsSecond < requestsFirst / 2)
+        #expect(try count(db, "SELECT count(*) FROM jobs WHERE state IN ('WAITING', 'PROCESSING')") == 0)
+        #expect(try count(db, "SELECT count(*) FROM sync_runs WHERE mode = 'incremental' AND create_since IS NOT NULL AND outcome = 'succeeded'") == 1)
+        #expect(try count(db, "SELECT count(*) FROM jobs") == 1500)
+    }
+
+    @Test func statesAndWindowFiltersReachTheAPI() async throws {
+        let sim = MetaStudioSimulator(generated: 1000, seed: 10, config: SimulatorConfig())
+        let cli = CLI()
+        let r = try await withSimulator(sim) { base in
+            try cli.run(["fetch", "--db", "s.sqlite", "--endpoint", base, "--project-id", FetchTests.project,
+                         "--state", "FAILED,BLOCKED", "--since", "2026-09-01T00:00:00Z", "--until", "2026-09-30T23:59:59Z"], environment: tokenEnv())
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        let db = cli.path("s.sqlite")
+        #expect(try count(db, "SELECT count(*) FROM jobs") > 0)
+        #expect(try count(db, "SELECT count(*) FROM jobs WHERE state NOT IN ('FAILED', 'BLOCKED') OR create_time < '2026-09-01' OR create_time > '2026-09-30T23:59:59Z'") == 0)
+    }
+
+    @Test func ctrlCKeepsEveryReceivedPageAndTheNextFetchFinishes() async throws {
+        var config = SimulatorConfig()
+        config.latency = 0.05
+        let sim = MetaStudioSimulator(generated: 3000, seed: 12, config: config)
+        let cli = CLI()
+        let db = cli.path("c.sqlite")
+        try await withSimulator(sim) { base in
+            let args = ["fetch", "--db", "c.sqlite", "--endpoint", base, "--project-id", FetchTests.project, "--concurrency", "1", "--rate", "5"]
+            for signal in [SIGINT, SIGKILL] {
+                let process = try cli.start(args, environment: tokenEnv())
+                var stored = 0
+                for _ in 0..<200 where stored < 200 {
+                    try await Task.sleep(nanoseconds: 50_000_000)
+                    stored = (try? count(db, "SELECT count(*) FROM jobs")) ?? 0
+                }
+                kill(process.processIdentifier, signal)
+                process.waitUntilExit()
+                #expect(process.terminationStatus == (signal == SIGINT ? 130 : SIGKILL), "signal \(signal)")
+                let kept = try count(db, "SELECT count(*) FROM jobs")
+                #expect(kept >= 200 && kept < 3000)
+                #expect(try strings(db, "PRAGMA integrity_check") == ["ok"])
+            }
+            #expect(try count(db, "SELECT count(*) FROM sync_runs WHERE outcome = 'interrupted'") == 1)
+            let finish = try cli.run(["fetch", "--db", "c.sqlite", "--endpoint", base, "--project-id", FetchTests.project, "--rate", "0"], environment: tokenEnv())
+            #expect(finish.status == 0, "\(finish.stderr)")
+        }
+        #expect(try count(db, "SELECT count(*) FROM jobs") == 3000)
+    }
+
+    @Test func badSetupsFailWithOneClearLine() throws {
+        let cli = CLI()
+        let cases: [(args: [String], env: [String: String], code: Int32, needle: String)] = [
+            (["fetch", "--endpoint", "http://example.com", "--project-id", "p"], tokenEnv(), 1, "plain http"),
+            (["fetch", "--endpoint", "http://127.0.0.1:9", "--project-id", "p"], [:], 1, "no credentials"),
+            (["fetch", "--endpoint", "http://127.0.0.1:9"], tokenEnv(), 1, "no project id"),
+            (["fetch", "--endpoint", "http://127.0.0.1:9", "--project-id", "p", "--concurrency", "0"], tokenEnv(), 64, "--concurrency"),
+            (["fetch", "--endpoint", "http://127.0.0.1:9", "--project-id", "p", "--since", "yesterday"], tokenEnv(), 64, "RFC 3339"),
+            (["fetch", "--project-id", "p"], tokenEnv(), 64, "--region"),
+            (["fetch", "--endpoint", "http://127.0.0.1:9", "--project-id", "p", "--timeout", "2"], tokenEnv(), 1, "connect"),
+        ]
+        for c in cases {
+            let r = try cli.run(c.args + ["--db", "b.sqlite"], environment: c.env.merging(["HOME": cli.workDir.path]) { a, _ in a })
+            #expect(r.status == c.code, "\(c.args): \(r.status) \(r.stderr)")
+            #expect(r.stderr.lowercased().contains(c.needle.lowercased()), "\(c.args): \(r.stderr)")
+            if c.code == 1 { #expect(r.stderr.split(separator: "\n").count == 1, "\(c.args): \(r.stderr)") }
+            #expect(!r.stderr.contains(FetchTests.token))
+        }
+    }
+}
