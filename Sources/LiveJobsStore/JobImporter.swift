@@ -16,38 +16,47 @@ public struct ImportSummary: Sendable, Equatable {
         self.file = file
         self.format = format
     }
+
+    mutating func count(_ outcome: JobWriter.Outcome) {
+        jobsRead += 1
+        switch outcome {
+        case .inserted: inserted += 1
+        case .updated: updated += 1
+        case .unchanged: unchanged += 1
+        }
+    }
 }
 
 extension JobStore {
     /// Stores a batch of job objects (one fetched page) in one transaction and returns what changed.
-    /// `context` names where the jobs came from in errors ("page at offset 300").
+    /// `context` names where the jobs came from in errors ("page at offset 300"). The jobs are
+    /// prepared before the write lock is taken, so concurrent fetch workers prepare in parallel.
     public func storeJobs(_ values: [JSONValue], context: String, source: String, projectId: String?,
                           region: String?, zones: [ZoneOffsets]) throws -> ImportSummary {
         var summary = ImportSummary(file: context, format: .page)
+        let prepared = try values.enumerated().map { index, value in
+            try JobStore.prepare(value, zones: zones, file: context, index: index, line: nil, offset: nil)
+        }
         let storedAt = RFC3339.format(Date().timeIntervalSince1970.rounded(.down))
         try dbQueue.write { db in
-            let writer = try JobWriter(db, zones: zones, source: source, storedAt: storedAt, projectId: projectId, region: region)
-            for (index, value) in values.enumerated() {
-                let job: NormalizedJob
-                do {
-                    job = try NormalizedJob(try SmartLiveJob(json: value))
-                } catch let error as JobFieldError {
-                    throw ImportError(file: context, jobIndex: index, jobId: value.objectValue?["job_id"]?.stringValue,
-                                      message: error.description)
-                }
-                summary.jobsRead += 1
-                switch try writer.write(job) {
-                case .inserted: summary.inserted += 1
-                case .updated: summary.updated += 1
-                case .unchanged: summary.unchanged += 1
-                }
-            }
+            let writer = try JobWriter(db, source: source, storedAt: storedAt, projectId: projectId, region: region)
+            for job in prepared { try summary.count(writer.write(job)) }
         }
         return summary
     }
 
+    static func prepare(_ value: JSONValue, zones: [ZoneOffsets], file: String, index: Int, line: Int?, offset: Int?) throws -> PreparedJob {
+        do {
+            return try PreparedJob(value, zones: zones)
+        } catch {
+            throw ImportError(file: file, line: line, byteOffset: offset, jobIndex: index,
+                              jobId: value.objectValue?["job_id"]?.stringValue, message: error.description)
+        }
+    }
+
     /// Imports one saved API response (`{"count", "smart_live_jobs"}`), a JSON array of jobs, or
     /// JSON Lines of jobs (or pages), in one transaction: a bad job anywhere leaves the file's rows out.
+    /// JSON Lines are parsed and prepared on a second thread while this one writes.
     public func importFile(_ path: String, projectId: String? = nil, region: String? = nil) throws -> ImportSummary {
         let reader: LineReader
         do {
@@ -61,35 +70,15 @@ extension JobStore {
         var summary = ImportSummary(file: path, format: isLines ? .jsonLines : .page)
         do {
             try dbQueue.write { db in
-                let writer = try JobWriter(db, zones: zones, source: path, storedAt: storedAt,
-                                           projectId: projectId, region: region)
-                func store(_ value: JSONValue, index: Int, line: Int?, offset: Int?) throws {
-                    let job: NormalizedJob
-                    do {
-                        job = try NormalizedJob(try SmartLiveJob(json: value))
-                    } catch {
-                        let id = value.objectValue?["job_id"]?.stringValue
-                        throw ImportError(file: path, line: line, byteOffset: offset, jobIndex: index, jobId: id,
-                                          message: error.description)
-                    }
-                    summary.jobsRead += 1
-                    switch try writer.write(job) {
-                    case .inserted: summary.inserted += 1
-                    case .updated: summary.updated += 1
-                    case .unchanged: summary.unchanged += 1
-                    }
-                }
+                let writer = try JobWriter(db, source: path, storedAt: storedAt, projectId: projectId, region: region)
                 if isLines {
-                    try importLines(reader, path: path, store: store)
-                } else {
-                    let document = try reader.readAll()
-                    let value: JSONValue
-                    do { value = try document.withUnsafeBytes { try JSONParser.parse($0) } } catch let e as JSONSyntaxError {
-                        let line = LineReader.lineNumber(in: document, at: e.offset)
-                        throw ImportError(file: path, line: line, byteOffset: e.offset, message: "malformed JSON: \(e.message)")
+                    let pipeline = PreparePipeline { emit in
+                        try JobStore.prepareLines(reader, path: path, zones: zones, emit: emit)
                     }
-                    for (i, job) in try PageShape.jobs(in: value, file: path, line: nil).enumerated() {
-                        try store(job, index: i, line: nil, offset: nil)
+                    try pipeline.consume { job in try summary.count(writer.write(job)) }
+                } else {
+                    for job in try JobStore.preparePage(reader, path: path, zones: zones) {
+                        try summary.count(writer.write(job))
                     }
                 }
                 try db.execute(sql: """
@@ -108,17 +97,20 @@ extension JobStore {
         return summary
     }
 
-    /// JSON Lines when the first line alone is a complete JSON object; a pretty-printed page is not.
-    private func looksLikeJSONLines(_ reader: LineReader, path: String) throws -> Bool {
-        guard let first = try reader.peekFirstLine() else {
-            throw ImportError(file: path, message: "empty file: expected an API page or JSON Lines of jobs")
+    private static func preparePage(_ reader: LineReader, path: String, zones: [ZoneOffsets]) throws -> [PreparedJob] {
+        let document = try reader.readAll()
+        let value: JSONValue
+        do { value = try document.withUnsafeBytes { try JSONParser.parse($0) } } catch let e as JSONSyntaxError {
+            let line = LineReader.lineNumber(in: document, at: e.offset)
+            throw ImportError(file: path, line: line, byteOffset: e.offset, message: "malformed JSON: \(e.message)")
         }
-        guard let value = try? first.withUnsafeBytes({ try JSONParser.parse($0) }), case .object = value else { return false }
-        return true
+        return try PageShape.jobs(in: value, file: path, line: nil).enumerated().map { i, job in
+            try prepare(job, zones: zones, file: path, index: i, line: nil, offset: nil)
+        }
     }
 
-    private func importLines(_ reader: LineReader, path: String,
-                             store: (JSONValue, Int, Int?, Int?) throws -> Void) throws {
+    private static func prepareLines(_ reader: LineReader, path: String, zones: [ZoneOffsets],
+                                     emit: (PreparedJob) throws -> Void) throws {
         var index = 0
         try reader.forEachLine { line, lineNumber, offset in
             let value: JSONValue
@@ -129,14 +121,23 @@ extension JobStore {
             }
             if case .object(let object) = value, object["smart_live_jobs"] != nil {
                 for job in try PageShape.jobs(in: value, file: path, line: lineNumber) {
-                    try store(job, index, lineNumber, offset)
+                    try emit(prepare(job, zones: zones, file: path, index: index, line: lineNumber, offset: offset))
                     index += 1
                 }
             } else {
-                try store(value, index, lineNumber, offset)
+                try emit(prepare(value, zones: zones, file: path, index: index, line: lineNumber, offset: offset))
                 index += 1
             }
         }
+    }
+
+    /// JSON Lines when the first line alone is a complete JSON object; a pretty-printed page is not.
+    private func looksLikeJSONLines(_ reader: LineReader, path: String) throws -> Bool {
+        guard let first = try reader.peekFirstLine() else {
+            throw ImportError(file: path, message: "empty file: expected an API page or JSON Lines of jobs")
+        }
+        guard let value = try? first.withUnsafeBytes({ try JSONParser.parse($0) }), case .object = value else { return false }
+        return true
     }
 }
 

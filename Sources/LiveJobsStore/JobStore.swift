@@ -18,7 +18,7 @@ public final class JobStore {
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768")
         }
         dbQueue = try DatabaseQueue(path: path, configuration: config)
         try Migrations.migrator.migrate(dbQueue)

@@ -14,7 +14,6 @@ final class JobWriter {
     private let insertUser: RawStatement
     private let insertEventType: RawStatement
     private let insertUsage: RawStatement
-    private let zones: [ZoneOffsets]
     private let source: String?
     private let storedAt: String
     private let projectId: String?
@@ -27,7 +26,7 @@ final class JobWriter {
         "counts_in_rates", "is_error", "is_blocked", "raw_json", "source", "stored_at",
     ]
 
-    init(_ db: Database, zones: [ZoneOffsets], source: String?, storedAt: String, projectId: String?, region: String?) throws {
+    init(_ db: Database, source: String?, storedAt: String, projectId: String?, region: String?) throws {
         let columns = JobWriter.jobColumns
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
         let updates = columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
@@ -42,16 +41,15 @@ final class JobWriter {
         insertUser = try RawStatement(db, "INSERT INTO job_rtc_users (job_id, position, user_type, user_id, ctime) VALUES (?, ?, ?, ?, ?)")
         insertEventType = try RawStatement(db, "INSERT OR IGNORE INTO job_callback_event_types (job_id, source, event_type) VALUES (?, ?, ?)")
         insertUsage = try RawStatement(db, "INSERT INTO job_day_usage (tz, day, job_id, live_seconds, streamed_seconds, is_home) VALUES (?, ?, ?, ?, ?, ?)")
-        self.zones = zones
         self.source = source
         self.storedAt = storedAt
         self.projectId = projectId
         self.region = region
     }
 
-    /// Stores `n` unless the database already holds the same or a newer copy of the job.
-    func write(_ n: NormalizedJob) throws -> Outcome {
-        let job = n.job
+    /// Stores `p` unless the database already holds the same or a newer copy of the job.
+    func write(_ p: PreparedJob) throws -> Outcome {
+        let job = p.job
         findLastUpdate.bind(1, job.jobId)
         let existing = try findLastUpdate.firstText()
         let outcome: Outcome
@@ -67,7 +65,7 @@ final class JobWriter {
                 try statement.run()
             }
         }
-        try writeJobRow(n)
+        try writeJobRow(p)
         for (position, user) in job.rtcUsers.enumerated() {
             insertUser.bind(1, job.jobId)
             insertUser.bind(2, Int64(position))
@@ -82,8 +80,14 @@ final class JobWriter {
             insertEventType.bind(3, type.eventType)
             try insertEventType.run()
         }
-        for zone in zones {
-            try JobWriter.writeUsage(of: n, zone: zone, with: insertUsage)
+        for u in p.usage {
+            insertUsage.bind(1, u.zone)
+            insertUsage.bind(2, u.day)
+            insertUsage.bind(3, job.jobId)
+            insertUsage.bind(4, u.liveSeconds)
+            insertUsage.bind(5, u.streamedSeconds)
+            insertUsage.bind(6, u.isHome)
+            try insertUsage.run()
         }
         return outcome
     }
@@ -101,7 +105,8 @@ final class JobWriter {
         }
     }
 
-    private func writeJobRow(_ n: NormalizedJob) throws {
+    private func writeJobRow(_ p: PreparedJob) throws {
+        let n = p.normalized
         let job = n.job
         let s = upsertJob
         s.bind(1, job.jobId)
@@ -112,10 +117,10 @@ final class JobWriter {
         s.bind(6, job.state)
         s.bind(7, job.duration)
         s.bind(8, job.streamDuration)
-        s.bind(9, job.startTime.map(RFC3339.format))
-        s.bind(10, job.endTime.map(RFC3339.format))
-        s.bind(11, job.createTime.map(RFC3339.format))
-        s.bind(12, job.lastupdateTime.map(RFC3339.format))
+        s.bind(9, p.startTime)
+        s.bind(10, p.endTime)
+        s.bind(11, p.createTime)
+        s.bind(12, p.lastupdateTime)
         s.bind(13, job.errorCode)
         s.bind(14, job.errorMsg)
         s.bind(15, job.blockReason)
@@ -128,7 +133,7 @@ final class JobWriter {
         s.bind(22, n.countsInRates)
         s.bind(23, n.isError)
         s.bind(24, n.isBlocked)
-        s.bind(25, job.raw.serialized())
+        s.bind(25, p.rawJSON)
         s.bind(26, source)
         s.bind(27, storedAt)
         try s.run()

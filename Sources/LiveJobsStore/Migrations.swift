@@ -73,8 +73,6 @@ enum Migrations {
             stored_at         TEXT NOT NULL
         );
         CREATE INDEX jobs_by_room ON jobs(room_id, create_time);
-        CREATE INDEX jobs_by_state ON jobs(state);
-        CREATE INDEX jobs_by_create_time ON jobs(create_time);
 
         CREATE TABLE job_rtc_users (
             job_id    TEXT NOT NULL REFERENCES jobs(job_id) ON DELETE CASCADE,

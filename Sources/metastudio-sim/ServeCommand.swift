@@ -18,7 +18,8 @@ struct Serve: AsyncParsableCommand {
             The credentials are test credentials for the simulator, never real ones.
 
             Example:
-              metastudio-sim serve --port 8080 --generate 3000 --token demo-token --throttle 20
+              metastudio-sim serve --port 8080 --generate 3000 --token demo-token \\
+                --throttle 20 --error-rate 0.05
 
             Exit status: 0 after a signal, 1 when the jobs cannot be read or the port cannot be bound, \
             64 for invalid options.
@@ -37,7 +38,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Jobs to serve: a JSON Lines file or a folder of page files.", valueName: "path"))
     var jobsFile: String?
 
-    @Option(help: "Generate this many jobs (when no --jobs-file; default 3000).")
+    @Option(help: ArgumentHelp("Generate this many jobs (when no --jobs-file; default 3000).", valueName: "count"))
     var generate: Int?
 
     @Option(help: "Seed for generated jobs and for every injected fault.")
@@ -114,15 +115,21 @@ struct Serve: AsyncParsableCommand {
         config.finishProcessingBetweenScans = finishProcessing
         config.seed = seed
 
-        let jobs: [JSONObject]
-        do {
-            jobs = try jobsFile.map(Self.loadJobs) ?? Array(JobGenerator(options: .init(jobs: generate ?? 3000, seed: seed)).jobs())
-        } catch {
-            FileHandle.standardError.write(Data("metastudio-sim: error: \(error)\n".utf8))
-            throw ExitCode.failure
+        let simulator: MetaStudioSimulator
+        let count: Int
+        if let jobsFile {
+            do {
+                let jobs = try Self.loadJobs(jobsFile)
+                (simulator, count) = (MetaStudioSimulator(jobs: jobs, config: config), jobs.count)
+            } catch {
+                FileHandle.standardError.write(Data("metastudio-sim: error: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+        } else {
+            count = generate ?? 3000
+            simulator = MetaStudioSimulator(generated: count, seed: seed, config: config)
         }
-        let simulator = MetaStudioSimulator(jobs: jobs, config: config)
-        let (host, count, project) = (host, jobs.count, projectId)
+        let (host, project) = (host, projectId)
         do {
             try await simulator.run(host: host, port: port) { bound in
                 let shown = host.contains(":") ? "[\(host)]" : host

@@ -66,23 +66,56 @@ public enum RFC3339 {
     /// (then milliseconds), so that equal instants always store as equal text.
     public static func format(_ epoch: Double) -> String {
         let whole = epoch.rounded(.down)
-        let millis = Int(((epoch - whole) * 1000).rounded())
         var seconds = Int(whole)
-        var ms = millis
+        var ms = Int(((epoch - whole) * 1000).rounded())
         if ms == 1000 { seconds += 1; ms = 0 }
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secOfDay = seconds - days * 86_400
         let (y, m, d) = civilFromDays(days)
-        var out = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T"
-        out += pad(secOfDay / 3600, 2) + ":" + pad(secOfDay / 60 % 60, 2) + ":" + pad(secOfDay % 60, 2)
-        if ms != 0 { out += "." + pad(ms, 3) }
-        return out + "Z"
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        appendDate(y, m, d, to: &out)
+        out.append(UInt8(ascii: "T"))
+        appendDigits(secOfDay / 3600, 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(secOfDay / 60 % 60, 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(secOfDay % 60, 2, to: &out)
+        if ms != 0 {
+            out.append(UInt8(ascii: "."))
+            appendDigits(ms, 3, to: &out)
+        }
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func appendDigits(_ value: Int, _ width: Int, to out: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var v = value
+        if v >= divisor * 10 { out.append(contentsOf: String(v).utf8); return }
+        while divisor > 0 {
+            out.append(UInt8(48 + v / divisor))
+            v %= divisor
+            divisor /= 10
+        }
+    }
+
+    private static func appendDate(_ y: Int, _ m: Int, _ d: Int, to out: inout [UInt8]) {
+        appendDigits(y, 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(m, 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(d, 2, to: &out)
     }
 
     /// `YYYY-MM-DD` of a day number (days since 1970-01-01).
     public static func formatDay(_ days: Int) -> String {
         let (y, m, d) = civilFromDays(days)
-        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
+        var out: [UInt8] = []
+        out.reserveCapacity(10)
+        appendDate(y, m, d, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Days since 1970-01-01 of a civil date (proleptic Gregorian), after Howard Hinnant's algorithm.
@@ -117,8 +150,4 @@ public enum RFC3339 {
         }
     }
 
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let s = String(value)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
 }

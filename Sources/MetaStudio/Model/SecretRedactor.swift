@@ -15,26 +15,52 @@ public enum SecretRedactor {
 
     /// A copy of `object` with every secret masked, at any depth.
     public static func redact(_ object: JSONObject) -> JSONObject {
-        var copy = object
-        for i in copy.fields.indices {
-            let field = copy.fields[i]
-            if isSecretName(field.key) {
-                if case .null = field.value { continue }
-                copy.fields[i].value = .string(mask)
-            } else {
-                copy.fields[i].value = redact(field.value)
-            }
-        }
-        return copy
+        redacted(object) ?? object
     }
 
     /// `value` with secrets masked; strings that are URLs lose their credentials.
     public static func redact(_ value: JSONValue) -> JSONValue {
+        redacted(value) ?? value
+    }
+
+    /// The redacted object, or nil when nothing in it needed masking, so unchanged subtrees are
+    /// shared instead of copied (this runs on every imported job).
+    static func redacted(_ object: JSONObject) -> JSONObject? {
+        var copy: JSONObject?
+        for i in object.fields.indices {
+            let field = object.fields[i]
+            let replacement: JSONValue?
+            if isSecretName(field.key) {
+                if case .null = field.value { continue }
+                if case .string(let s) = field.value, s == mask { continue }
+                replacement = .string(mask)
+            } else {
+                replacement = redacted(field.value)
+            }
+            guard let replacement else { continue }
+            if copy == nil { copy = object }
+            copy!.fields[i].value = replacement
+        }
+        return copy
+    }
+
+    static func redacted(_ value: JSONValue) -> JSONValue? {
         switch value {
-        case .object(let o): return .object(redact(o))
-        case .array(let items): return .array(items.map(redact))
-        case .string(let s): return .string(redactURL(s))
-        default: return value
+        case .object(let o):
+            return redacted(o).map { .object($0) }
+        case .array(let items):
+            var copy: [JSONValue]?
+            for i in items.indices {
+                guard let replacement = redacted(items[i]) else { continue }
+                if copy == nil { copy = items }
+                copy![i] = replacement
+            }
+            return copy.map { .array($0) }
+        case .string(let s):
+            let r = redactURL(s)
+            return r.utf8.count == s.utf8.count && r == s ? nil : .string(r)
+        default:
+            return nil
         }
     }
 
@@ -70,30 +96,58 @@ public enum SecretRedactor {
     }
 
     /// Masks credential-like query values and user-info passwords in a URL; other text is returned as is.
+    /// Works on bytes and allocates only when something is masked: it runs on every string of every job.
     public static func redactURL(_ text: String) -> String {
         guard let schemeEnd = schemeSeparator(in: text) else { return text }
-        var result = text
+        let bytes = Array(text.utf8)
+        let start = text.utf8.distance(from: text.utf8.startIndex, to: schemeEnd)
+        var out: [UInt8] = []
+        var copied = 0
+        func mask(from: Int, to: Int) {
+            if out.isEmpty { out.reserveCapacity(bytes.count + 16) }
+            out.append(contentsOf: bytes[copied..<from])
+            out.append(contentsOf: maskBytes)
+            copied = to
+        }
         // user:password@host
-        let afterScheme = result[schemeEnd...]
-        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? afterScheme.endIndex
-        let authority = afterScheme[..<authorityEnd]
-        if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-            result.replaceSubrange(result.index(after: colon)..<at, with: mask)
+        var authorityEnd = start
+        while authorityEnd < bytes.count, !"/?#".utf8.contains(bytes[authorityEnd]) { authorityEnd += 1 }
+        if let at = bytes[start..<authorityEnd].lastIndex(of: UInt8(ascii: "@")),
+           let colon = bytes[start..<at].firstIndex(of: UInt8(ascii: ":")) {
+            mask(from: colon + 1, to: at)
         }
-        guard let question = result.firstIndex(of: "?") else { return result }
-        let queryEnd = result[question...].firstIndex(of: "#") ?? result.endIndex
-        let query = result[result.index(after: question)..<queryEnd]
-        var changed = false
-        let pairs = query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
-            guard let eq = pair.firstIndex(of: "=") else { return String(pair) }
-            let name = pair[..<eq].lowercased()
-            guard secretQueryFragments.contains(where: { name.contains($0) }) else { return String(pair) }
-            changed = true
-            return String(pair[...eq]) + mask
+        guard let question = bytes[authorityEnd...].firstIndex(of: UInt8(ascii: "?")) else {
+            return copied == 0 ? text : finish(out, bytes, copied)
         }
-        guard changed else { return result }
-        result.replaceSubrange(result.index(after: question)..<queryEnd, with: pairs.joined(separator: "&"))
-        return result
+        let queryEnd = bytes[question...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.count
+        var pairStart = question + 1
+        while pairStart < queryEnd {
+            let pairEnd = bytes[pairStart..<queryEnd].firstIndex(of: UInt8(ascii: "&")) ?? queryEnd
+            if let eq = bytes[pairStart..<pairEnd].firstIndex(of: UInt8(ascii: "=")),
+               isSecretQueryName(bytes[pairStart..<eq]) {
+                mask(from: eq + 1, to: pairEnd)
+            }
+            pairStart = pairEnd + 1
+        }
+        return copied == 0 ? text : finish(out, bytes, copied)
+    }
+
+    private static let maskBytes = Array(mask.utf8)
+    private static let secretQueryFragmentBytes = secretQueryFragments.map { Array($0.utf8) }
+
+    private static func finish(_ out: [UInt8], _ bytes: [UInt8], _ copied: Int) -> String {
+        String(decoding: out + bytes[copied...], as: UTF8.self)
+    }
+
+    /// True when the lower-cased parameter name contains a credential-like fragment (`sign`, `token`, ...).
+    static func isSecretQueryName(_ name: ArraySlice<UInt8>) -> Bool {
+        let lower = name.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+        for fragment in secretQueryFragmentBytes where lower.count >= fragment.count {
+            for i in 0...(lower.count - fragment.count) where lower[i] == fragment[0] {
+                if Array(lower[i..<(i + fragment.count)]) == fragment { return true }
+            }
+        }
+        return false
     }
 
     /// The index just past the first `://`, found on bytes (no Foundation search in the hot path).

@@ -115,7 +115,7 @@ final class ListJobsHandler: @unchecked Sendable {
         var body: [UInt8] = []
         let start = min(query.offset, order.count)
         let end = min(order.count, start + query.limit)
-        body.reserveCapacity(64 + jobs.prefix(1).reduce(0) { $0 + $1.bytes.count * (end - start) })
+        body.reserveCapacity(order[start..<end].reduce(64) { $0 + jobs[$1].bytes.count + 1 })
         body.append(contentsOf: "{\"count\":\(order.count),\"smart_live_jobs\":[".utf8)
         for position in start..<end {
             if position > start { body.append(UInt8(ascii: ",")) }

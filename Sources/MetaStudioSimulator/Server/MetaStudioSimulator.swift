@@ -21,7 +21,11 @@ public final class MetaStudioSimulator: @unchecked Sendable {
     private var generation = 0
     private var address = (host: "127.0.0.1", port: 0)
 
-    public init(jobs: [JSONObject], config: SimulatorConfig) {
+    public convenience init(jobs: [JSONObject], config: SimulatorConfig) {
+        self.init(sequence: jobs, config: config)
+    }
+
+    private init<Jobs: Sequence<JSONObject>>(sequence jobs: Jobs, config: SimulatorConfig) {
         self.config = config
         tenant = SimulatedTenant(jobs: jobs, config: config)
         handler = ListJobsHandler(tenant: tenant)
@@ -29,9 +33,10 @@ public final class MetaStudioSimulator: @unchecked Sendable {
         faults = FaultInjector(config: config)
     }
 
-    /// Serves `count` jobs made by `JobGenerator` (default window and rooms) with `seed`.
+    /// Serves `count` jobs made by `JobGenerator` (default window and rooms) with `seed`, storing each
+    /// as it is made (a million jobs never exist twice in memory).
     public convenience init(generated count: Int, seed: UInt64, config: SimulatorConfig) {
-        self.init(jobs: Array(JobGenerator(options: .init(jobs: count, seed: seed)).jobs()), config: config)
+        self.init(sequence: JobGenerator(options: .init(jobs: count, seed: seed)).jobs(), config: config)
     }
 
     /// `http://HOST:PORT` of the running server (port 0 before `start`).
@@ -134,7 +139,9 @@ public final class MetaStudioSimulator: @unchecked Sendable {
     private func respond(to request: Request) async -> Response {
         let requestId = UUID().uuidString.lowercased()
         if request.uri.path == "/_sim/stats" {
-            let body = (try? JSONEncoder().encode(stats)).map { [UInt8]($0) } ?? []
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let body = (try? encoder.encode(stats)).map { [UInt8]($0) } ?? []
             return SimulatorHTTP.json(status: 200, body: body, requestId: requestId)
         }
         recorder.arrived(at: Date().timeIntervalSince1970)

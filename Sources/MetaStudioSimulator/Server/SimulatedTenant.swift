@@ -44,7 +44,8 @@ final class SimulatedTenant: @unchecked Sendable {
     private var laterRequests = 0
     private var plannedLaterRequests = 1
 
-    init(jobs: [JSONObject], config: SimulatorConfig) {
+    /// Takes any sequence, so generated jobs are stored one at a time without a second full copy.
+    init<Jobs: Sequence<JSONObject>>(jobs: Jobs, config: SimulatorConfig) {
         entries = jobs.enumerated().map { TenantJob($1, sequence: $0) }
         rng = SplitMix64(seed: SplitMix64.mix(config.seed ^ 0x5445_4E41_4E54))
         insertTotal = max(0, config.insertDuringScan)

@@ -124,7 +124,7 @@ final class SimulatorAuth: @unchecked Sendable {
             return "verify aksk signature fail, X-Sdk-Date is missing, unsigned or not YYYYMMDDTHHMMSSZ"
         }
         guard abs(now - date) <= config.maxClockSkewSeconds else {
-            return "verify aksk signature fail, X-Sdk-Date \(dateText) is more than 15 minutes off the server time"
+            return "verify aksk signature fail, X-Sdk-Date \(dateText) is more than \(Int(config.maxClockSkewSeconds / 60)) minutes off the server time"
         }
         guard request.header("x-project-id") == config.projectId else {
             return "X-Project-Id is missing or does not match the project of the request"

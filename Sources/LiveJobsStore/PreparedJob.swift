@@ -1,0 +1,42 @@
+import MetaStudio
+
+/// A job with everything computed that the database needs (normalized figures, redacted raw JSON,
+/// canonical timestamps, per-day usage for every zone), so that this CPU work can run on another
+/// thread than the one holding the write transaction.
+struct PreparedJob: Sendable {
+    struct Usage: Sendable {
+        var zone: String
+        var day: String
+        var liveSeconds: Double?
+        var streamedSeconds: Double?
+        var isHome: Bool
+    }
+
+    let normalized: NormalizedJob
+    let rawJSON: String
+    let startTime: String?
+    let endTime: String?
+    let createTime: String?
+    let lastupdateTime: String?
+    let usage: [Usage]
+
+    var job: SmartLiveJob { normalized.job }
+
+    init(_ value: JSONValue, zones: [ZoneOffsets]) throws(JobFieldError) {
+        normalized = try NormalizedJob(try SmartLiveJob(json: value))
+        let job = normalized.job
+        rawJSON = job.raw.serialized()
+        startTime = job.startTime.map(RFC3339.format)
+        endTime = job.endTime.map(RFC3339.format)
+        createTime = job.createTime.map(RFC3339.format)
+        lastupdateTime = job.lastupdateTime.map(RFC3339.format)
+        var usage: [Usage] = []
+        for zone in zones {
+            for slice in UsageSplitter.slices(of: normalized, in: zone) {
+                usage.append(Usage(zone: zone.identifier, day: RFC3339.formatDay(slice.day), liveSeconds: slice.liveSeconds,
+                                   streamedSeconds: slice.streamedSeconds, isHome: slice.isHome))
+            }
+        }
+        self.usage = usage
+    }
+}
