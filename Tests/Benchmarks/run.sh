@@ -92,3 +92,75 @@ echo "report for $month over $REPORT_JOBS jobs ($(grep -l '^-- report:' queries/
 echo "  sqlite3 shell, same queries:   ${base_wall}s"
 echo "  livejobs report:               ${lj_wall}s"
 echo "  RATIO report time livejobs/sqlite3:            $(ratio "$lj_wall" "$base_wall")   (target <= 1.50)"
+
+# ---- fetch: livejobs fetch against metastudio-sim (20 ms latency per request, 20,000 jobs)
+FETCH_JOBS=${BENCH_FETCH_JOBS:-20000}
+SIM_PID=""
+stop_sim() { [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null; SIM_PID=""; }
+trap stop_sim EXIT
+# start_sim ARGS...: starts the simulator on a free loopback port and sets $SIM_URL.
+start_sim() {
+    stop_sim
+    "$BIN/metastudio-sim" serve --host 127.0.0.1 --port 0 --generate "$FETCH_JOBS" --seed 5 --latency-ms 20 --token bench "$@" \
+        > "$WORK/sim.out" 2> "$WORK/sim.err" &
+    SIM_PID=$!
+    for _ in $(seq 100); do
+        SIM_URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/sim.out" | head -1 || true)
+        [ -n "$SIM_URL" ] && return 0
+        sleep 0.1
+    done
+    echo "bench: the simulator did not start" >&2; cat "$WORK/sim.err" >&2; exit 1
+}
+# fetch_once NAME ARGS...: a full fetch into a fresh database; wall seconds in $WALL.
+fetch_once() {
+    rm -f "$WORK/fetch.sqlite"*
+    local start end
+    start=$(date +%s.%N)
+    METASTUDIO_AUTH_TOKEN=bench "$BIN/livejobs" fetch --db "$WORK/fetch.sqlite" --endpoint "$SIM_URL" \
+        --project-id 0123456789abcdef0123456789abcdef --full "$@" > "$WORK/fetch.out" 2> "$WORK/fetch.err" || {
+        echo "bench: fetch failed: $*" >&2; cat "$WORK/fetch.err" >&2; exit 1; }
+    end=$(date +%s.%N)
+    WALL=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
+}
+median_fetch() {
+    local walls=()
+    for _ in $(seq "$RUNS"); do fetch_once "$@"; walls+=("$WALL"); done
+    WALL=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+}
+stats() { curl -s "$SIM_URL/_sim/stats"; }
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+
+start_sim
+median_fetch --concurrency 1 --rate 0
+seq_wall=$WALL
+median_fetch --concurrency 8 --rate 0
+par_wall=$WALL
+echo
+echo "fetch of $FETCH_JOBS jobs, 20 ms latency, no throttle (fetched and stored)"
+echo "  sequential pager (--concurrency 1):  ${seq_wall}s"
+echo "  livejobs --concurrency 8:            ${par_wall}s"
+echo "  RATIO speed-up concurrent/sequential:           $(ratio "$seq_wall" "$par_wall")x  (target >= 8)"
+
+for limit in 20 10; do
+    start_sim --throttle "$limit"
+    fetch_once
+    s=$(stats)
+    ok_rate=$(echo "$s" | field okPerSecond)
+    throttled=$(echo "$s" | field throttled)
+    requests=$(echo "$s" | field requests)
+    echo
+    echo "fetch under a $limit req/s throttle, default settings (adaptive rate), ${WALL}s"
+    echo "  RATIO sustained page rate / throttle:          $(ratio "$ok_rate" "$limit")   (target >= 0.85)"
+    echo "  RATIO requests answered 429:                   $(ratio "$throttled" "$requests")   (target <= 0.05; $throttled of $requests)"
+done
+
+start_sim --error-rate 0.10 --truncate-rate 0.05 --insert-during-scan 50
+fetch_once --concurrency 8 --rate 0
+stored=$(sqlite3 "$WORK/fetch.sqlite" "SELECT count(*) FROM jobs")
+distinct=$(sqlite3 "$WORK/fetch.sqlite" "SELECT count(DISTINCT job_id) FROM jobs")
+s=$(stats)
+echo
+echo "fetch with 10% 5xx, 5% truncated bodies, 50 jobs inserted mid-scan: ${WALL}s"
+echo "  served $(echo "$s" | field serverErrors) errors and $(echo "$s" | field truncated) truncated bodies"
+echo "  jobs stored: $stored, distinct: $distinct, expected: $((FETCH_JOBS + 50))   $( [ "$stored" = $((FETCH_JOBS + 50)) ] && [ "$distinct" = "$stored" ] && echo OK || echo MISMATCH)"
+stop_sim
