@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "livejobs",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "livejobs", targets: ["livejobs"]),
         .executable(name: "metastudio-sim", targets: ["metastudio-sim"]),
@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // The API: job model, JSON, redaction of secrets.
@@ -46,6 +47,7 @@ let package = Package(
         .target(name: "MetaStudioSimulator", dependencies: [
             "MetaStudio",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "metastudio-sim", dependencies: [

@@ -87,11 +87,7 @@ struct FetchSummary {
     var errorLine: String? {
         switch outcome {
         case .failed(let error):
-            var text = "\(error)"
-            for secret in credentials.secrets where secret.count >= 4 {
-                text = text.replacingOccurrences(of: secret, with: SecretRedactor.mask)
-            }
-            return text
+            return SecretRedactor.masking(credentials.secrets, in: "\(error)")
         case .finished(let r): return r.incompleteReason
         case .interrupted: return nil
         }

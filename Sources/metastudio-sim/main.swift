@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// The simulator's command line: test data now, a local API server later, one tool for both so
+/// The simulator's command line: the local API server and its test data, one tool for both so
 /// that the data a demo serves is the data a test was written against.
 struct MetaStudioSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +10,6 @@ struct MetaStudioSim: AsyncParsableCommand {
             Everything it makes is deterministic: the same options give byte-identical output, \
             so sample data can be rebuilt from its command line.
             """,
-        // `serve` (the local API server) joins this list when it lands.
         subcommands: [Generate.self, Serve.self]
     )
 }

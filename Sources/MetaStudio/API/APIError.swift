@@ -41,11 +41,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     }
 
     static func clean(_ text: String, secrets: [String]) -> String {
-        var text = text
-        for secret in secrets where secret.count >= 4 {
-            text = text.replacingOccurrences(of: secret, with: SecretRedactor.mask)
-        }
-        let oneLine = text.split(whereSeparator: \.isNewline).joined(separator: " ⏎ ")
+        let oneLine = SecretRedactor.masking(secrets, in: text).split(whereSeparator: \.isNewline).joined(separator: " ⏎ ")
         return oneLine.count > 400 ? String(oneLine.prefix(400)) + "…" : oneLine
     }
 }

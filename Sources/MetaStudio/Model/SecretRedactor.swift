@@ -1,3 +1,5 @@
+import Foundation
+
 /// Removes secrets from job data before it is stored or shown: RTC signatures, callback keys,
 /// anything named like a credential, and credentials carried in URL query strings or user-info.
 /// The vendor's SDK marks none of these, and job data ends up in files other people read.
@@ -12,6 +14,16 @@ public enum SecretRedactor {
 
     /// Query parameter name fragments that mark a URL parameter as a credential.
     static let secretQueryFragments = ["sign", "token", "key", "secret", "pass", "auth", "credential", "session"]
+
+    /// `text` with each of `secrets` (credential values known to the caller) masked, for messages
+    /// that might echo them, such as a gateway's canonical request.
+    public static func masking(_ secrets: [String], in text: String) -> String {
+        var text = text
+        for secret in secrets where secret.count >= 4 {
+            text = text.replacingOccurrences(of: secret, with: mask)
+        }
+        return text
+    }
 
     /// A copy of `object` with every secret masked, at any depth.
     public static func redact(_ object: JSONObject) -> JSONObject {

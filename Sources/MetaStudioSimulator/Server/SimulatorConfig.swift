@@ -72,6 +72,8 @@ public struct SimulatorStats: Sendable, Codable, Equatable {
     public var lastRequestAt: Double? = nil
     /// `ok / (lastRequestAt - firstRequestAt)`, 0 until two requests have arrived apart.
     public var okPerSecond: Double = 0
+    /// The most requests the server was answering at one moment: concurrency seen from the server.
+    public var maxInFlight = 0
 
     public init() {}
 }
@@ -80,10 +82,13 @@ public struct SimulatorStats: Sendable, Codable, Equatable {
 final class StatsRecorder: @unchecked Sendable {
     private let lock = NSLock()
     private var stats = SimulatorStats()
+    private var inFlight = 0
 
     func arrived(at time: Double) {
         lock.lock()
         defer { lock.unlock() }
+        inFlight += 1
+        stats.maxInFlight = max(stats.maxInFlight, inFlight)
         stats.requests += 1
         if stats.firstRequestAt == nil { stats.firstRequestAt = time }
         stats.lastRequestAt = time
@@ -93,6 +98,7 @@ final class StatsRecorder: @unchecked Sendable {
     func record(status: Int, truncated: Bool = false) {
         lock.lock()
         defer { lock.unlock() }
+        inFlight -= 1
         switch status {
         case 200 where truncated: stats.truncated += 1
         case 200: stats.ok += 1
