@@ -28,21 +28,18 @@ public struct ImportSummary: Sendable, Equatable {
 }
 
 extension JobStore {
-    /// Stores a batch of job objects (one fetched page) in one transaction and returns what changed.
-    /// `context` names where the jobs came from in errors ("page at offset 300"). The jobs are
-    /// prepared before the write lock is taken, so concurrent fetch workers prepare in parallel.
-    public func storeJobs(_ values: [JSONValue], context: String, source: String, projectId: String?,
-                          region: String?, zones: [ZoneOffsets]) throws -> ImportSummary {
-        var summary = ImportSummary(file: context, format: .page)
-        let prepared = try values.enumerated().map { index, value in
-            try JobStore.prepare(value, zones: zones, file: context, index: index, line: nil, offset: nil)
+    /// One transaction of job writes. Foreign keys are not checked row by row here: `JobWriter`
+    /// writes child rows only for the job it has just written, so the per-row parent lookups
+    /// would check what holds by construction.
+    func writeJobs(_ body: (Database) throws -> Void) throws {
+        try dbQueue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+            try db.inTransaction {
+                try body(db)
+                return .commit
+            }
         }
-        let storedAt = RFC3339.format(Date().timeIntervalSince1970.rounded(.down))
-        try dbQueue.write { db in
-            let writer = try JobWriter(db, source: source, storedAt: storedAt, projectId: projectId, region: region)
-            for job in prepared { try summary.count(writer.write(job)) }
-        }
-        return summary
     }
 
     static func prepare(_ value: JSONValue, zones: [ZoneOffsets], file: String, index: Int, line: Int?, offset: Int?) throws -> PreparedJob {
@@ -69,7 +66,7 @@ extension JobStore {
         let isLines = try looksLikeJSONLines(reader, path: path)
         var summary = ImportSummary(file: path, format: isLines ? .jsonLines : .page)
         do {
-            try dbQueue.write { db in
+            try writeJobs { db in
                 let writer = try JobWriter(db, source: path, storedAt: storedAt, projectId: projectId, region: region)
                 if isLines {
                     let pipeline = PreparePipeline { emit in

@@ -9,7 +9,7 @@ public struct NormalizedJob: Sendable {
         case ongoing
     }
 
-    public let job: SmartLiveJob
+    public internal(set) var job: SmartLiveJob
     /// Seconds live; nil when the job carries no way to know ("no duration").
     public let liveSeconds: Double?
     public let liveSource: LiveSource?

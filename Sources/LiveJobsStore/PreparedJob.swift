@@ -23,16 +23,19 @@ struct PreparedJob: Sendable {
     var job: SmartLiveJob { normalized.job }
 
     init(_ value: JSONValue, zones: [ZoneOffsets]) throws(JobFieldError) {
-        normalized = try NormalizedJob(try SmartLiveJob(json: value))
+        var normalized = try NormalizedJob(try SmartLiveJob(json: value))
+        rawJSON = normalized.job.raw.serialized()
+        // The tree is no longer needed: free it here, not on the thread that holds the write lock.
+        normalized.job.raw = JSONObject()
+        self.normalized = normalized
         let job = normalized.job
-        rawJSON = job.raw.serialized()
         startTime = job.startTime.map(RFC3339.format)
         endTime = job.endTime.map(RFC3339.format)
         createTime = job.createTime.map(RFC3339.format)
         lastupdateTime = job.lastupdateTime.map(RFC3339.format)
         var usage: [Usage] = []
         for zone in zones {
-            for slice in UsageSplitter.slices(of: normalized, in: zone) {
+            for slice in UsageSplitter.slices(of: self.normalized, in: zone) {
                 usage.append(Usage(zone: zone.identifier, day: RFC3339.formatDay(slice.day), liveSeconds: slice.liveSeconds,
                                    streamedSeconds: slice.streamedSeconds, isHome: slice.isHome))
             }

@@ -79,6 +79,9 @@ struct FetchCommand: ParsableCommand {
     @Flag(help: "Print the summary as one JSON object on stdout.")
     var json = false
 
+    @Flag(help: ArgumentHelp("Page strictly one page at a time, storing each before asking for the next (the way a hand-written pager over the vendor's SDK works); for comparisons.", visibility: .hidden))
+    var sequential = false
+
     func validate() throws {
         guard (1...32).contains(concurrency) else { throw ValidationError("--concurrency must be 1 to 32, got \(concurrency)") }
         guard (1...100).contains(pageSize) else { throw ValidationError("--page-size must be 1 to 100, got \(pageSize)") }
@@ -128,7 +131,7 @@ struct FetchCommand: ParsableCommand {
         logger.info("fetch starting", metadata: ["project": "\(project)", "mode": "\(mode)", "auth": "\(credentials.mode)",
                                                  "since": "\(query.createSince ?? "-")"])
         var options = PagerOptions()
-        options.concurrency = concurrency
+        options.concurrency = sequential ? 1 : concurrency
         if let rate { options.rate = rate == 0 ? .unlimited : .fixed(rate) }
         var http = HTTPClientOptions()
         http.caBundle = caBundle
@@ -136,12 +139,14 @@ struct FetchCommand: ParsableCommand {
         let pager = JobPager(query: query, options: options) {
             try MetaStudioClient(endpoint: api, projectId: project, credentials: credentials, options: http)
         }
-        let sink = try reportingErrors("fetch") { try FetchSink(store: store, projectId: project, region: api.region) }
+        let sink = try reportingErrors("fetch") { try FetchSink(store: store, projectId: project, region: api.region, sequential: sequential) }
         let signals = SignalTrap { pager.cancel() }
         let started = ProcessInfo.processInfo.systemUptime
         let progress = ProgressLine()
         progress.start(every: 0.25) { pager.progress(elapsed: ProcessInfo.processInfo.systemUptime - started) }
-        let outcome = FetchOutcome.run { try pager.run(into: sink) }
+        var outcome = FetchOutcome.run { try pager.run(into: sink) }
+        // Pages handed to the writer are committed before the run is recorded, even after Ctrl-C.
+        if let storeError = sink.finish(), !outcome.isFailure { outcome = .failed(storeError) }
         progress.stop()
         signals.release()
         let elapsed = ProcessInfo.processInfo.systemUptime - started

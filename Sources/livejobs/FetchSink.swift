@@ -2,35 +2,36 @@ import Foundation
 import LiveJobsStore
 import MetaStudio
 
-/// Stores each fetched page through the same store as `import`, one transaction per page, so an
-/// interrupted fetch keeps every page it received.
+/// Stores each fetched page through the same store as `import`, handing pages to a group-commit
+/// writer; a transaction holds whole pages only, so an interrupted fetch keeps every page committed.
 final class FetchSink: PageSink, @unchecked Sendable {
-    let store: JobStore
-    let projectId: String
-    let region: String?
-    let zones: [ZoneOffsets]
-    private let lock = NSLock()
-    private(set) var inserted = 0
-    private(set) var updated = 0
-    private(set) var unchanged = 0
+    let committer: GroupCommitter
+    /// Store each page before the next request, as a hand-written pager over the vendor's SDK does.
+    let sequential: Bool
 
-    init(store: JobStore, projectId: String, region: String?) throws {
-        self.store = store
-        self.projectId = projectId
-        self.region = region
-        zones = try store.materializedZones()
+    init(store: JobStore, projectId: String, region: String?, sequential: Bool) throws {
+        committer = try GroupCommitter(store: store, source: "fetch", projectId: projectId, region: region)
+        self.sequential = sequential
     }
 
     func store(_ page: JobPage) throws {
-        let context = "page at offset \(page.offset) (X-Request-Id \(page.requestId ?? "none"))"
-        let s = try store.storeJobs(page.jobs, context: context, source: "fetch", projectId: projectId,
-                                    region: region, zones: zones)
-        lock.withLock {
-            inserted += s.inserted
-            updated += s.updated
-            unchanged += s.unchanged
+        try committer.submit(page.jobs, context: "page at offset \(page.offset) (X-Request-Id \(page.requestId ?? "none"))")
+        if sequential { try committer.flush() }
+    }
+
+    /// Waits for the writer to commit every page handed over; the first commit error, if any.
+    func finish() -> Error? {
+        do {
+            try committer.finish()
+            return nil
+        } catch {
+            return error
         }
     }
+
+    var inserted: Int { committer.summary.inserted }
+    var updated: Int { committer.summary.updated }
+    var unchanged: Int { committer.summary.unchanged }
 }
 
 /// Progress on stderr: a line redrawn in place on a terminal, nothing when stderr is not one.

@@ -37,6 +37,11 @@ enum FetchOutcome {
     case interrupted(ScanResult)
     case failed(Error)
 
+    var isFailure: Bool {
+        if case .failed = self { return true }
+        return false
+    }
+
     static func run(_ body: () throws -> ScanResult) -> FetchOutcome {
         do {
             return .finished(try body())

@@ -131,13 +131,13 @@ stats() { curl -s "$SIM_URL/_sim/stats"; }
 field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
 start_sim
-median_fetch --concurrency 1 --rate 0
+median_fetch --sequential --rate 0
 seq_wall=$WALL
 median_fetch --concurrency 8 --rate 0
 par_wall=$WALL
 echo
 echo "fetch of $FETCH_JOBS jobs, 20 ms latency, no throttle (fetched and stored)"
-echo "  sequential pager (--concurrency 1):  ${seq_wall}s"
+echo "  sequential pager (--sequential):    ${seq_wall}s"
 echo "  livejobs --concurrency 8:            ${par_wall}s"
 echo "  RATIO speed-up concurrent/sequential:           $(ratio "$seq_wall" "$par_wall")x  (target >= 8)"
 

@@ -149,4 +149,26 @@ import Testing
         let applied = try store.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
         #expect(applied.contains("v1-jobs"))
     }
+
+    @Test func anOlderDatabaseFileUpgradesInPlace() throws {
+        let dir = TempDir()
+        do {
+            // A file as the first release left it: only the v1 schema, with a job in it.
+            let old = try DatabaseQueue(path: dir.dbPath)
+            try Migrations.migrator.migrate(old, upTo: "v1-jobs")
+            try old.write { db in
+                try db.execute(sql: """
+                    INSERT INTO jobs (job_id, state, counts_in_rates, is_error, is_blocked, raw_json, stored_at)
+                    VALUES ('old', 'SUCCEED', 1, 0, 0, '{"job_id":"old"}', '2026-01-01T00:00:00Z')
+                    """)
+            }
+            #expect(try old.read { db in try db.tableExists("sync_runs") } == false)
+        }
+        let store = try JobStore(path: dir.dbPath)
+        try store.read { db throws in
+            #expect(try db.tableExists("sync_runs"))
+            #expect(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") == ["v1-jobs", "v2-sync-runs"])
+            #expect(try String.fetchAll(db, sql: "SELECT job_id FROM jobs") == ["old"])
+        }
+    }
 }
