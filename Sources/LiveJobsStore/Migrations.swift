@@ -39,7 +39,8 @@ enum Migrations {
             message            TEXT
         );
         CREATE INDEX sync_runs_by_project ON sync_runs(project_id, region, outcome, id);
-        CREATE INDEX jobs_by_project_state ON jobs(project_id, region, state);
+        CREATE INDEX jobs_unfinished ON jobs(project_id, region, create_time)
+            WHERE state IN ('WAITING', 'PROCESSING');
         """
 
     static let v1 = """

@@ -123,7 +123,8 @@ public enum SecretRedactor {
         }
         // user:password@host
         var authorityEnd = start
-        while authorityEnd < bytes.count, !"/?#".utf8.contains(bytes[authorityEnd]) { authorityEnd += 1 }
+        while authorityEnd < bytes.count, bytes[authorityEnd] != UInt8(ascii: "/"), bytes[authorityEnd] != UInt8(ascii: "?"),
+              bytes[authorityEnd] != UInt8(ascii: "#") { authorityEnd += 1 }
         if let at = bytes[start..<authorityEnd].lastIndex(of: UInt8(ascii: "@")),
            let colon = bytes[start..<at].firstIndex(of: UInt8(ascii: ":")) {
             mask(from: colon + 1, to: at)
@@ -162,17 +163,19 @@ public enum SecretRedactor {
         return false
     }
 
-    /// The index just past the first `://`, found on bytes (no Foundation search in the hot path).
+    /// The index just past the first `://`, found on the contiguous UTF-8 bytes (no Foundation
+    /// search and no per-byte index arithmetic in the hot path).
     static func schemeSeparator(in text: String) -> String.Index? {
-        let utf8 = text.utf8
-        var i = utf8.startIndex
-        var seen = 0
-        while i != utf8.endIndex {
-            let b = utf8[i]
-            if seen == 0 { seen = b == UInt8(ascii: ":") ? 1 : 0 }
-            else if b == UInt8(ascii: "/") { seen += 1; if seen == 3 { return utf8.index(after: i) } }
-            else { seen = b == UInt8(ascii: ":") ? 1 : 0 }
-            i = utf8.index(after: i)
+        let offset = text.utf8.withContiguousStorageIfAvailable(schemeEnd)
+            ?? Array(text.utf8).withUnsafeBufferPointer(schemeEnd)
+        return offset.map { text.utf8.index(text.utf8.startIndex, offsetBy: $0) }
+    }
+
+    private static func schemeEnd(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard bytes.count >= 3 else { return nil }
+        for i in 0..<(bytes.count - 2) where bytes[i] == UInt8(ascii: ":")
+            && bytes[i + 1] == UInt8(ascii: "/") && bytes[i + 2] == UInt8(ascii: "/") {
+            return i + 3
         }
         return nil
     }
