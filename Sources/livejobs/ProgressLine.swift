@@ -1,0 +1,43 @@
+import Foundation
+import MetaStudio
+
+/// Progress on stderr: a line redrawn in place on a terminal, nothing when stderr is not one.
+final class ProgressLine: @unchecked Sendable {
+    private let enabled = isatty(STDERR_FILENO) == 1
+    private var timer: DispatchSourceTimer?
+    private var lastLength = 0
+
+    func start(every interval: Double, _ snapshot: @escaping () -> ScanProgress) {
+        guard enabled else { return }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "livejobs.progress"))
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler { [weak self] in self?.draw(snapshot()) }
+        timer.resume()
+        self.timer = timer
+    }
+
+    private func draw(_ p: ScanProgress) {
+        let pageRate = p.elapsed > 0 ? Double(p.pagesDone) / p.elapsed : 0
+        let left = pageRate > 0 ? Double(max(0, p.pagesTotal - p.pagesDone)) / pageRate : 0
+        let line = String(format: "pages %d/%d · jobs %d/%d · %.1f pages/s (limit %@ req/s) · retries %d (429: %d) · %@ left",
+                          p.pagesDone, p.pagesTotal, p.jobsSeen, p.expectedCount, pageRate,
+                          p.rate.isFinite ? String(format: "%.1f", p.rate) : "none", p.retries, p.throttled,
+                          ProgressLine.duration(left))
+        let padded = line + String(repeating: " ", count: max(0, lastLength - line.count))
+        lastLength = line.count
+        FileHandle.standardError.write(Data("\r\(padded)".utf8))
+    }
+
+    func stop() {
+        timer?.cancel()
+        timer = nil
+        if enabled && lastLength > 0 {
+            FileHandle.standardError.write(Data("\r\(String(repeating: " ", count: lastLength))\r".utf8))
+        }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+    }
+}
