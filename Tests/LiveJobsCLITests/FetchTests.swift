@@ -124,7 +124,7 @@ import Testing
 
     @Test func theAdaptiveRateGetsEveryPageThroughAThrottle() async throws {
         var config = SimulatorConfig()
-        config.throttlePerSecond = 10
+        config.throttlePerSecond = 5
         let sim = MetaStudioSimulator(generated: 2500, seed: 8, config: config)
         let cli = CLI()
         let (r, stats) = try await withSimulator(sim) { base in
@@ -132,7 +132,7 @@ import Testing
         }
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try count(cli.path("t.sqlite"), "SELECT count(*) FROM jobs") == 2500)
-        #expect(stats.throttled > 0, "the default rate of 20/s must meet the 10/s throttle")
+        #expect(stats.throttled > 0, "the default rate of 20/s must meet the 5/s throttle")
         #expect(stats.throttled * 4 < stats.ok, "\(stats)")
     }
 
