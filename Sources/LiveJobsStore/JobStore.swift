@@ -59,7 +59,7 @@ public final class JobStore {
             while let row = try rows.next() {
                 let raw: String = row[0]
                 let job = try SmartLiveJob(json: try JSONParser.parse(raw))
-                try JobWriter.writeUsage(of: try NormalizedJob(job), zone: zone, with: insert)
+                try JobWriter.insert(PreparedJob.usage(of: try NormalizedJob(job), zones: [zone]), of: job.jobId, with: insert)
             }
             try db.execute(sql: "INSERT INTO usage_zones (tz, built_at) VALUES (?, ?)",
                            arguments: [zone.identifier, RFC3339.format(Date().timeIntervalSince1970)])

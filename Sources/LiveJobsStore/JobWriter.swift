@@ -80,28 +80,20 @@ final class JobWriter {
             insertEventType.bind(3, type.eventType)
             try insertEventType.run()
         }
-        for u in p.usage {
-            insertUsage.bind(1, u.zone)
-            insertUsage.bind(2, u.day)
-            insertUsage.bind(3, job.jobId)
-            insertUsage.bind(4, u.liveSeconds)
-            insertUsage.bind(5, u.streamedSeconds)
-            insertUsage.bind(6, u.isHome)
-            try insertUsage.run()
-        }
+        try JobWriter.insert(p.usage, of: job.jobId, with: insertUsage)
         return outcome
     }
 
-    /// Inserts the per-day rows of one job in one zone; shared with zone materialization.
-    static func writeUsage(of n: NormalizedJob, zone: ZoneOffsets, with insert: RawStatement) throws {
-        for slice in UsageSplitter.slices(of: n, in: zone) {
-            insert.bind(1, zone.identifier)
-            insert.bind(2, RFC3339.formatDay(slice.day))
-            insert.bind(3, n.job.jobId)
-            insert.bind(4, slice.liveSeconds)
-            insert.bind(5, slice.streamedSeconds)
-            insert.bind(6, slice.isHome)
-            try insert.run()
+    /// Inserts the per-day rows of one job; shared with zone materialization.
+    static func insert(_ usage: [PreparedJob.Usage], of jobId: String, with statement: RawStatement) throws {
+        for u in usage {
+            statement.bind(1, u.zone)
+            statement.bind(2, u.day)
+            statement.bind(3, jobId)
+            statement.bind(4, u.liveSeconds)
+            statement.bind(5, u.streamedSeconds)
+            statement.bind(6, u.isHome)
+            try statement.run()
         }
     }
 

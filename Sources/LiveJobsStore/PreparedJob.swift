@@ -33,13 +33,16 @@ struct PreparedJob: Sendable {
         endTime = job.endTime.map(RFC3339.format)
         createTime = job.createTime.map(RFC3339.format)
         lastupdateTime = job.lastupdateTime.map(RFC3339.format)
-        var usage: [Usage] = []
-        for zone in zones {
-            for slice in UsageSplitter.slices(of: self.normalized, in: zone) {
-                usage.append(Usage(zone: zone.identifier, day: RFC3339.formatDay(slice.day), liveSeconds: slice.liveSeconds,
-                                   streamedSeconds: slice.streamedSeconds, isHome: slice.isHome))
+        usage = PreparedJob.usage(of: normalized, zones: zones)
+    }
+
+    /// The `job_day_usage` rows of a job in each zone.
+    static func usage(of job: NormalizedJob, zones: [ZoneOffsets]) -> [Usage] {
+        zones.flatMap { zone in
+            UsageSplitter.slices(of: job, in: zone).map { slice in
+                Usage(zone: zone.identifier, day: RFC3339.formatDay(slice.day), liveSeconds: slice.liveSeconds,
+                      streamedSeconds: slice.streamedSeconds, isHome: slice.isHome)
             }
         }
-        self.usage = usage
     }
 }

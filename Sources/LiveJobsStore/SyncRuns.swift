@@ -95,13 +95,4 @@ extension JobStore {
             return RFC3339.format(start.rounded(.down))
         }
     }
-
-    /// Jobs stored for a project whose create_time is in [since, until] (bounds optional).
-    public func jobCount(projectId: String, region: String?, since: String?) throws -> Int {
-        try dbQueue.read { db in
-            try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM jobs WHERE project_id = ? AND region IS ? AND (? IS NULL OR create_time >= ?)
-                """, arguments: [projectId, region, since, since]) ?? 0
-        }
-    }
 }
