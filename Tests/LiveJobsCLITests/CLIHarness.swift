@@ -57,13 +57,16 @@ struct CLI {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        var outData = Data(), errData = Data()
+        // Read stdout on another thread while this one drains stderr, so neither pipe fills up.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let stdout = Box()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        errData = err.fileHandleForReading.readDataToEndOfFile()
+        DispatchQueue.global().async { stdout.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
+        let outData = stdout.data
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: outData)
     }

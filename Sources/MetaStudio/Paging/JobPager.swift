@@ -46,7 +46,7 @@ public struct PagerOptions: Sendable {
     public init() {}
 }
 
-/// Reads every page of a query: the first pages at once, then all the pages `count` says remain,
+/// Reads every page of a query: the first page alone, then all the pages its `count` says remain,
 /// concurrently under the rate limiter; re-reads when the count moves or pages overlap, until the
 /// distinct jobs seen match the API's count. Failed requests are retried per `RetryPolicy`.
 public final class JobPager: @unchecked Sendable {
@@ -62,7 +62,7 @@ public final class JobPager: @unchecked Sendable {
         self.options = options
         self.makeClient = makeClient
         limiter = RateLimiter(mode: options.rate)
-        state = ScanState(pageSize: query.pageSize, speculative: max(1, options.concurrency), maxPasses: options.maxPasses)
+        state = ScanState(pageSize: query.pageSize, maxPasses: options.maxPasses)
     }
 
     /// Stops the scan: no new request starts and requests in flight are aborted.

@@ -23,12 +23,14 @@ final class ScanState: @unchecked Sendable {
     private var newestCreateTime: Double?
     private(set) var fatalError: Error?
 
-    /// Starts with `speculative` pages at once, before the first `count` is known.
-    init(pageSize: Int, speculative: Int, maxPasses: Int) {
+    /// Starts with the first page alone: it proves the credentials before any other request goes
+    /// out (the gateway locks an AK/SK pair after five failures, and parallel requests with a wrong
+    /// key would all fail), and its `count` says which pages follow.
+    init(pageSize: Int, maxPasses: Int) {
         self.pageSize = pageSize
         self.maxPasses = maxPasses
-        pending = (0..<speculative).map { $0 * pageSize }
-        scheduledCount = speculative * pageSize
+        pending = [0]
+        scheduledCount = pageSize
     }
 
     /// The next offset to fetch, waiting while others are in flight; nil when the scan is over.
