@@ -37,7 +37,7 @@ public struct ReportContext {
     public func latestMonth(tz: String) throws -> String? {
         try runner.db.read { db in
             try String.fetchOne(db, sql: "SELECT substr(MAX(day), 1, 7) FROM job_day_usage WHERE tz = ? AND is_home = 1",
-                                arguments: [tz == "Etc/UTC" ? "UTC" : tz])
+                                arguments: [ZoneOffsets.canonicalName(tz)])
         }
     }
 }

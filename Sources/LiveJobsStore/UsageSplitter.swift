@@ -5,9 +5,14 @@ public struct ZoneOffsets: Sendable {
     public let identifier: String
     private let zone: TimeZone?
 
+    /// The one name a zone is stored and looked up under: `Etc/UTC` is `UTC`.
+    public static func canonicalName(_ identifier: String) -> String {
+        identifier == "Etc/UTC" ? "UTC" : identifier
+    }
+
     /// nil when `identifier` is not an IANA time zone known to this system.
     public init?(identifier: String) {
-        if identifier == "UTC" || identifier == "Etc/UTC" {
+        if ZoneOffsets.canonicalName(identifier) == "UTC" {
             self.identifier = "UTC"
             zone = nil
         } else {

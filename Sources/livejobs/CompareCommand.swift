@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LiveJobsStore
 import LiveJobsReport
 
 struct CompareCommand: ParsableCommand {
@@ -36,7 +37,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors("compare") {
-            let zone = tz == "Etc/UTC" ? "UTC" : tz
+            let zone = ZoneOffsets.canonicalName(tz)
             let catalog = try QueryCatalog.locate(explicit: output.queries)
             let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone])
             let table = try RoomComparison(rooms: rooms, month: month, tz: zone).run(using: context)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LiveJobsStore
 import LiveJobsReport
 
 struct ReportCommand: ParsableCommand {
@@ -46,7 +47,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors("report") {
-            let zone = tz == "Etc/UTC" ? "UTC" : tz
+            let zone = ZoneOffsets.canonicalName(tz)
             let catalog = try QueryCatalog.locate(explicit: queries)
             let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone])
             guard let month = try month ?? context.latestMonth(tz: zone) else {

@@ -1,4 +1,5 @@
 import Foundation
+import LiveJobsStore
 import GRDB
 
 /// Turns `--param k=v` text into typed SQLite values, checking each against its declaration.
@@ -26,7 +27,7 @@ public enum ParameterBinder {
             return text.databaseValue
         case .timezone:
             guard TimeZone(identifier: text) != nil else { throw bad("an IANA time zone such as UTC or Asia/Shanghai") }
-            return (text == "Etc/UTC" ? "UTC" : text).databaseValue
+            return ZoneOffsets.canonicalName(text).databaseValue
         case .list:
             if text.hasPrefix("[") {
                 guard let items = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String], !items.isEmpty else {
