@@ -2,10 +2,11 @@ import Foundation
 import GRDB
 import MetaStudio
 
-/// Stores pages arriving from several fetch workers. Each worker prepares its page on its own
-/// thread and hands it over; one writer thread commits every page waiting at that moment in one
-/// transaction (group commit), so workers go back to the network instead of queueing for SQLite.
-/// A page is never split across transactions: the database always holds whole pages.
+/// Stores pages arriving from several fetch workers. A worker hands its parsed page over and goes
+/// straight back to the network; preparer threads turn pages into bind-ready rows (normalizing,
+/// redacting, splitting usage by day); one writer thread writes them as they come into one open
+/// transaction and commits it about once a second (group commit). A page is never split across
+/// transactions, so the database always holds whole pages.
 public final class GroupCommitter: @unchecked Sendable {
     private struct Page {
         var jobs: [PreparedJob]
@@ -17,51 +18,63 @@ public final class GroupCommitter: @unchecked Sendable {
     private let region: String?
     private let zones: [ZoneOffsets]
     private let condition = NSCondition()
+    /// Pages handed over and not yet prepared, and how many preparers are busy with one.
+    private var unprepared: [(values: [JSONValue], context: String)] = []
+    private var preparing = 0
+    private var preparersRunning: Int
+    /// Prepared pages waiting for the writer.
     private var waiting: [Page] = []
     private var closed = false
     private var writing = false
+    private var flushRequests = 0
+    /// How long one transaction may keep taking pages before it commits.
+    private let commitInterval: TimeInterval
     private var failure: Error?
     private var totals = ImportSummary(file: "fetch", format: .page)
     private let finished = DispatchSemaphore(value: 0)
-    /// Pages that may wait for the writer before a worker blocks (bounds memory).
-    static let maxWaitingPages = 32
+    /// Pages that may wait to be prepared before a worker blocks (bounds memory).
+    static let maxQueuedPages = 16
 
-    public init(store: JobStore, source: String, projectId: String?, region: String?) throws {
+    public init(store: JobStore, source: String, projectId: String?, region: String?,
+                commitInterval: TimeInterval = 1, preparers: Int = 2) throws {
         self.store = store
+        self.commitInterval = commitInterval
         self.source = source
         self.projectId = projectId
         self.region = region
         zones = try store.materializedZones()
-        let thread = Thread { [self] in writerLoop() }
-        thread.start()
+        preparersRunning = max(1, preparers)
+        for _ in 0 ..< preparersRunning {
+            Thread { [self] in preparerLoop() }.start()
+        }
+        Thread { [self] in writerLoop() }.start()
     }
 
     /// What has been committed so far.
     public var summary: ImportSummary { condition.withLock { totals } }
 
-    /// Prepares one page on the calling thread and queues it for the writer. Throws a bad job's
-    /// error at once, and an earlier commit's error on the next call.
+    /// Queues one page for preparing and writing. Throws an earlier page's error (a bad job or a
+    /// failed commit); a bad job in this page is reported by a later call or by `flush`/`finish`.
     public func submit(_ values: [JSONValue], context: String) throws {
-        let prepared = try values.enumerated().map { index, value in
-            try JobStore.prepare(value, zones: zones, file: context, index: index, line: nil, offset: nil)
-        }
         condition.lock()
         defer { condition.unlock() }
-        while waiting.count >= GroupCommitter.maxWaitingPages && failure == nil { condition.wait() }
+        while unprepared.count >= GroupCommitter.maxQueuedPages && failure == nil { condition.wait() }
         if let failure { throw failure }
-        waiting.append(Page(jobs: prepared))
+        unprepared.append((values, context))
         condition.broadcast()
     }
 
     /// Waits until every page handed over so far is committed (for strictly sequential paging).
     public func flush() throws {
         condition.lock()
-        defer { condition.unlock() }
-        while (!waiting.isEmpty || writing) && failure == nil { condition.wait() }
+        flushRequests += 1
+        condition.broadcast()
+        defer { flushRequests -= 1; condition.unlock() }
+        while (!unprepared.isEmpty || preparing > 0 || !waiting.isEmpty || writing) && failure == nil { condition.wait() }
         if let failure { throw failure }
     }
 
-    /// Commits what is queued, stops the writer and returns the totals (or the first commit error).
+    /// Commits what is queued, stops the threads and returns the totals (or the first error).
     @discardableResult
     public func finish() throws -> ImportSummary {
         condition.lock()
@@ -74,27 +87,69 @@ public final class GroupCommitter: @unchecked Sendable {
         return summary
     }
 
+    /// Called with the lock held: no page can reach `waiting` any more.
+    private var drained: Bool { closed && preparersRunning == 0 }
+
+    private func preparerLoop() {
+        #if os(Linux)
+        // Below the writer: on a busy machine the one thread holding the write transaction is the
+        // bottleneck, and preparing more pages than it can take only makes it wait for a core.
+        // (On Linux this renices only the calling thread.)
+        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 8)
+        #endif
+        condition.lock()
+        defer {
+            preparersRunning -= 1
+            condition.broadcast()
+            condition.unlock()
+        }
+        while true {
+            while unprepared.isEmpty && !closed { condition.wait() }
+            if failure != nil { unprepared.removeAll() }
+            if unprepared.isEmpty { return }
+            let page = unprepared.removeFirst()
+            preparing += 1
+            condition.broadcast()
+            condition.unlock()
+            let prepared = Result {
+                try page.values.enumerated().map { index, value in
+                    try JobStore.prepare(value, zones: zones, file: page.context, index: index, line: nil, offset: nil)
+                }
+            }
+            condition.lock()
+            preparing -= 1
+            switch prepared {
+            case .success(let jobs): waiting.append(Page(jobs: jobs))
+            case .failure(let error): if failure == nil { failure = error }
+            }
+            condition.broadcast()
+        }
+    }
+
+    /// Runs one transaction per turn: it writes pages as they arrive and commits once
+    /// `commitInterval` has passed, when a caller flushes, or at finish. Committing every few pages
+    /// would rewrite the same B-tree pages into the WAL each time (the job ids are random, so every
+    /// commit touches most index leaves); one commit per interval writes each of them once.
     private func writerLoop() {
         defer { finished.signal() }
         while true {
             condition.lock()
-            while waiting.isEmpty && !closed { condition.wait() }
-            let batch = waiting
-            waiting.removeAll()
-            let stop = batch.isEmpty && closed
-            writing = !stop
-            condition.broadcast()
+            while waiting.isEmpty && !drained { condition.wait() }
+            if waiting.isEmpty {
+                condition.unlock()
+                return
+            }
+            writing = true
             condition.unlock()
-            if stop { return }
             do {
-                let committed = try commit(batch)
+                let committed = try commitTurn()
                 condition.withLock {
                     writing = false
-                    condition.broadcast()
                     totals.jobsRead += committed.jobsRead
                     totals.inserted += committed.inserted
                     totals.updated += committed.updated
                     totals.unchanged += committed.unchanged
+                    condition.broadcast()
                 }
             } catch {
                 condition.lock()
@@ -108,13 +163,27 @@ public final class GroupCommitter: @unchecked Sendable {
         }
     }
 
-    private func commit(_ batch: [Page]) throws -> ImportSummary {
+    /// One transaction: takes waiting pages until the interval ends, a flush is asked for or the
+    /// committer closes, then commits them all.
+    private func commitTurn() throws -> ImportSummary {
         var summary = ImportSummary(file: "fetch", format: .page)
         let storedAt = RFC3339.format(Date().timeIntervalSince1970.rounded(.down))
+        let deadline = Date(timeIntervalSinceNow: commitInterval)
         try store.writeJobs { db in
             let writer = try JobWriter(db, source: source, storedAt: storedAt, projectId: projectId, region: region)
-            for page in batch {
-                for job in page.jobs { try summary.count(writer.write(job)) }
+            while true {
+                condition.lock()
+                while waiting.isEmpty && !drained && flushRequests == 0 && Date() < deadline {
+                    _ = condition.wait(until: deadline)
+                }
+                let batch = waiting
+                waiting.removeAll()
+                condition.broadcast()
+                condition.unlock()
+                for page in batch {
+                    for job in page.jobs { try summary.count(writer.write(job)) }
+                }
+                if batch.isEmpty || Date() >= deadline { return }
             }
         }
         return summary

@@ -1,39 +1,146 @@
 import MetaStudio
 
-/// A job with everything computed that the database needs (normalized figures, redacted raw JSON,
-/// canonical timestamps, per-day usage for every zone), so that this CPU work can run on another
-/// thread than the one holding the write transaction.
+/// A job turned into the rows the database stores, with every value ready to bind: normalized
+/// figures, redacted raw JSON, canonical timestamps, child rows and per-day usage for every zone.
+/// All of this CPU work runs on a worker or producer thread; the thread holding the write
+/// transaction only binds and steps. Text values live in one byte arena that SQLite reads in place
+/// (no copy per value), and the job's parsed tree is freed here rather than on the writer.
 struct PreparedJob: Sendable {
+    /// One bound value: text points into `arena`.
+    enum Value: Sendable {
+        case null
+        case integer(Int64)
+        case real(Double)
+        case text(start: Int32, count: Int32)
+    }
+
+    /// The values of the `jobs` row in `JobWriter.jobColumns` order, except the writer's own
+    /// columns (project, region, source, stored_at), which it binds itself.
+    private(set) var jobRow: [Value] = []
+    /// `job_rtc_users` rows (position, user_type, user_id, ctime), then `job_callback_event_types`
+    /// rows (source, event_type), then `job_day_usage` rows (tz, day, live, streamed, is_home);
+    /// each row without its job_id.
+    private(set) var childValues: [Value] = []
+    let userCount: Int
+    let eventTypeCount: Int
+    let usageCount: Int
+    private(set) var arena: [UInt8] = []
+    /// For the update check when the job is already stored.
+    let lastupdateTime: Double?
+    let jobId: String
+
+    static let userWidth = 4
+    static let eventTypeWidth = 2
+    static let usageWidth = 5
+
+    init(_ value: JSONValue, zones: [ZoneOffsets]) throws(JobFieldError) {
+        let normalized = try NormalizedJob(try SmartLiveJob(json: value))
+        let job = normalized.job
+        jobId = job.jobId
+        lastupdateTime = job.lastupdateTime
+        let usage = PreparedJob.usage(of: normalized, zones: zones)
+        userCount = job.rtcUsers.count
+        eventTypeCount = job.callbackEventTypes.count
+        usageCount = usage.count
+        arena.reserveCapacity(2048)
+        jobRow.reserveCapacity(23)
+        jobRow.append(text(job.jobId))
+        jobRow.append(text(job.roomId))
+        jobRow.append(text(job.roomName))
+        jobRow.append(text(job.state))
+        jobRow.append(real(job.duration))
+        jobRow.append(real(job.streamDuration))
+        jobRow.append(text(job.startTime.map(RFC3339.format)))
+        jobRow.append(text(job.endTime.map(RFC3339.format)))
+        jobRow.append(text(job.createTime.map(RFC3339.format)))
+        jobRow.append(text(job.lastupdateTime.map(RFC3339.format)))
+        jobRow.append(text(job.errorCode))
+        jobRow.append(text(job.errorMsg))
+        jobRow.append(text(job.blockReason))
+        jobRow.append(text(job.usedResourceType))
+        jobRow.append(real(normalized.liveSeconds))
+        jobRow.append(text(normalized.liveSource?.rawValue))
+        jobRow.append(.integer(normalized.isOngoing ? 1 : 0))
+        jobRow.append(real(normalized.streamedSeconds))
+        jobRow.append(real(normalized.streamRatio))
+        jobRow.append(.integer(normalized.countsInRates ? 1 : 0))
+        jobRow.append(.integer(normalized.isError ? 1 : 0))
+        jobRow.append(.integer(normalized.isBlocked ? 1 : 0))
+        let rawStart = arena.count
+        job.writeRedactedJSON(to: &arena)
+        jobRow.append(.text(start: Int32(rawStart), count: Int32(arena.count - rawStart)))
+        childValues.reserveCapacity(userCount * PreparedJob.userWidth + eventTypeCount * PreparedJob.eventTypeWidth
+                                    + usageCount * PreparedJob.usageWidth)
+        for (position, user) in job.rtcUsers.enumerated() {
+            childValues.append(.integer(Int64(position)))
+            childValues.append(text(user.userType))
+            childValues.append(text(user.userId))
+            childValues.append(user.ctime.map { .integer($0) } ?? .null)
+        }
+        for type in job.callbackEventTypes {
+            childValues.append(text(type.source))
+            childValues.append(text(type.eventType))
+        }
+        appendUsage(usage)
+    }
+
+    /// Only the per-day usage of a stored job, for filling in a newly asked-for zone.
+    init(usageOf job: NormalizedJob, zones: [ZoneOffsets]) {
+        jobId = job.job.jobId
+        lastupdateTime = job.job.lastupdateTime
+        userCount = 0
+        eventTypeCount = 0
+        let usage = PreparedJob.usage(of: job, zones: zones)
+        usageCount = usage.count
+        appendUsage(usage)
+    }
+
+    var users: ArraySlice<Value> { childValues[0 ..< userCount * PreparedJob.userWidth] }
+
+    var eventTypes: ArraySlice<Value> {
+        let start = userCount * PreparedJob.userWidth
+        return childValues[start ..< start + eventTypeCount * PreparedJob.eventTypeWidth]
+    }
+
+    var usageRows: ArraySlice<Value> {
+        childValues[(userCount * PreparedJob.userWidth + eventTypeCount * PreparedJob.eventTypeWidth)...]
+    }
+
+    /// The job_id value (first of the job row, or placed in the arena for usage-only jobs).
+    var jobIdValue: Value { jobRow.first ?? .null }
+
+    private mutating func appendUsage(_ usage: [Usage]) {
+        if jobRow.isEmpty { jobRow.append(text(jobId)) }
+        for u in usage {
+            childValues.append(text(u.zone))
+            childValues.append(text(u.day))
+            childValues.append(real(u.liveSeconds))
+            childValues.append(real(u.streamedSeconds))
+            childValues.append(.integer(u.isHome ? 1 : 0))
+        }
+    }
+
+    private mutating func text(_ string: String?) -> Value {
+        guard var string else { return .null }
+        return string.withUTF8 { text(bytes: $0) }
+    }
+
+    private mutating func text<C: Collection>(bytes: C) -> Value where C.Element == UInt8 {
+        let start = arena.count
+        arena.append(contentsOf: bytes)
+        return .text(start: Int32(start), count: Int32(arena.count - start))
+    }
+
+    private func real(_ value: Double?) -> Value {
+        value.map { .real($0) } ?? .null
+    }
+
     struct Usage: Sendable {
         var zone: String
         var day: String
         var liveSeconds: Double?
         var streamedSeconds: Double?
         var isHome: Bool
-    }
-
-    let normalized: NormalizedJob
-    let rawJSON: String
-    let startTime: String?
-    let endTime: String?
-    let createTime: String?
-    let lastupdateTime: String?
-    let usage: [Usage]
-
-    var job: SmartLiveJob { normalized.job }
-
-    init(_ value: JSONValue, zones: [ZoneOffsets]) throws(JobFieldError) {
-        var normalized = try NormalizedJob(try SmartLiveJob(json: value))
-        rawJSON = normalized.job.raw.serialized()
-        // The tree is no longer needed: free it here, not on the thread that holds the write lock.
-        normalized.job.raw = JSONObject()
-        self.normalized = normalized
-        let job = normalized.job
-        startTime = job.startTime.map(RFC3339.format)
-        endTime = job.endTime.map(RFC3339.format)
-        createTime = job.createTime.map(RFC3339.format)
-        lastupdateTime = job.lastupdateTime.map(RFC3339.format)
-        usage = PreparedJob.usage(of: normalized, zones: zones)
     }
 
     /// The `job_day_usage` rows of a job in each zone.

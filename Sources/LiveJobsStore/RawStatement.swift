@@ -25,6 +25,36 @@ final class RawStatement {
         }
     }
 
+    /// Binds prepared values to consecutive parameters starting at `first`. Text is bound in place
+    /// (no copy): the caller keeps `arena` alive until the statement has run.
+    func bind(_ values: ArraySlice<PreparedJob.Value>, from first: Int32, arena: UnsafeBufferPointer<UInt8>) {
+        var index = first
+        for value in values {
+            bind(index, value, arena: arena)
+            index += 1
+        }
+    }
+
+    func bind(_ values: [PreparedJob.Value], from first: Int32, arena: UnsafeBufferPointer<UInt8>) {
+        bind(values[...], from: first, arena: arena)
+    }
+
+    @inline(__always)
+    func bind(_ index: Int32, _ value: PreparedJob.Value, arena: UnsafeBufferPointer<UInt8>) {
+        switch value {
+        case .null:
+            sqlite3_bind_null(handle, index)
+        case .integer(let v):
+            sqlite3_bind_int64(handle, index, v)
+        case .real(let v):
+            sqlite3_bind_double(handle, index, v)
+        case .text(let start, let count):
+            // A zero-length text still needs a non-null pointer, or SQLite binds NULL.
+            let base = UnsafeRawPointer(arena.baseAddress!).advanced(by: Int(start)).assumingMemoryBound(to: CChar.self)
+            _ = sqlite3_bind_text(handle, index, base, count, nil)
+        }
+    }
+
     func bind(_ index: Int32, _ value: Double?) {
         guard let value else { sqlite3_bind_null(handle, index); return }
         sqlite3_bind_double(handle, index, value)
@@ -39,16 +69,23 @@ final class RawStatement {
         sqlite3_bind_int64(handle, index, value ? 1 : 0)
     }
 
-    /// Runs the statement to completion, then resets it for the next row.
+    /// Runs the statement to completion, then resets it for the next row. Bindings stay: every
+    /// caller binds each parameter before each run.
     func run() throws {
-        defer { sqlite3_reset(handle); sqlite3_clear_bindings(handle) }
+        defer { sqlite3_reset(handle) }
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE || code == SQLITE_ROW else { throw failure(code) }
     }
 
+    /// Runs an INSERT, UPDATE or DELETE and returns how many rows it changed.
+    func runCountingChanges() throws -> Int {
+        try run()
+        return Int(sqlite3_changes(sqlite3_db_handle(handle)))
+    }
+
     /// Runs a one-row query and returns its first column as text (nil for no row or NULL).
     func firstText() throws -> String?? {
-        defer { sqlite3_reset(handle); sqlite3_clear_bindings(handle) }
+        defer { sqlite3_reset(handle) }
         let code = sqlite3_step(handle)
         if code == SQLITE_DONE { return .none }
         guard code == SQLITE_ROW else { throw failure(code) }

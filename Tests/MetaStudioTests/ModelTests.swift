@@ -1,3 +1,4 @@
+import MetaStudioSimulator
 import Testing
 @testable import MetaStudio
 
@@ -35,6 +36,26 @@ import Testing
         #expect(redacted.contains("rtmp://user:[REDACTED]@host/live?room=2"))
         #expect(redacted.contains("\"voice_asset_id\":\"v\""))
         #expect(redacted.contains("\"auth_type\":\"MSS_A\""))
+    }
+
+    /// The one-pass writer that fills `raw_json` must say exactly what redact-then-serialize says,
+    /// on the hand-made secrets above and on every job of the generator's data.
+    @Test func redactingWriterMatchesRedactThenSerialize() throws {
+        var values = try JobGenerator(options: .init(jobs: 400, seed: 3)).jobs().map { try JSONParser.parse($0.serialized()) }
+        values.append(try JSONParser.parse(#"""
+            {"job_id":"1","key":null,"token":"[REDACTED]","pwd":5,"nested":[{"sig":{"a":1}},"ftp://u:p@h/x?session=9"],
+             "rtc_room_info":{"users":[{"user_id":"u","signature":"SIG"}]},"text":"line\nbreak \"quoted\" 中文"}
+            """#))
+        var masked = 0
+        for value in values {
+            let object = try #require(value.objectValue)
+            var out: [UInt8] = []
+            try SmartLiveJob(json: value).writeRedactedJSON(to: &out)
+            let expected = SecretRedactor.redact(object).serialized()
+            #expect(String(decoding: out, as: UTF8.self) == expected)
+            if expected != object.serialized() { masked += 1 }
+        }
+        #expect(masked > 100, "the generated jobs should carry secrets to mask")
     }
 
     @Test func wrongTypesNameTheFullPathOfTheField() throws {

@@ -35,6 +35,45 @@ public enum SecretRedactor {
         redacted(value) ?? value
     }
 
+    /// Appends the compact JSON text of `object` with every secret masked: the same text as
+    /// `redact(object).serialized()`, written in one pass without copying any of the tree.
+    public static func writeRedacted(_ object: JSONObject, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        for (i, field) in object.fields.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(field.key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            if case .null = field.value {
+                out.append(contentsOf: "null".utf8)
+            } else if isSecretName(field.key) {
+                out.append(contentsOf: quotedMask)
+            } else {
+                writeRedacted(field.value, to: &out)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    private static let quotedMask = Array("\"\(mask)\"".utf8)
+
+    static func writeRedacted(_ value: JSONValue, to out: inout [UInt8]) {
+        switch value {
+        case .object(let o):
+            writeRedacted(o, to: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                writeRedacted(item, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .string(let s):
+            JSONValue.writeString(redactURL(s), to: &out)
+        default:
+            value.write(to: &out)
+        }
+    }
+
     /// The redacted object, or nil when nothing in it needed masking, so unchanged subtrees are
     /// shared instead of copied (this runs on every imported job).
     static func redacted(_ object: JSONObject) -> JSONObject? {
@@ -108,69 +147,73 @@ public enum SecretRedactor {
     }
 
     /// Masks credential-like query values and user-info passwords in a URL; other text is returned as is.
-    /// Works on bytes and allocates only when something is masked: it runs on every string of every job.
+    /// Works on the string's own bytes and allocates only when something is masked: it runs on every
+    /// string of every job.
     public static func redactURL(_ text: String) -> String {
-        guard let schemeEnd = schemeSeparator(in: text) else { return text }
-        let bytes = Array(text.utf8)
-        let start = text.utf8.distance(from: text.utf8.startIndex, to: schemeEnd)
-        var out: [UInt8] = []
-        var copied = 0
-        func mask(from: Int, to: Int) {
-            if out.isEmpty { out.reserveCapacity(bytes.count + 16) }
-            out.append(contentsOf: bytes[copied..<from])
-            out.append(contentsOf: maskBytes)
-            copied = to
-        }
-        // user:password@host
-        var authorityEnd = start
-        while authorityEnd < bytes.count, bytes[authorityEnd] != UInt8(ascii: "/"), bytes[authorityEnd] != UInt8(ascii: "?"),
-              bytes[authorityEnd] != UInt8(ascii: "#") { authorityEnd += 1 }
-        if let at = bytes[start..<authorityEnd].lastIndex(of: UInt8(ascii: "@")),
-           let colon = bytes[start..<at].firstIndex(of: UInt8(ascii: ":")) {
-            mask(from: colon + 1, to: at)
-        }
-        guard let question = bytes[authorityEnd...].firstIndex(of: UInt8(ascii: "?")) else {
-            return copied == 0 ? text : finish(out, bytes, copied)
-        }
-        let queryEnd = bytes[question...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.count
-        var pairStart = question + 1
-        while pairStart < queryEnd {
-            let pairEnd = bytes[pairStart..<queryEnd].firstIndex(of: UInt8(ascii: "&")) ?? queryEnd
-            if let eq = bytes[pairStart..<pairEnd].firstIndex(of: UInt8(ascii: "=")),
-               isSecretQueryName(bytes[pairStart..<eq]) {
-                mask(from: eq + 1, to: pairEnd)
+        var text = text
+        let masked: [UInt8]? = text.withUTF8 { bytes in
+            guard let start = schemeEnd(bytes) else { return nil }
+            var out: [UInt8] = []
+            var copied = 0
+            func mask(from: Int, to: Int) {
+                if out.isEmpty { out.reserveCapacity(bytes.count + 16) }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied ..< from]))
+                out.append(contentsOf: maskBytes)
+                copied = to
             }
-            pairStart = pairEnd + 1
+            // user:password@host
+            var authorityEnd = start
+            var at: Int?
+            while authorityEnd < bytes.count, bytes[authorityEnd] != UInt8(ascii: "/"), bytes[authorityEnd] != UInt8(ascii: "?"),
+                  bytes[authorityEnd] != UInt8(ascii: "#") {
+                if bytes[authorityEnd] == UInt8(ascii: "@") { at = authorityEnd }
+                authorityEnd += 1
+            }
+            if let at, let colon = (start ..< at).first(where: { bytes[$0] == UInt8(ascii: ":") }) {
+                mask(from: colon + 1, to: at)
+            }
+            if let question = (authorityEnd ..< bytes.count).first(where: { bytes[$0] == UInt8(ascii: "?") }) {
+                let queryEnd = (question ..< bytes.count).first(where: { bytes[$0] == UInt8(ascii: "#") }) ?? bytes.count
+                var pairStart = question + 1
+                while pairStart < queryEnd {
+                    var pairEnd = pairStart
+                    var eq: Int?
+                    while pairEnd < queryEnd, bytes[pairEnd] != UInt8(ascii: "&") {
+                        if eq == nil, bytes[pairEnd] == UInt8(ascii: "=") { eq = pairEnd }
+                        pairEnd += 1
+                    }
+                    if let eq, isSecretQueryName(UnsafeBufferPointer(rebasing: bytes[pairStart ..< eq])) {
+                        mask(from: eq + 1, to: pairEnd)
+                    }
+                    pairStart = pairEnd + 1
+                }
+            }
+            if copied == 0 { return nil }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
+            return out
         }
-        return copied == 0 ? text : finish(out, bytes, copied)
+        return masked.map { String(decoding: $0, as: UTF8.self) } ?? text
     }
 
     private static let maskBytes = Array(mask.utf8)
     private static let secretQueryFragmentBytes = secretQueryFragments.map { Array($0.utf8) }
 
-    private static func finish(_ out: [UInt8], _ bytes: [UInt8], _ copied: Int) -> String {
-        String(decoding: out + bytes[copied...], as: UTF8.self)
-    }
-
-    /// True when the lower-cased parameter name contains a credential-like fragment (`sign`, `token`, ...).
-    static func isSecretQueryName(_ name: ArraySlice<UInt8>) -> Bool {
-        let lower = name.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
-        for fragment in secretQueryFragmentBytes where lower.count >= fragment.count {
-            for i in 0...(lower.count - fragment.count) where lower[i] == fragment[0] {
-                if Array(lower[i..<(i + fragment.count)]) == fragment { return true }
+    /// True when the parameter name contains a credential-like fragment (`sign`, `token`, ...),
+    /// ignoring ASCII case.
+    static func isSecretQueryName(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        for fragment in secretQueryFragmentBytes where name.count >= fragment.count {
+            search: for i in 0 ... (name.count - fragment.count) {
+                for (j, f) in fragment.enumerated() {
+                    let b = name[i + j]
+                    if (b >= 65 && b <= 90 ? b + 32 : b) != f { continue search }
+                }
+                return true
             }
         }
         return false
     }
 
-    /// The index just past the first `://`, found on the contiguous UTF-8 bytes (no Foundation
-    /// search and no per-byte index arithmetic in the hot path).
-    static func schemeSeparator(in text: String) -> String.Index? {
-        let offset = text.utf8.withContiguousStorageIfAvailable(schemeEnd)
-            ?? Array(text.utf8).withUnsafeBufferPointer(schemeEnd)
-        return offset.map { text.utf8.index(text.utf8.startIndex, offsetBy: $0) }
-    }
-
+    /// The offset just past the first `://`, if any.
     private static func schemeEnd(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         guard bytes.count >= 3 else { return nil }
         for i in 0..<(bytes.count - 2) where bytes[i] == UInt8(ascii: ":")

@@ -19,9 +19,10 @@ public struct RTCUser: Sendable, Equatable {
 }
 
 /// A livestreaming job as the API returns it: the typed fields the tool computes with, plus the whole
-/// redacted object (`raw`), so fields this version does not know are kept too.
+/// object, which leaves only through `writeRedactedJSON` (so fields this version does not know are
+/// kept too, and secrets never are).
 public struct SmartLiveJob: Sendable {
-    public var raw: JSONObject
+    private let object: JSONObject
     public var jobId: String
     public var roomId: String?
     public var roomName: String?
@@ -99,7 +100,12 @@ public struct SmartLiveJob: Sendable {
                 callbackEventTypes.append((source: "rtc", eventType: type))
             }
         }
-        raw = SecretRedactor.redact(object)
+        self.object = object
+    }
+
+    /// Appends the job's compact JSON with every secret masked (see `SecretRedactor`).
+    public func writeRedactedJSON(to out: inout [UInt8]) {
+        SecretRedactor.writeRedacted(object, to: &out)
     }
 }
 
@@ -108,15 +114,33 @@ struct FieldReader {
     let object: JSONObject
     let path: String
 
+    init(object: JSONObject, path: String) {
+        self.object = object
+        self.path = path
+    }
+
     private func fail(_ key: String, _ expected: String, _ got: JSONValue) -> JobFieldError {
         JobFieldError(field: path + key, problem: "expected \(expected), got \(got.typeName)")
     }
 
+    /// Where the next search starts: members are read in about the order the API sends them,
+    /// so most lookups hit on the first comparison instead of scanning the object.
+    private var cursor = 0
+
     /// The member's value; JSON null counts as absent.
-    private func value(_ key: String) -> JSONValue? {
-        guard let v = object[key] else { return nil }
-        if case .null = v { return nil }
-        return v
+    private mutating func value(_ key: String) -> JSONValue? {
+        let fields = object.fields
+        var i = cursor
+        for _ in 0 ..< fields.count {
+            if i >= fields.count { i = 0 }
+            if fields[i].key == key {
+                cursor = i + 1
+                if case .null = fields[i].value { return nil }
+                return fields[i].value
+            }
+            i += 1
+        }
+        return nil
     }
 
     mutating func string(_ key: String) throws(JobFieldError) -> String? {
