@@ -23,7 +23,7 @@ struct PreparedJob: Sendable {
     private(set) var childValues: [Value] = []
     let userCount: Int
     let eventTypeCount: Int
-    let usageCount: Int
+    private(set) var usageCount = 0
     private(set) var arena: [UInt8] = []
     /// For the update check when the job is already stored.
     let lastupdateTime: Double?
@@ -38,10 +38,8 @@ struct PreparedJob: Sendable {
         let job = normalized.job
         jobId = job.jobId
         lastupdateTime = job.lastupdateTime
-        let usage = PreparedJob.usage(of: normalized, zones: zones)
         userCount = job.rtcUsers.count
         eventTypeCount = job.callbackEventTypes.count
-        usageCount = usage.count
         arena.reserveCapacity(2048)
         jobRow.reserveCapacity(23)
         jobRow.append(text(job.jobId))
@@ -50,10 +48,10 @@ struct PreparedJob: Sendable {
         jobRow.append(text(job.state))
         jobRow.append(real(job.duration))
         jobRow.append(real(job.streamDuration))
-        jobRow.append(text(job.startTime.map(RFC3339.format)))
-        jobRow.append(text(job.endTime.map(RFC3339.format)))
-        jobRow.append(text(job.createTime.map(RFC3339.format)))
-        jobRow.append(text(job.lastupdateTime.map(RFC3339.format)))
+        jobRow.append(timestamp(job.startTime))
+        jobRow.append(timestamp(job.endTime))
+        jobRow.append(timestamp(job.createTime))
+        jobRow.append(timestamp(job.lastupdateTime))
         jobRow.append(text(job.errorCode))
         jobRow.append(text(job.errorMsg))
         jobRow.append(text(job.blockReason))
@@ -70,7 +68,7 @@ struct PreparedJob: Sendable {
         job.writeRedactedJSON(to: &arena)
         jobRow.append(.text(start: Int32(rawStart), count: Int32(arena.count - rawStart)))
         childValues.reserveCapacity(userCount * PreparedJob.userWidth + eventTypeCount * PreparedJob.eventTypeWidth
-                                    + usageCount * PreparedJob.usageWidth)
+                                    + 2 * zones.count * PreparedJob.usageWidth)
         for (position, user) in job.rtcUsers.enumerated() {
             childValues.append(.integer(Int64(position)))
             childValues.append(text(user.userType))
@@ -81,7 +79,7 @@ struct PreparedJob: Sendable {
             childValues.append(text(type.source))
             childValues.append(text(type.eventType))
         }
-        appendUsage(usage)
+        appendUsage(of: normalized, zones: zones)
     }
 
     /// Only the per-day usage of a stored job, for filling in a newly asked-for zone.
@@ -90,9 +88,7 @@ struct PreparedJob: Sendable {
         lastupdateTime = job.job.lastupdateTime
         userCount = 0
         eventTypeCount = 0
-        let usage = PreparedJob.usage(of: job, zones: zones)
-        usageCount = usage.count
-        appendUsage(usage)
+        appendUsage(of: job, zones: zones)
     }
 
     var users: ArraySlice<Value> { childValues[0 ..< userCount * PreparedJob.userWidth] }
@@ -109,14 +105,21 @@ struct PreparedJob: Sendable {
     /// The job_id value (first of the job row, or placed in the arena for usage-only jobs).
     var jobIdValue: Value { jobRow.first ?? .null }
 
-    private mutating func appendUsage(_ usage: [Usage]) {
+    /// The `job_day_usage` rows of the job in each zone (see `UsageSplitter`).
+    private mutating func appendUsage(of job: NormalizedJob, zones: [ZoneOffsets]) {
         if jobRow.isEmpty { jobRow.append(text(jobId)) }
-        for u in usage {
-            childValues.append(text(u.zone))
-            childValues.append(text(u.day))
-            childValues.append(real(u.liveSeconds))
-            childValues.append(real(u.streamedSeconds))
-            childValues.append(.integer(u.isHome ? 1 : 0))
+        for zone in zones {
+            let tz = text(zone.identifier)
+            for slice in UsageSplitter.slices(of: job, in: zone) {
+                childValues.append(tz)
+                let start = arena.count
+                RFC3339.appendDay(slice.day, to: &arena)
+                childValues.append(.text(start: Int32(start), count: Int32(arena.count - start)))
+                childValues.append(real(slice.liveSeconds))
+                childValues.append(real(slice.streamedSeconds))
+                childValues.append(.integer(slice.isHome ? 1 : 0))
+                usageCount += 1
+            }
         }
     }
 
@@ -131,25 +134,15 @@ struct PreparedJob: Sendable {
         return .text(start: Int32(start), count: Int32(arena.count - start))
     }
 
+    /// A timestamp in its canonical stored form, written straight into the arena.
+    private mutating func timestamp(_ epoch: Double?) -> Value {
+        guard let epoch else { return .null }
+        let start = arena.count
+        RFC3339.append(epoch, to: &arena)
+        return .text(start: Int32(start), count: Int32(arena.count - start))
+    }
+
     private func real(_ value: Double?) -> Value {
         value.map { .real($0) } ?? .null
-    }
-
-    struct Usage: Sendable {
-        var zone: String
-        var day: String
-        var liveSeconds: Double?
-        var streamedSeconds: Double?
-        var isHome: Bool
-    }
-
-    /// The `job_day_usage` rows of a job in each zone.
-    static func usage(of job: NormalizedJob, zones: [ZoneOffsets]) -> [Usage] {
-        zones.flatMap { zone in
-            UsageSplitter.slices(of: job, in: zone).map { slice in
-                Usage(zone: zone.identifier, day: RFC3339.formatDay(slice.day), liveSeconds: slice.liveSeconds,
-                      streamedSeconds: slice.streamedSeconds, isHome: slice.isHome)
-            }
-        }
     }
 }

@@ -65,6 +65,14 @@ public enum RFC3339 {
     /// The canonical stored form: UTC, `Z`, whole seconds unless the instant has a fraction
     /// (then milliseconds), so that equal instants always store as equal text.
     public static func format(_ epoch: Double) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        append(epoch, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `format(epoch)` to `out` (no intermediate string, for bulk writers).
+    public static func append(_ epoch: Double, to out: inout [UInt8]) {
         let whole = epoch.rounded(.down)
         var seconds = Int(whole)
         var ms = Int(((epoch - whole) * 1000).rounded())
@@ -72,8 +80,6 @@ public enum RFC3339 {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secOfDay = seconds - days * 86_400
         let (y, m, d) = civilFromDays(days)
-        var out: [UInt8] = []
-        out.reserveCapacity(24)
         appendDate(y, m, d, to: &out)
         out.append(UInt8(ascii: "T"))
         appendDigits(secOfDay / 3600, 2, to: &out)
@@ -86,7 +92,6 @@ public enum RFC3339 {
             appendDigits(ms, 3, to: &out)
         }
         out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     private static func appendDigits(_ value: Int, _ width: Int, to out: inout [UInt8]) {
@@ -111,11 +116,16 @@ public enum RFC3339 {
 
     /// `YYYY-MM-DD` of a day number (days since 1970-01-01).
     public static func formatDay(_ days: Int) -> String {
-        let (y, m, d) = civilFromDays(days)
         var out: [UInt8] = []
         out.reserveCapacity(10)
-        appendDate(y, m, d, to: &out)
+        appendDay(days, to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `formatDay(days)` to `out`.
+    public static func appendDay(_ days: Int, to out: inout [UInt8]) {
+        let (y, m, d) = civilFromDays(days)
+        appendDate(y, m, d, to: &out)
     }
 
     /// Days since 1970-01-01 of a civil date (proleptic Gregorian), after Howard Hinnant's algorithm.

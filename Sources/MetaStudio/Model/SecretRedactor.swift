@@ -68,10 +68,33 @@ public enum SecretRedactor {
             }
             out.append(UInt8(ascii: "]"))
         case .string(let s):
-            JSONValue.writeString(redactURL(s), to: &out)
+            writeRedactedString(s, to: &out)
         default:
             value.write(to: &out)
         }
+    }
+
+    /// Writes a string value with URL credentials masked. One scan finds the common case (nothing
+    /// to escape and no `://`), which is copied as it is.
+    static func writeRedactedString(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        let copied: Bool = s.withUTF8 { bytes in
+            let n = bytes.count
+            var i = 0
+            while i < n {
+                let b = bytes[i]
+                if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+                if b == UInt8(ascii: ":") && i + 2 < n && bytes[i + 1] == UInt8(ascii: "/") && bytes[i + 2] == UInt8(ascii: "/") {
+                    return false
+                }
+                i += 1
+            }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: bytes)
+            out.append(UInt8(ascii: "\""))
+            return true
+        }
+        if !copied { JSONValue.writeString(redactURL(s), to: &out) }
     }
 
     /// The redacted object, or nil when nothing in it needed masking, so unchanged subtrees are
@@ -116,24 +139,26 @@ public enum SecretRedactor {
     }
 
     /// True for member names like `signature`, `key`, `auth_key`, `streamKey`, `security_token`.
-    /// Works on bytes: it runs for every member of every imported job.
     public static func isSecretName(_ name: String) -> Bool {
         var name = name
-        return name.withUTF8 { bytes in
-            var start = 0
-            var previousLower = false
-            for i in 0...bytes.count {
-                let b: UInt8 = i < bytes.count ? bytes[i] : UInt8(ascii: "_")
-                let isSeparator = b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
-                let isUpper = b >= 65 && b <= 90
-                if isSeparator || (isUpper && previousLower) {
-                    if i > start && isSecretPart(UnsafeBufferPointer(rebasing: bytes[start..<i])) { return true }
-                    start = isSeparator ? i + 1 : i
-                }
-                previousLower = b >= 97 && b <= 122
+        return name.withUTF8 { isSecretName(bytes: $0) }
+    }
+
+    /// `isSecretName` on the name's UTF-8 bytes; it runs for every member of every imported job.
+    public static func isSecretName(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        var previousLower = false
+        for i in 0...bytes.count {
+            let b: UInt8 = i < bytes.count ? bytes[i] : UInt8(ascii: "_")
+            let isSeparator = b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
+            let isUpper = b >= 65 && b <= 90
+            if isSeparator || (isUpper && previousLower) {
+                if i > start && isSecretPart(UnsafeBufferPointer(rebasing: bytes[start..<i])) { return true }
+                start = isSeparator ? i + 1 : i
             }
-            return false
+            previousLower = b >= 97 && b <= 122
         }
+        return false
     }
 
     private static let secretPartBytes: [[UInt8]] = secretNameParts.map { Array($0.utf8) }
@@ -147,52 +172,54 @@ public enum SecretRedactor {
     }
 
     /// Masks credential-like query values and user-info passwords in a URL; other text is returned as is.
-    /// Works on the string's own bytes and allocates only when something is masked: it runs on every
-    /// string of every job.
     public static func redactURL(_ text: String) -> String {
         var text = text
-        let masked: [UInt8]? = text.withUTF8 { bytes in
-            guard let start = schemeEnd(bytes) else { return nil }
-            var out: [UInt8] = []
-            var copied = 0
-            func mask(from: Int, to: Int) {
-                if out.isEmpty { out.reserveCapacity(bytes.count + 16) }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied ..< from]))
-                out.append(contentsOf: maskBytes)
-                copied = to
-            }
-            // user:password@host
-            var authorityEnd = start
-            var at: Int?
-            while authorityEnd < bytes.count, bytes[authorityEnd] != UInt8(ascii: "/"), bytes[authorityEnd] != UInt8(ascii: "?"),
-                  bytes[authorityEnd] != UInt8(ascii: "#") {
-                if bytes[authorityEnd] == UInt8(ascii: "@") { at = authorityEnd }
-                authorityEnd += 1
-            }
-            if let at, let colon = (start ..< at).first(where: { bytes[$0] == UInt8(ascii: ":") }) {
-                mask(from: colon + 1, to: at)
-            }
-            if let question = (authorityEnd ..< bytes.count).first(where: { bytes[$0] == UInt8(ascii: "?") }) {
-                let queryEnd = (question ..< bytes.count).first(where: { bytes[$0] == UInt8(ascii: "#") }) ?? bytes.count
-                var pairStart = question + 1
-                while pairStart < queryEnd {
-                    var pairEnd = pairStart
-                    var eq: Int?
-                    while pairEnd < queryEnd, bytes[pairEnd] != UInt8(ascii: "&") {
-                        if eq == nil, bytes[pairEnd] == UInt8(ascii: "=") { eq = pairEnd }
-                        pairEnd += 1
-                    }
-                    if let eq, isSecretQueryName(UnsafeBufferPointer(rebasing: bytes[pairStart ..< eq])) {
-                        mask(from: eq + 1, to: pairEnd)
-                    }
-                    pairStart = pairEnd + 1
-                }
-            }
-            if copied == 0 { return nil }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
-            return out
-        }
+        let masked = text.withUTF8 { redactedURL($0) }
         return masked.map { String(decoding: $0, as: UTF8.self) } ?? text
+    }
+
+    /// The bytes of a URL with its credentials masked, or nil when nothing needed masking (the
+    /// common case, which allocates nothing: it runs on every string of every job).
+    public static func redactedURL(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard let start = schemeEnd(bytes) else { return nil }
+        var out: [UInt8] = []
+        var copied = 0
+        func mask(from: Int, to: Int) {
+            if out.isEmpty { out.reserveCapacity(bytes.count + 16) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied ..< from]))
+            out.append(contentsOf: maskBytes)
+            copied = to
+        }
+        // user:password@host
+        var authorityEnd = start
+        var at: Int?
+        while authorityEnd < bytes.count, bytes[authorityEnd] != UInt8(ascii: "/"), bytes[authorityEnd] != UInt8(ascii: "?"),
+              bytes[authorityEnd] != UInt8(ascii: "#") {
+            if bytes[authorityEnd] == UInt8(ascii: "@") { at = authorityEnd }
+            authorityEnd += 1
+        }
+        if let at, let colon = (start ..< at).first(where: { bytes[$0] == UInt8(ascii: ":") }) {
+            mask(from: colon + 1, to: at)
+        }
+        if let question = (authorityEnd ..< bytes.count).first(where: { bytes[$0] == UInt8(ascii: "?") }) {
+            let queryEnd = (question ..< bytes.count).first(where: { bytes[$0] == UInt8(ascii: "#") }) ?? bytes.count
+            var pairStart = question + 1
+            while pairStart < queryEnd {
+                var pairEnd = pairStart
+                var eq: Int?
+                while pairEnd < queryEnd, bytes[pairEnd] != UInt8(ascii: "&") {
+                    if eq == nil, bytes[pairEnd] == UInt8(ascii: "=") { eq = pairEnd }
+                    pairEnd += 1
+                }
+                if let eq, isSecretQueryName(UnsafeBufferPointer(rebasing: bytes[pairStart ..< eq])) {
+                    mask(from: eq + 1, to: pairEnd)
+                }
+                pairStart = pairEnd + 1
+            }
+        }
+        if copied == 0 { return nil }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
+        return out
     }
 
     private static let maskBytes = Array(mask.utf8)
