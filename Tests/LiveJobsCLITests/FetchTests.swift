@@ -123,6 +123,43 @@ import Testing
         #expect((summary?["retries"]?.doubleValue ?? 0) > 0)
     }
 
+    /// A server that sends a job with a wrong type: one clear line naming the page, the job and the
+    /// field, a failed run, whole pages only in the database, and the next fetch (against a server
+    /// that tells the truth again) completes on top of what was kept.
+    @Test func aJobOfTheWrongTypeFailsTheFetchWithOneLineAndKeepsWholePages() async throws {
+        var jobs = Array(JobGenerator(options: .init(jobs: 1000, seed: 21)).jobs())
+        let liar = jobs[250]["job_id"]?.stringValue ?? ""
+        jobs[250]["duration"] = .string("about an hour")
+        let pageIds = jobs[200 ..< 300].compactMap { $0["job_id"]?.stringValue }
+        var config = SimulatorConfig()
+        config.latency = 0.005
+        let cli = CLI()
+        let args = ["fetch", "--db", "l.sqlite", "--project-id", FetchTests.project, "--concurrency", "4", "--rate", "0"]
+        let r = try await withSimulator(MetaStudioSimulator(jobs: jobs, config: config)) { base in
+            try cli.run(args + ["--endpoint", base], environment: tokenEnv())
+        }
+        #expect(r.status == 1, "\(r.stderr)")
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(r.stderr)")
+        for needle in ["offset 200", "job 50", liar, "duration", "expected a number, got string"] {
+            #expect(r.stderr.contains(needle), "\(needle) missing from: \(r.stderr)")
+        }
+        #expect(!r.stderr.contains(FetchTests.token))
+        let db = cli.path("l.sqlite")
+        let quoted = pageIds.map { "'\($0)'" }.joined(separator: ",") // generated ids are hex
+        #expect(pageIds.count == 100)
+        #expect(try count(db, "SELECT count(*) FROM jobs WHERE job_id IN (\(quoted))") == 0, "no job of the bad page may be stored")
+        #expect(try count(db, "SELECT count(*) FROM jobs") % 100 == 0, "only whole pages are stored")
+        #expect(try strings(db, "SELECT outcome FROM sync_runs") == ["failed"])
+
+        jobs[250]["duration"] = .number("3600")
+        let again = try await withSimulator(MetaStudioSimulator(jobs: jobs, config: config)) { base in
+            try cli.run(args + ["--endpoint", base], environment: tokenEnv())
+        }
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try count(db, "SELECT count(*) FROM jobs") == 1000)
+    }
+
     @Test func theAdaptiveRateGetsEveryPageThroughAThrottle() async throws {
         var config = SimulatorConfig()
         config.throttlePerSecond = 5
