@@ -55,20 +55,6 @@ final class RawStatement {
         }
     }
 
-    func bind(_ index: Int32, _ value: Double?) {
-        guard let value else { sqlite3_bind_null(handle, index); return }
-        sqlite3_bind_double(handle, index, value)
-    }
-
-    func bind(_ index: Int32, _ value: Int64?) {
-        guard let value else { sqlite3_bind_null(handle, index); return }
-        sqlite3_bind_int64(handle, index, value)
-    }
-
-    func bind(_ index: Int32, _ value: Bool) {
-        sqlite3_bind_int64(handle, index, value ? 1 : 0)
-    }
-
     /// Runs the statement to completion, then resets it for the next row. Bindings stay: every
     /// caller binds each parameter before each run.
     func run() throws {
