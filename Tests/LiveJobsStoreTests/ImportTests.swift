@@ -148,6 +148,7 @@ import Testing
         #expect(try store.jobCount() == 1)
         let applied = try store.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
         #expect(applied.contains("v1-jobs"))
+        #expect(try store.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } == 16384, "a new file gets 16 KiB pages")
     }
 
     @Test func anOlderDatabaseFileUpgradesInPlace() throws {
@@ -169,6 +170,12 @@ import Testing
             #expect(try db.tableExists("sync_runs"))
             #expect(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") == ["v1-jobs", "v2-sync-runs"])
             #expect(try String.fetchAll(db, sql: "SELECT job_id FROM jobs") == ["old"])
+            #expect(try Int.fetchOne(db, sql: "PRAGMA page_size") == 4096, "an existing file keeps its page size")
         }
+        // The old file takes new jobs and newer copies of old ones like a new file.
+        let summary = try store.importFile(dir.file("n.json", page([jobJSON(id: "new"), jobJSON(id: "old")])))
+        #expect(summary.inserted == 1 && summary.updated == 1)
+        #expect(try store.jobCount() == 2)
+        #expect(try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM job_day_usage WHERE job_id = 'old'") } == 1)
     }
 }
