@@ -65,7 +65,7 @@ final class JobWriter {
     /// Stores `p` unless the database already holds the same or a newer copy of the job.
     func write(_ p: PreparedJob) throws -> Outcome {
         try p.arena.withUnsafeBufferPointer { arena in
-            insertJob.bind(p.jobRow, from: 1, arena: arena)
+            insertJob.bind(p.jobRow[...], from: 1, arena: arena)
             let outcome: Outcome
             if try insertJob.runCountingChanges() == 1 {
                 outcome = .inserted
@@ -74,7 +74,7 @@ final class JobWriter {
                 let stored = try findLastUpdate.firstText().flatMap { $0 }.flatMap(RFC3339.parse)
                 guard let incoming = p.lastupdateTime, stored == nil || incoming > stored! else { return .unchanged }
                 outcome = .updated
-                replaceJob.bind(p.jobRow, from: 1, arena: arena)
+                replaceJob.bind(p.jobRow[...], from: 1, arena: arena)
                 try replaceJob.run()
                 for statement in [deleteUsers, deleteEventTypes, deleteUsage] {
                     statement.bind(1, p.jobId)

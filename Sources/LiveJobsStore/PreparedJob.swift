@@ -14,7 +14,7 @@ struct PreparedJob: Sendable {
         case text(start: Int32, count: Int32)
     }
 
-    /// The values of the `jobs` row in `JobWriter.jobColumns` order, except the writer's own
+    /// The values of the `jobs` row in `JobWriter.preparedColumns` order, except the writer's own
     /// columns (project, region, source, stored_at), which it binds itself.
     private(set) var jobRow: [Value] = []
     /// `job_rtc_users` rows (position, user_type, user_id, ctime), then `job_callback_event_types`

@@ -35,10 +35,6 @@ final class RawStatement {
         }
     }
 
-    func bind(_ values: [PreparedJob.Value], from first: Int32, arena: UnsafeBufferPointer<UInt8>) {
-        bind(values[...], from: first, arena: arena)
-    }
-
     @inline(__always)
     func bind(_ index: Int32, _ value: PreparedJob.Value, arena: UnsafeBufferPointer<UInt8>) {
         switch value {

@@ -68,33 +68,10 @@ public enum SecretRedactor {
             }
             out.append(UInt8(ascii: "]"))
         case .string(let s):
-            writeRedactedString(s, to: &out)
+            JSONValue.writeString(redactURL(s), to: &out)
         default:
             value.write(to: &out)
         }
-    }
-
-    /// Writes a string value with URL credentials masked. One scan finds the common case (nothing
-    /// to escape and no `://`), which is copied as it is.
-    static func writeRedactedString(_ s: String, to out: inout [UInt8]) {
-        var s = s
-        let copied: Bool = s.withUTF8 { bytes in
-            let n = bytes.count
-            var i = 0
-            while i < n {
-                let b = bytes[i]
-                if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
-                if b == UInt8(ascii: ":") && i + 2 < n && bytes[i + 1] == UInt8(ascii: "/") && bytes[i + 2] == UInt8(ascii: "/") {
-                    return false
-                }
-                i += 1
-            }
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: bytes)
-            out.append(UInt8(ascii: "\""))
-            return true
-        }
-        if !copied { JSONValue.writeString(redactURL(s), to: &out) }
     }
 
     /// The redacted object, or nil when nothing in it needed masking, so unchanged subtrees are
@@ -145,7 +122,7 @@ public enum SecretRedactor {
     }
 
     /// `isSecretName` on the name's UTF-8 bytes; it runs for every member of every imported job.
-    public static func isSecretName(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func isSecretName(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var start = 0
         var previousLower = false
         for i in 0...bytes.count {
@@ -180,7 +157,7 @@ public enum SecretRedactor {
 
     /// The bytes of a URL with its credentials masked, or nil when nothing needed masking (the
     /// common case, which allocates nothing: it runs on every string of every job).
-    public static func redactedURL(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    private static func redactedURL(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard let start = schemeEnd(bytes) else { return nil }
         var out: [UInt8] = []
         var copied = 0
