@@ -168,7 +168,8 @@ import Testing
         let store = try JobStore(path: dir.dbPath)
         try store.read { db throws in
             #expect(try db.tableExists("sync_runs"))
-            #expect(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") == ["v1-jobs", "v2-sync-runs"])
+            #expect(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+                    == ["v1-jobs", "v2-sync-runs", "v3-live-source-check"])
             #expect(try String.fetchAll(db, sql: "SELECT job_id FROM jobs") == ["old"])
             #expect(try Int.fetchOne(db, sql: "PRAGMA page_size") == 4096, "an existing file keeps its page size")
         }
@@ -177,5 +178,34 @@ import Testing
         #expect(summary.inserted == 1 && summary.updated == 1)
         #expect(try store.jobCount() == 2)
         #expect(try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM job_day_usage WHERE job_id = 'old'") } == 1)
+        try expectLiveSourceCheckWithoutInList(store)
+    }
+
+    @Test func aNewDatabaseGetsTheLiveSourceCheckAsComparisons() throws {
+        let dir = TempDir()
+        let store = try JobStore(path: dir.dbPath)
+        _ = try store.importFile(dir.file("p.json", page([jobJSON(id: "a"), jobJSON(id: "b", duration: nil, extra: "\"end_time\":\"2026-03-10T10:30:00Z\""),
+                                                              jobJSON(id: "c", state: "PROCESSING", duration: nil)])))
+        try expectLiveSourceCheckWithoutInList(store)
+        #expect(try store.read { db in try String.fetchAll(db, sql: "SELECT live_source FROM jobs WHERE job_id IN ('a', 'b', 'c') ORDER BY job_id") } == ["duration", "end_minus_start", "ongoing"])
+    }
+
+    /// The v3 CHECK says what v1's did: the three sources or NULL, nothing else.
+    private func expectLiveSourceCheckWithoutInList(_ store: JobStore) throws {
+        let sql = try #require(try store.read { db in try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE name = 'jobs'") })
+        #expect(sql.contains(Migrations.v3LiveSourceCheck) && !sql.contains("live_source IN"))
+        #expect(try store.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") } == ["ok"])
+        let insert = """
+            INSERT INTO jobs (job_id, live_source, counts_in_rates, is_error, is_blocked, raw_json, stored_at)
+            VALUES (?, ?, 1, 0, 0, '{}', '2026-01-01T00:00:00Z')
+            """
+        try store.dbQueue.write { db in
+            for (i, source) in ["duration", "end_minus_start", "ongoing", nil].enumerated() {
+                try db.execute(sql: insert, arguments: ["check-\(i)", source])
+            }
+            for bad in ["Duration", "other", ""] {
+                #expect(throws: DatabaseError.self, "\(bad)") { try db.execute(sql: insert, arguments: ["bad-\(bad)", bad]) }
+            }
+        }
     }
 }
