@@ -19,7 +19,7 @@ public final class GroupCommitter: @unchecked Sendable {
     private let zones: [ZoneOffsets]
     private let condition = NSCondition()
     /// Pages handed over and not yet prepared, and how many preparers are busy with one.
-    private var unprepared: [(values: [JSONValue], context: String)] = []
+    private var unprepared: [(values: [PageJob], context: String)] = []
     private var preparing = 0
     private var preparersRunning: Int
     /// Prepared pages waiting for the writer.
@@ -55,7 +55,7 @@ public final class GroupCommitter: @unchecked Sendable {
 
     /// Queues one page for preparing and writing. Throws an earlier page's error (a bad job or a
     /// failed commit); a bad job in this page is reported by a later call or by `flush`/`finish`.
-    public func submit(_ values: [JSONValue], context: String) throws {
+    public func submit(_ values: [PageJob], context: String) throws {
         condition.lock()
         defer { condition.unlock() }
         while unprepared.count >= GroupCommitter.maxQueuedPages && failure == nil { condition.wait() }

@@ -43,11 +43,15 @@ extension JobStore {
     }
 
     static func prepare(_ value: JSONValue, zones: [ZoneOffsets], file: String, index: Int, line: Int?, offset: Int?) throws -> PreparedJob {
+        try prepare(.tree(value), zones: zones, file: file, index: index, line: line, offset: offset)
+    }
+
+    static func prepare(_ job: PageJob, zones: [ZoneOffsets], file: String, index: Int, line: Int?, offset: Int?) throws -> PreparedJob {
         do {
-            return try PreparedJob(value, zones: zones)
+            return try PreparedJob(try job.smartLiveJob(), zones: zones)
         } catch {
             throw ImportError(file: file, line: line, byteOffset: offset, jobIndex: index,
-                              jobId: value.objectValue?["job_id"]?.stringValue, message: error.description)
+                              jobId: job.string("job_id"), message: error.description)
         }
     }
 

@@ -33,8 +33,8 @@ struct PreparedJob: Sendable {
     static let eventTypeWidth = 2
     static let usageWidth = 5
 
-    init(_ value: JSONValue, zones: [ZoneOffsets]) throws(JobFieldError) {
-        let normalized = try NormalizedJob(try SmartLiveJob(json: value))
+    init(_ job: SmartLiveJob, zones: [ZoneOffsets]) throws(JobFieldError) {
+        let normalized = try NormalizedJob(job)
         let job = normalized.job
         jobId = job.jobId
         lastupdateTime = job.lastupdateTime

@@ -4,8 +4,40 @@ import Foundation
 public struct JobPage: Sendable {
     public var offset: Int
     public var count: Int
-    public var jobs: [JSONValue]
+    public var items: [PageJob]
     public var requestId: String?
+
+    /// The jobs as trees.
+    public var jobs: [JSONValue] { items.map(\.value) }
+}
+
+/// One job of a fetched page: a value of the page's tape, or a tree when the page needed the
+/// full parser (see `JSONTape`). Both read the same and fail the same.
+public enum PageJob: Sendable {
+    case tree(JSONValue)
+    case tape(JSONTapeValue)
+
+    public var value: JSONValue {
+        switch self {
+        case .tree(let value): return value
+        case .tape(let value): return value.value
+        }
+    }
+
+    /// A string member of the job, such as `job_id`; nil when absent or not a string.
+    public func string(_ key: String) -> String? {
+        switch self {
+        case .tree(let value): return value.objectValue?[key]?.stringValue
+        case .tape(let value): return value[key]?.stringValue
+        }
+    }
+
+    public func smartLiveJob() throws(JobFieldError) -> SmartLiveJob {
+        switch self {
+        case .tree(let value): return try SmartLiveJob(json: value)
+        case .tape(let value): return try SmartLiveJob(tape: value)
+        }
+    }
 }
 
 /// A 200 whose body is not a page (cut short, not JSON, wrong shape): retried, since it is
@@ -98,24 +130,43 @@ public final class MetaStudioClient {
     }
 
     static func decodePage(_ body: [UInt8], offset: Int, requestId: String?) throws -> JobPage {
+        func failure(_ message: String) -> PageDecodeError {
+            PageDecodeError(offset: offset, requestId: requestId, message: message)
+        }
+        let countProblem = "field 'count' missing or not a non-negative integer"
+        if let tape = JSONTape.parse(body) {
+            let page = tape.root
+            guard page.isObject else { throw failure("expected a page object, got \(page.typeName)") }
+            guard let countText = page["count"]?.numberText, let count = Int(countText), count >= 0 else {
+                throw failure(countProblem)
+            }
+            var items: [PageJob] = []
+            if let list = page["smart_live_jobs"], !list.isNull {
+                guard let elements = list.elements else {
+                    throw failure("field 'smart_live_jobs': expected an array, got \(list.typeName)")
+                }
+                items = elements.map(PageJob.tape)
+            }
+            return JobPage(offset: offset, count: count, items: items, requestId: requestId)
+        }
         let value: JSONValue
         do {
             value = try JSONParser.parse(body)
         } catch {
-            throw PageDecodeError(offset: offset, requestId: requestId, message: "unparsable body (\(body.count) bytes): \(error)")
+            throw failure("unparsable body (\(body.count) bytes): \(error)")
         }
         guard case .object(let page) = value else {
-            throw PageDecodeError(offset: offset, requestId: requestId, message: "expected a page object, got \(value.typeName)")
+            throw failure("expected a page object, got \(value.typeName)")
         }
         guard case .number(let countText)? = page["count"], let count = Int(countText), count >= 0 else {
-            throw PageDecodeError(offset: offset, requestId: requestId, message: "field 'count' missing or not a non-negative integer")
+            throw failure(countProblem)
         }
         let jobs: [JSONValue]
         switch page["smart_live_jobs"] {
         case .array(let list)?: jobs = list
         case nil, .null?: jobs = []
-        case let other?: throw PageDecodeError(offset: offset, requestId: requestId, message: "field 'smart_live_jobs': expected an array, got \(other.typeName)")
+        case let other?: throw failure("field 'smart_live_jobs': expected an array, got \(other.typeName)")
         }
-        return JobPage(offset: offset, count: count, jobs: jobs, requestId: requestId)
+        return JobPage(offset: offset, count: count, items: jobs.map(PageJob.tree), requestId: requestId)
     }
 }

@@ -93,8 +93,8 @@ private struct MoveStack<Element>: ~Copyable {
     return tag
 }
 
-private let ones: UInt64 = 0x0101_0101_0101_0101
-private let highBits: UInt64 = 0x8080_8080_8080_8080
+let swarOnes: UInt64 = 0x0101_0101_0101_0101
+let swarHighBits: UInt64 = 0x8080_8080_8080_8080
 
 /// An open array or object; `key` and `tag` belong to the object member being parsed.
 private struct Frame {
@@ -268,31 +268,7 @@ private struct ByteParser: ~Copyable {
         return String(decoding: UnsafeRawBufferPointer(start: p + start, count: i - start), as: UTF8.self)
     }
 
-    /// Skips ordinary string bytes eight at a time; stops at '"', '\\', a control byte or the end.
-    /// ORs every skipped byte into `seen` so callers know whether UTF-8 validation is needed.
-    @inline(__always) func scanPlain(_ from: Int, _ seen: inout UInt64) -> Int {
-        var j = from
-        while j + 8 <= end {
-            let w = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: j, as: UInt64.self))
-            let quote = w ^ (ones &* 0x22), slash = w ^ (ones &* 0x5C)
-            // Each term's lowest set bit marks exactly its first match (borrows only corrupt higher bytes).
-            let special = (((quote &- ones) & ~quote) | ((slash &- ones) & ~slash) | ((w &- ones &* 0x20) & ~w)) & highBits
-            if special != 0 {
-                let bits = special.trailingZeroBitCount + 1 // up to the high bit of the first special byte
-                seen |= w & ((1 << (bits - 8)) &- 1)
-                return j + bits / 8 - 1
-            }
-            seen |= w
-            j += 8
-        }
-        while j < end {
-            let c = byte(j)
-            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { return j }
-            seen |= UInt64(c)
-            j += 1
-        }
-        return j
-    }
+    @inline(__always) func scanPlain(_ from: Int, _ seen: inout UInt64) -> Int { JSONScan.scanPlain(p, end, from, &seen) }
 
     /// Reports the earliest error in the string: an invalid UTF-8 sequence before a later problem wins.
     mutating func parseString(isKey: Bool) throws(JSONSyntaxError) -> String {
@@ -312,7 +288,7 @@ private struct ByteParser: ~Copyable {
         if byte(j) == UInt8(ascii: "\"") { // no escapes: one String straight from the input
             i = j + 1
             if isKey { lastKeyTag = keyTag(p + start, j - start, end - start) }
-            if seen & highBits != 0, let bad = firstInvalidUTF8(start, j) { throw fail("invalid UTF-8", bad) }
+            if seen & swarHighBits != 0, let bad = firstInvalidUTF8(start, j) { throw fail("invalid UTF-8", bad) }
             return String(decoding: UnsafeRawBufferPointer(start: p + start, count: j - start), as: UTF8.self)
         }
         scratch.removeAll(keepingCapacity: true)
@@ -327,7 +303,7 @@ private struct ByteParser: ~Copyable {
         i = j + 1
         if isKey { lastKeyTag = scratch.withUnsafeBytes { keyTag($0.baseAddress!, $0.count, $0.count) } }
         // Escapes are ASCII and decode to valid UTF-8, so checking the source bytes covers the result.
-        if seen & highBits != 0, let bad = firstInvalidUTF8(start, j) { throw fail("invalid UTF-8", bad) }
+        if seen & swarHighBits != 0, let bad = firstInvalidUTF8(start, j) { throw fail("invalid UTF-8", bad) }
         return String(decoding: scratch, as: UTF8.self)
     }
 
@@ -381,12 +357,43 @@ private struct ByteParser: ~Copyable {
         return result
     }
 
+    func firstInvalidUTF8(_ start: Int, _ limit: Int) -> Int? { JSONScan.firstInvalidUTF8(p, end, start, limit) }
+}
+
+/// Byte scans shared by the tree parser and `JSONTape`.
+enum JSONScan {
+    /// Skips ordinary string bytes eight at a time; stops at '"', '\\', a control byte or the end.
+    /// ORs every skipped byte into `seen` so callers know whether UTF-8 validation is needed.
+    @inline(__always) static func scanPlain(_ p: UnsafeRawPointer, _ end: Int, _ from: Int, _ seen: inout UInt64) -> Int {
+        var j = from
+        while j + 8 <= end {
+            let w = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: j, as: UInt64.self))
+            let quote = w ^ (swarOnes &* 0x22), slash = w ^ (swarOnes &* 0x5C)
+            // Each term's lowest set bit marks exactly its first match (borrows only corrupt higher bytes).
+            let special = (((quote &- swarOnes) & ~quote) | ((slash &- swarOnes) & ~slash) | ((w &- swarOnes &* 0x20) & ~w)) & swarHighBits
+            if special != 0 {
+                let bits = special.trailingZeroBitCount + 1 // up to the high bit of the first special byte
+                seen |= w & ((1 << (bits - 8)) &- 1)
+                return j + bits / 8 - 1
+            }
+            seen |= w
+            j += 8
+        }
+        while j < end {
+            let c = p.load(fromByteOffset: j, as: UInt8.self)
+            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { return j }
+            seen |= UInt64(c)
+            j += 1
+        }
+        return j
+    }
+
     /// The first byte of the first ill-formed UTF-8 sequence starting in `start..<limit`; a sequence cut
     /// short only by the end of input does not count (that is reported as truncation instead).
-    func firstInvalidUTF8(_ start: Int, _ limit: Int) -> Int? {
+    static func firstInvalidUTF8(_ p: UnsafeRawPointer, _ end: Int, _ start: Int, _ limit: Int) -> Int? {
         var j = start
         while j < limit {
-            let c = byte(j)
+            let c = p.load(fromByteOffset: j, as: UInt8.self)
             if c < 0x80 { j += 1; continue }
             var (length, low, high): (Int, UInt8, UInt8) = (0, 0x80, 0xBF)
             switch c {
@@ -401,7 +408,7 @@ private struct ByteParser: ~Copyable {
             }
             for k in 1...length {
                 guard j + k < end else { return nil }
-                let d = byte(j + k)
+                let d = p.load(fromByteOffset: j + k, as: UInt8.self)
                 if d < (k == 1 ? low : 0x80) || d > (k == 1 ? high : 0xBF) { return j }
             }
             j += length + 1

@@ -7,10 +7,6 @@ public enum SecretRedactor {
     /// What a secret's value is replaced with; the key stays so readers can see a value was there.
     public static let mask = "[REDACTED]"
 
-    /// Name parts (split on `_`, `-`, and lower/upper case changes) that mark a member as secret.
-    static let secretNameParts: Set<String> = [
-        "signature", "sig", "secret", "password", "passwd", "pwd", "token", "key", "sk", "credential", "credentials",
-    ]
 
     /// Query parameter name fragments that mark a URL parameter as a credential.
     static let secretQueryFragments = ["sign", "token", "key", "secret", "pass", "auth", "credential", "session"]
@@ -71,6 +67,63 @@ public enum SecretRedactor {
             JSONValue.writeString(redactURL(s), to: &out)
         default:
             value.write(to: &out)
+        }
+    }
+
+    /// `writeRedacted` for the value at `node` of a tape: the same text, copied from the page's
+    /// bytes where nothing needs masking or re-escaping.
+    static func writeRedacted(_ tape: JSONTape, _ node: Int, to out: inout [UInt8]) {
+        tape.bytes.withUnsafeBufferPointer { bytes in
+            tape.nodes.withUnsafeBufferPointer { nodes in
+                writeRedacted(tape, bytes, nodes, node, to: &out)
+            }
+        }
+    }
+
+    private static func writeRedacted(_ tape: JSONTape, _ bytes: UnsafeBufferPointer<UInt8>,
+                                      _ nodes: UnsafeBufferPointer<JSONTape.Node>, _ node: Int, to out: inout [UInt8]) {
+        let n = nodes[node]
+        let text = UnsafeBufferPointer(rebasing: bytes[Int(n.start) ..< Int(n.end)])
+        switch n.kind {
+        case .object:
+            out.append(UInt8(ascii: "{"))
+            var k = node + 1
+            for m in 0 ..< Int(n.count) {
+                if m > 0 { out.append(UInt8(ascii: ",")) }
+                // Keys on a tape hold no escapes, so their bytes are their JSON text.
+                let key = UnsafeBufferPointer(rebasing: bytes[Int(nodes[k].start) ..< Int(nodes[k].end)])
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: key)
+                out.append(UInt8(ascii: "\""))
+                out.append(UInt8(ascii: ":"))
+                if nodes[k + 1].kind == .null {
+                    out.append(contentsOf: "null".utf8)
+                } else if isSecretName(bytes: key) {
+                    out.append(contentsOf: quotedMask)
+                } else {
+                    writeRedacted(tape, bytes, nodes, k + 1, to: &out)
+                }
+                k = Int(nodes[k + 1].next)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .array:
+            out.append(UInt8(ascii: "["))
+            var k = node + 1
+            for m in 0 ..< Int(n.count) {
+                if m > 0 { out.append(UInt8(ascii: ",")) }
+                writeRedacted(tape, bytes, nodes, k, to: &out)
+                k = Int(nodes[k].next)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .string where n.escaped:
+            JSONValue.writeString(redactURL(tape.string(node)), to: &out)
+        case .string:
+            // Unescaped source text has no byte that JSON must escape, and neither has the mask.
+            out.append(UInt8(ascii: "\""))
+            if let masked = redactedURL(text) { out.append(contentsOf: masked) } else { out.append(contentsOf: text) }
+            out.append(UInt8(ascii: "\""))
+        case .number, .true, .false, .null:
+            out.append(contentsOf: text)
         }
     }
 
@@ -138,14 +191,27 @@ public enum SecretRedactor {
         return false
     }
 
-    private static let secretPartBytes: [[UInt8]] = secretNameParts.map { Array($0.utf8) }
-
+    /// Whether a name part (split on `_`, `-`, `.` and lower-to-upper case changes) marks a member
+    /// as secret: signature, sig, secret, password, passwd, pwd, token, key, sk, credential(s),
+    /// in any ASCII case. A switch on the length, since this runs for every member of every job.
     private static func isSecretPart(_ part: UnsafeBufferPointer<UInt8>) -> Bool {
-        candidates: for candidate in secretPartBytes where candidate.count == part.count {
-            for (c, p) in zip(candidate, part) where c != (p >= 65 && p <= 90 ? p + 32 : p) { continue candidates }
+        func its(_ word: StaticString) -> Bool {
+            // `word` is lowercase letters and as long as `part`; OR-ing 0x20 lowercases only letters.
+            let w = word.utf8Start
+            for k in 0 ..< part.count where part[k] | 0x20 != w[k] { return false }
             return true
         }
-        return false
+        switch part.count {
+        case 2: return its("sk")
+        case 3: return its("sig") || its("pwd") || its("key")
+        case 5: return its("token")
+        case 6: return its("secret") || its("passwd")
+        case 8: return its("password")
+        case 9: return its("signature")
+        case 10: return its("credential")
+        case 11: return its("credentials")
+        default: return false
+        }
     }
 
     /// Masks credential-like query values and user-info passwords in a URL; other text is returned as is.
@@ -219,10 +285,13 @@ public enum SecretRedactor {
 
     /// The offset just past the first `://`, if any.
     private static func schemeEnd(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard bytes.count >= 3 else { return nil }
-        for i in 0..<(bytes.count - 2) where bytes[i] == UInt8(ascii: ":")
-            && bytes[i + 1] == UInt8(ascii: "/") && bytes[i + 2] == UInt8(ascii: "/") {
-            return i + 3
+        guard bytes.count >= 3, let base = bytes.baseAddress else { return nil }
+        var from = 0
+        while let hit = memchr(base + from, Int32(UInt8(ascii: ":")), bytes.count - 2 - from) {
+            let i = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+            if bytes[i + 1] == UInt8(ascii: "/") && bytes[i + 2] == UInt8(ascii: "/") { return i + 3 }
+            from = i + 1
+            if from >= bytes.count - 2 { return nil }
         }
         return nil
     }

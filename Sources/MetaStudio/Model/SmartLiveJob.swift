@@ -22,7 +22,13 @@ public struct RTCUser: Sendable, Equatable {
 /// object, which leaves only through `writeRedactedJSON` (so fields this version does not know are
 /// kept too, and secrets never are).
 public struct SmartLiveJob: Sendable {
-    private let object: JSONObject
+    /// The whole object as received: a parsed tree, or a node of a fetched page's tape.
+    private enum Source {
+        case tree(JSONObject)
+        case tape(JSONTapeValue)
+    }
+
+    private let source: Source
     public var jobId: String
     public var roomId: String?
     public var roomName: String?
@@ -44,11 +50,23 @@ public struct SmartLiveJob: Sendable {
     /// The states the contract documents; anything else is kept as sent and reported as its own state.
     public static let knownStates: Set<String> = ["WAITING", "PROCESSING", "SUCCEED", "FAILED", "BLOCKED"]
 
-    /// Validates the types of every known field, then redacts secrets from the stored copy.
+    /// Validates the types of every known field; the stored copy is redacted when written.
     public init(json value: JSONValue) throws(JobFieldError) {
         guard case .object(let object) = value else {
             throw JobFieldError(field: "(job)", problem: "expected an object, got \(value.typeName)")
         }
+        try self.init(reading: object, source: .tree(object))
+    }
+
+    /// The same job read from a fetched page's tape, with the same checks and errors.
+    public init(tape value: JSONTapeValue) throws(JobFieldError) {
+        guard value.isObject else {
+            throw JobFieldError(field: "(job)", problem: "expected an object, got \(value.typeName)")
+        }
+        try self.init(reading: TapeObject(value), source: .tape(value))
+    }
+
+    private init<Object: JobJSONObject>(reading object: Object, source: Source) throws(JobFieldError) {
         var reader = FieldReader(object: object, path: "")
         guard let jobId = try reader.string("job_id"), !jobId.isEmpty else {
             throw JobFieldError(field: "job_id", problem: "missing; every job needs its job_id")
@@ -78,7 +96,7 @@ public struct SmartLiveJob: Sendable {
             _ = try rtc.string("app_id")
             _ = try rtc.string("room_id")
             for (i, item) in (try rtc.array("users") ?? []).enumerated() {
-                guard case .object(let userObject) = item else {
+                guard let userObject = item.asObject else {
                     throw JobFieldError(field: "rtc_room_info.users[\(i)]", problem: "expected an object, got \(item.typeName)")
                 }
                 var user = FieldReader(object: userObject, path: "rtc_room_info.users[\(i)].")
@@ -100,26 +118,104 @@ public struct SmartLiveJob: Sendable {
                 callbackEventTypes.append((source: "rtc", eventType: type))
             }
         }
-        self.object = object
+        self.source = source
     }
 
     /// Appends the job's compact JSON with every secret masked (see `SecretRedactor`).
     public func writeRedactedJSON(to out: inout [UInt8]) {
-        SecretRedactor.writeRedacted(object, to: &out)
+        switch source {
+        case .tree(let object): SecretRedactor.writeRedacted(object, to: &out)
+        case .tape(let value): SecretRedactor.writeRedacted(value.tape, value.index, to: &out)
+        }
+    }
+}
+
+/// One parsed JSON value as `FieldReader` sees it, from a tree or a tape.
+protocol JobJSONValue {
+    associatedtype Object: JobJSONObject where Object.Value == Self
+    var typeName: String { get }
+    var isNull: Bool { get }
+    var asString: String? { get }
+    /// The number as a finite Double; nil when this is no number or one a Double cannot hold.
+    var asFiniteNumber: Double? { get }
+    var asBool: Bool? { get }
+    var asObject: Object? { get }
+    var asArray: [Self]? { get }
+}
+
+/// One parsed JSON object as `FieldReader` sees it.
+protocol JobJSONObject {
+    associatedtype Value: JobJSONValue where Value.Object == Self
+    /// The first member named `key`, searching from `cursor` round to just before it, and the
+    /// cursor to start the next search at. A cursor of 0 starts at the first member.
+    func find(_ key: String, from cursor: Int) -> (value: Value, cursor: Int)?
+}
+
+extension JSONValue: JobJSONValue {
+    var isNull: Bool { if case .null = self { return true } else { return false } }
+    var asString: String? { stringValue }
+    var asFiniteNumber: Double? {
+        guard case .number(let text) = self, let d = Double(text), d.isFinite else { return nil }
+        return d
+    }
+    var asBool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    var asObject: JSONObject? { objectValue }
+    var asArray: [JSONValue]? { arrayValue }
+}
+
+extension JSONObject: JobJSONObject {
+    func find(_ key: String, from cursor: Int) -> (value: JSONValue, cursor: Int)? {
+        var i = cursor
+        for _ in 0 ..< fields.count {
+            if i >= fields.count { i = 0 }
+            if fields[i].key == key { return (fields[i].value, i + 1) }
+            i += 1
+        }
+        return nil
+    }
+}
+
+extension JSONTapeValue: JobJSONValue {
+    var asString: String? { stringValue }
+    var asFiniteNumber: Double? {
+        guard let text = numberText, let d = Double(text), d.isFinite else { return nil }
+        return d
+    }
+    var asBool: Bool? {
+        switch kind {
+        case .true: return true
+        case .false: return false
+        default: return nil
+        }
+    }
+    var asObject: TapeObject? { isObject ? TapeObject(self) : nil }
+    var asArray: [JSONTapeValue]? { elements }
+}
+
+/// An object on a tape; a cursor is the node index of the member to look at next.
+struct TapeObject: JobJSONObject {
+    let value: JSONTapeValue
+
+    init(_ value: JSONTapeValue) { self.value = value }
+
+    func find(_ key: String, from cursor: Int) -> (value: JSONTapeValue, cursor: Int)? {
+        guard let found = value.tape.member(key, of: value.index, from: cursor) else { return nil }
+        return (JSONTapeValue(tape: value.tape, index: found.value), found.cursor)
     }
 }
 
 /// Reads typed members of one JSON object, naming the full path of a member with the wrong type.
-struct FieldReader {
-    let object: JSONObject
+struct FieldReader<Object: JobJSONObject> {
+    typealias Value = Object.Value
+    let object: Object
     let path: String
 
-    init(object: JSONObject, path: String) {
+    init(object: Object, path: String) {
         self.object = object
         self.path = path
     }
 
-    private func fail(_ key: String, _ expected: String, _ got: JSONValue) -> JobFieldError {
+    private func fail(_ key: String, _ expected: String, _ got: Value) -> JobFieldError {
         JobFieldError(field: path + key, problem: "expected \(expected), got \(got.typeName)")
     }
 
@@ -128,36 +224,27 @@ struct FieldReader {
     private var cursor = 0
 
     /// The member's value; JSON null counts as absent.
-    private mutating func value(_ key: String) -> JSONValue? {
-        let fields = object.fields
-        var i = cursor
-        for _ in 0 ..< fields.count {
-            if i >= fields.count { i = 0 }
-            if fields[i].key == key {
-                cursor = i + 1
-                if case .null = fields[i].value { return nil }
-                return fields[i].value
-            }
-            i += 1
-        }
-        return nil
+    private mutating func value(_ key: String) -> Value? {
+        guard let found = object.find(key, from: cursor) else { return nil }
+        cursor = found.cursor
+        return found.value.isNull ? nil : found.value
     }
 
     mutating func string(_ key: String) throws(JobFieldError) -> String? {
         guard let v = value(key) else { return nil }
-        guard case .string(let s) = v else { throw fail(key, "a string", v) }
+        guard let s = v.asString else { throw fail(key, "a string", v) }
         return s
     }
 
     mutating func number(_ key: String) throws(JobFieldError) -> Double? {
         guard let v = value(key) else { return nil }
-        guard case .number(let text) = v, let d = Double(text), d.isFinite else { throw fail(key, "a number", v) }
+        guard let d = v.asFiniteNumber else { throw fail(key, "a number", v) }
         return d
     }
 
     mutating func bool(_ key: String) throws(JobFieldError) -> Bool? {
         guard let v = value(key) else { return nil }
-        guard case .bool(let b) = v else { throw fail(key, "a boolean", v) }
+        guard let b = v.asBool else { throw fail(key, "a boolean", v) }
         return b
     }
 
@@ -171,20 +258,20 @@ struct FieldReader {
 
     mutating func object(_ key: String) throws(JobFieldError) -> FieldReader? {
         guard let v = value(key) else { return nil }
-        guard case .object(let o) = v else { throw fail(key, "an object", v) }
+        guard let o = v.asObject else { throw fail(key, "an object", v) }
         return FieldReader(object: o, path: path + key + ".")
     }
 
-    mutating func array(_ key: String) throws(JobFieldError) -> [JSONValue]? {
+    mutating func array(_ key: String) throws(JobFieldError) -> [Value]? {
         guard let v = value(key) else { return nil }
-        guard case .array(let a) = v else { throw fail(key, "an array", v) }
+        guard let a = v.asArray else { throw fail(key, "an array", v) }
         return a
     }
 
     mutating func strings(_ key: String) throws(JobFieldError) -> [String] {
         var result: [String] = []
         for (i, item) in (try array(key) ?? []).enumerated() {
-            guard case .string(let s) = item else {
+            guard let s = item.asString else {
                 throw JobFieldError(field: "\(path)\(key)[\(i)]", problem: "expected a string, got \(item.typeName)")
             }
             result.append(s)

@@ -59,10 +59,9 @@ final class ScanState: @unchecked Sendable {
         defer { condition.broadcast(); condition.unlock() }
         inFlight -= 1
         pagesStored += 1
-        for job in page.jobs {
-            guard case .object(let object) = job else { continue }
-            if let id = object["job_id"]?.stringValue { ids.insert(id) }
-            if let created = object["create_time"]?.stringValue.flatMap(RFC3339.parse) {
+        for job in page.items {
+            if let id = job.string("job_id") { ids.insert(id) }
+            if let created = job.string("create_time").flatMap(RFC3339.parse) {
                 newestCreateTime = max(newestCreateTime ?? created, created)
             }
         }
