@@ -24,9 +24,11 @@ let package = Package(
             "CCurl",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // SQLite's variadic configuration call, wrapped like libcurl's.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The SQLite database: schema, migrations, import, normalizer.
         .target(name: "LiveJobsStore", dependencies: [
-            "MetaStudio",
+            "MetaStudio", "CSQLite",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),

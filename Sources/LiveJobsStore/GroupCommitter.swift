@@ -5,7 +5,8 @@ import MetaStudio
 /// Stores pages arriving from several fetch workers. A worker hands its parsed page over and goes
 /// straight back to the network; preparer threads turn pages into bind-ready rows (normalizing,
 /// redacting, splitting usage by day); one writer thread writes them as they come into one open
-/// transaction and commits it about once a second (group commit). A page is never split across
+/// transaction and commits it about four times a second (group commit), and a checkpointer thread
+/// copies what is committed from the WAL into the database file. A page is never split across
 /// transactions, so the database always holds whole pages.
 public final class GroupCommitter: @unchecked Sendable {
     private struct Page {
@@ -29,14 +30,21 @@ public final class GroupCommitter: @unchecked Sendable {
     private var flushRequests = 0
     /// How long one transaction may keep taking pages before it commits.
     private let commitInterval: TimeInterval
+    /// The background checkpointer's connection, and how many commits it has been told of.
+    private var checkpointQueue: DatabaseQueue?
+    private var commits = 0
+    private var checkpointerRunning = false
     private var failure: Error?
     private var totals = ImportSummary(file: "fetch", format: .page)
     private let finished = DispatchSemaphore(value: 0)
     /// Pages that may wait to be prepared before a worker blocks (bounds memory).
     static let maxQueuedPages = 16
 
+    /// `commitInterval`: how long one transaction takes pages. Each commit rewrites the index
+    /// leaves the random job ids touched, so commits should be rare; but the WAL can only be copied
+    /// into the database file behind the writer once committed, so not too rare either.
     public init(store: JobStore, source: String, projectId: String?, region: String?,
-                commitInterval: TimeInterval = 1, preparers: Int = 2) throws {
+                commitInterval: TimeInterval = 0.25, preparers: Int = 2) throws {
         self.store = store
         self.commitInterval = commitInterval
         self.source = source
@@ -44,9 +52,15 @@ public final class GroupCommitter: @unchecked Sendable {
         self.region = region
         zones = try store.materializedZones()
         preparersRunning = max(1, preparers)
+        // Commits only append to the WAL; copying it into the database file (with its fsyncs) runs
+        // on a thread of its own while the writer goes on, instead of inside every 1,000th page's commit.
+        checkpointQueue = try store.openCheckpointConnection()
+        try store.setAutomaticCheckpoints(false)
+        checkpointerRunning = true
         for _ in 0 ..< preparersRunning {
             Thread { [self] in preparerLoop() }.start()
         }
+        Thread { [self] in checkpointerLoop() }.start()
         Thread { [self] in writerLoop() }.start()
     }
 
@@ -83,8 +97,36 @@ public final class GroupCommitter: @unchecked Sendable {
         condition.unlock()
         finished.wait()
         finished.signal()
+        condition.lock()
+        while checkpointerRunning { condition.wait() }
+        condition.unlock()
+        try? store.setAutomaticCheckpoints(true)
         if let failure { throw failure }
         return summary
+    }
+
+    /// After each commit, copies what the WAL holds into the database file (a passive checkpoint:
+    /// it never waits for the writer). Whatever it has not copied when the committer finishes is
+    /// copied when the database is closed, as SQLite always does.
+    private func checkpointerLoop() {
+        var seen = 0
+        condition.lock()
+        defer {
+            checkpointerRunning = false
+            checkpointQueue = nil
+            condition.broadcast()
+            condition.unlock()
+        }
+        while true {
+            while commits == seen && !(drained && waiting.isEmpty && !writing) { condition.wait() }
+            if commits == seen { return }
+            seen = commits
+            let queue = checkpointQueue
+            condition.unlock()
+            // A checkpoint that cannot run now (busy) is only an optimization missed.
+            _ = try? queue?.writeWithoutTransaction { try $0.checkpoint(.passive) }
+            condition.lock()
+        }
     }
 
     /// Called with the lock held: no page can reach `waiting` any more.
@@ -144,6 +186,7 @@ public final class GroupCommitter: @unchecked Sendable {
             do {
                 let committed = try commitTurn()
                 condition.withLock {
+                    commits += 1
                     writing = false
                     totals.jobsRead += committed.jobsRead
                     totals.inserted += committed.inserted

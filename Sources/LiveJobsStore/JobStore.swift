@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import GRDB
 import Logging
@@ -12,6 +13,7 @@ public final class JobStore {
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String, logger: Logger = Logger(label: "livejobs.store")) throws {
+        JobStore.configureSQLite()
         self.path = path
         self.logger = logger
         var config = Configuration()
@@ -27,8 +29,15 @@ public final class JobStore {
         try Migrations.migrator.migrate(dbQueue)
     }
 
+    /// Process-wide SQLite settings, applied before the first connection opens: no memory
+    /// statistics (they cost a global mutex on every allocation of every connection).
+    private static let sqliteConfigured: Void = { _ = CSQLite_disable_memory_statistics() }()
+
+    static func configureSQLite() { _ = sqliteConfigured }
+
     /// A read-only connection: queries run here cannot change the database, whatever their SQL.
     public static func openReadOnly(path: String) throws -> DatabaseQueue {
+        configureSQLite()
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError("no database at \(path); run `livejobs import` or `livejobs fetch` first, or pass --db")
         }
@@ -39,6 +48,22 @@ public final class JobStore {
         let hasJobs = try queue.read { db in try db.tableExists("jobs") }
         guard hasJobs else { throw StoreError("\(path) is not a livejobs database (no jobs table)") }
         return queue
+    }
+
+    /// A second connection that copies committed WAL frames into the database file while the
+    /// writer goes on (see `GroupCommitter`).
+    func openCheckpointConnection() throws -> DatabaseQueue {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        return try DatabaseQueue(path: path, configuration: config)
+    }
+
+    /// Whether commits on the writing connection copy the WAL into the database themselves
+    /// (SQLite's default, at 1,000 pages) or leave it to a background checkpointer.
+    func setAutomaticCheckpoints(_ on: Bool) throws {
+        try dbQueue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(on ? 1000 : 0)")
+        }
     }
 
     /// Time zones whose per-day usage rows are kept up to date on every write.

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import LiveJobsStore
+import MetaStudio
 
 @Suite struct ImportTests {
     @Test func importsAPageKeepingKnownNestedAndUnknownFields() throws {
@@ -207,5 +208,33 @@ import Testing
                 #expect(throws: DatabaseError.self, "\(bad)") { try db.execute(sql: insert, arguments: ["bad-\(bad)", bad]) }
             }
         }
+    }
+
+    /// A fetch's commits are copied from the WAL into the database file while it runs, by the
+    /// committer's own checkpointer, not at the 1,000-page mark or at close; afterwards commits on
+    /// the store's connection checkpoint by themselves again.
+    @Test func fetchedPagesReachTheDatabaseFileBeforeItCloses() throws {
+        let dir = TempDir()
+        let store = try JobStore(path: dir.dbPath)
+        let emptySize = try fileSize(dir.dbPath)
+        let committer = try GroupCommitter(store: store, source: "fetch", projectId: "p", region: nil, commitInterval: 0.01)
+        for p in 0 ..< 5 {
+            let text = page((0 ..< 50).map { jobJSON(id: "job-\(p)-\($0)", extra: "\"raw\":\"\(String(repeating: "x", count: 2000))\"") })
+            let tape = try #require(JSONTape.parse(Array(text.utf8)))
+            try committer.submit(try #require(tape.root["smart_live_jobs"]?.elements).map(PageJob.tape), context: "page \(p)")
+            try committer.flush()
+        }
+        let summary = try committer.finish()
+        #expect(summary.inserted == 250)
+        let pages = try #require(try store.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") })
+        let pageSize = try #require(try store.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") })
+        #expect(try fileSize(dir.dbPath) >= pages * pageSize, "the database file holds every committed page")
+        #expect(try fileSize(dir.dbPath) > emptySize + 250 * 2000)
+        #expect(try store.read { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") } == 1000)
+        #expect(try store.jobCount() == 250)
+    }
+
+    private func fileSize(_ path: String) throws -> Int {
+        try #require(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
     }
 }
