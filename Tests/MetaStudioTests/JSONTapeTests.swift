@@ -19,6 +19,7 @@ import Testing
         #"{"job_id":"e4","extra":{"streamKey":"SK","nested":[{"sig":{"a":1}},"ftp://u:p@h/x?session=9",true,false,null,-0.5e-3]},"duration":12.50}"#,
         #"{"job_id":"e5","rtc_room_info":{"app_id":"a","users":[{"user_type":"RENDER","user_id":"u","signature":"S","ctime":1785632141}]},"empty":{},"none":[]}"#,
         #"  {  "job_id" : "e6" , "state" : "WAITING" , "create_time" : "2026-08-01T00:49:06Z" }  "#,
+        #"{"job_id":"e7","create_time":"2026-08-01T00:49:06\u005a","start_time":"2026-08-01 08:50:00.5+08:00","lastupdate_time":null}"#,
     ]
 
     @Test func readsWhatTheTreeParserReads() throws {
@@ -102,7 +103,7 @@ import Testing
         #expect(masked > 100)
         // Secrets inside escaped strings are found too.
         var copy: [UInt8] = []
-        try SmartLiveJob(tape: items[texts.count - 5]).writeRedactedJSON(to: &copy)
+        try SmartLiveJob(tape: items[texts.count - 6]).writeRedactedJSON(to: &copy)
         #expect(String(decoding: copy, as: UTF8.self).contains(#""cover_url":"https://cdn.example.com/c.jpg?token=[REDACTED]&x=1""#))
     }
 
@@ -111,6 +112,8 @@ import Testing
             #"{"job_id":"1","rtc_room_info":{"users":[{"ctime":1},{"ctime":"soon"}]}}"#,
             #"{"job_id":"1","state":3}"#, #"{"job_id":"1","duration":"long"}"#, #"{"job_id":"1","duration":1e999}"#,
             #"{"job_id":"1","is_ai_mark_on":"yes"}"#, #"{"job_id":"1","create_time":"yesterday"}"#,
+            #"{"job_id":"1","create_time":7}"#, #"{"job_id":"1","end_time":"2026-02-30T00:00:00\u005a"}"#, #"{"job_id":"1","cover_url":5}"#,
+            #"{"job_id":"1","rtc_room_info":{"app_id":[]}}"#, #"{"job_id":"1","live_event_callback_config":{"auth_type":{}}}"#,
             #"{"job_id":"1","rtc_room_info":{"users":[7]}}"#, #"{"job_id":"1","live_event_callback_config":{"callback_event_type":["A",2]}}"#,
             #"{"job_id":"1","error_info":[]}"#, #"{"state":"SUCCEED"}"#, #"{"job_id":""}"#, #"[1]"#, #""job""#,
         ]
@@ -129,7 +132,7 @@ import Testing
         #expect(page.count == 99)
         #expect(page.jobs == (try JSONParser.parse(good)).objectValue?["smart_live_jobs"]?.arrayValue)
         #expect(page.items.allSatisfy { if case .tape = $0 { true } else { false } })
-        #expect(page.items.map { $0.string("job_id") } == ["e1", "e2", "e3", "e4", "e5", "e6"])
+        #expect(page.items.map { $0.string("job_id") } == ["e1", "e2", "e3", "e4", "e5", "e6", "e7"])
         for body in ["[]", "{}", #"{"count":-1}"#, #"{"count":"3"}"#, #"{"count":1.5}"#, #"{"count":1,"smart_live_jobs":{}}"#,
                      #"{"count":1,"smart_live_jobs":"none"}"#, #"{"count":1,"smart_live_jobs":null}"#, #"{"count":2}"#] {
             // The same body with a repeated member goes through the tree parser.

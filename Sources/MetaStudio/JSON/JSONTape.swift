@@ -327,19 +327,27 @@ private struct TapeBuilder {
     }
 
     /// Whether two members of the object at `object` share a name (the tree parser merges them).
+    /// Names are compared by a fingerprint (length, first and last eight bytes) first.
     func hasRepeatedKey(_ object: Int) -> Bool {
-        var a = object + 1
-        for m in 0 ..< Int(nodes[object].count) {
-            let start = Int(nodes[a].start), count = Int(nodes[a].end) - start
-            var b = Int(nodes[a + 1].next)
-            for _ in m + 1 ..< Int(nodes[object].count) {
-                if Int(nodes[b].end - nodes[b].start) == count && memcmp(p + start, p + Int(nodes[b].start), count) == 0 {
-                    return true
+        let count = Int(nodes[object].count)
+        return withUnsafeTemporaryAllocation(of: (tag: UInt64, start: Int, count: Int).self, capacity: count) { keys in
+            var k = object + 1
+            for m in 0 ..< count {
+                let start = Int(nodes[k].start), length = Int(nodes[k].end) - start
+                var tag = UInt64(truncatingIfNeeded: length) &* 0x9E37_79B9_7F4A_7C15
+                if length >= 8 {
+                    tag ^= p.loadUnaligned(fromByteOffset: start, as: UInt64.self)
+                    tag = tag &* 0xBF58_476D_1CE4_E5B9 ^ p.loadUnaligned(fromByteOffset: start + length - 8, as: UInt64.self)
+                } else {
+                    for j in 0 ..< length { tag ^= UInt64(byte(start + j)) << (j * 8) }
                 }
-                b = Int(nodes[b + 1].next)
+                for other in 0 ..< m where keys[other].tag == tag && keys[other].count == length {
+                    if memcmp(p + keys[other].start, p + start, length) == 0 { return true }
+                }
+                (keys.baseAddress! + m).initialize(to: (tag, start, length))
+                k = Int(nodes[k + 1].next)
             }
-            a = Int(nodes[a + 1].next)
+            return false
         }
-        return false
     }
 }

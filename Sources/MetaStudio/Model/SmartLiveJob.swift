@@ -83,8 +83,8 @@ public struct SmartLiveJob: Sendable {
         lastupdateTime = try reader.timestamp("lastupdate_time")
         blockReason = try reader.string("block_reason")
         usedResourceType = try reader.string("used_resource_type")
-        _ = try reader.string("cover_url")
-        _ = try reader.string("live_event_report_url")
+        try reader.checkString("cover_url")
+        try reader.checkString("live_event_report_url")
         _ = try reader.bool("is_ai_mark_on")
 
         if var error = try reader.object("error_info") {
@@ -93,8 +93,8 @@ public struct SmartLiveJob: Sendable {
         }
         rtcUsers = []
         if var rtc = try reader.object("rtc_room_info") {
-            _ = try rtc.string("app_id")
-            _ = try rtc.string("room_id")
+            try rtc.checkString("app_id")
+            try rtc.checkString("room_id")
             for (i, item) in (try rtc.array("users") ?? []).enumerated() {
                 guard let userObject = item.asObject else {
                     throw JobFieldError(field: "rtc_room_info.users[\(i)]", problem: "expected an object, got \(item.typeName)")
@@ -108,7 +108,7 @@ public struct SmartLiveJob: Sendable {
         }
         callbackEventTypes = []
         if var live = try reader.object("live_event_callback_config") {
-            _ = try live.string("auth_type")
+            try live.checkString("auth_type")
             for type in try live.strings("callback_event_type") {
                 callbackEventTypes.append((source: "live_event", eventType: type))
             }
@@ -136,6 +136,9 @@ protocol JobJSONValue {
     var typeName: String { get }
     var isNull: Bool { get }
     var asString: String? { get }
+    var isString: Bool { get }
+    /// For a string: its RFC 3339 instant, or nil inside when it is not one. Nil for other types.
+    var asTimestamp: Double?? { get }
     /// The number as a finite Double; nil when this is no number or one a Double cannot hold.
     var asFiniteNumber: Double? { get }
     var asBool: Bool? { get }
@@ -154,6 +157,8 @@ protocol JobJSONObject {
 extension JSONValue: JobJSONValue {
     var isNull: Bool { if case .null = self { return true } else { return false } }
     var asString: String? { stringValue }
+    var isString: Bool { if case .string = self { return true } else { return false } }
+    var asTimestamp: Double?? { stringValue.map { RFC3339.parse($0) } }
     var asFiniteNumber: Double? {
         guard case .number(let text) = self, let d = Double(text), d.isFinite else { return nil }
         return d
@@ -177,6 +182,12 @@ extension JSONObject: JobJSONObject {
 
 extension JSONTapeValue: JobJSONValue {
     var asString: String? { stringValue }
+    var isString: Bool { kind == .string }
+    var asTimestamp: Double?? {
+        guard kind == .string else { return nil }
+        if tape.nodes[index].escaped { return .some(RFC3339.parse(tape.string(index))) }
+        return .some(tape.withBytes(of: index) { RFC3339.parse(bytes: $0) })
+    }
     var asFiniteNumber: Double? {
         guard let text = numberText, let d = Double(text), d.isFinite else { return nil }
         return d
@@ -248,9 +259,17 @@ struct FieldReader<Object: JobJSONObject> {
         return b
     }
 
+    /// Checks that a member only validated here is a string, without decoding it.
+    mutating func checkString(_ key: String) throws(JobFieldError) {
+        guard let v = value(key) else { return }
+        guard v.isString else { throw fail(key, "a string", v) }
+    }
+
     mutating func timestamp(_ key: String) throws(JobFieldError) -> Double? {
-        guard let text = try string(key) else { return nil }
-        guard let epoch = RFC3339.parse(text) else {
+        guard let v = value(key) else { return nil }
+        guard let parsed = v.asTimestamp else { throw fail(key, "a string", v) }
+        guard let epoch = parsed else {
+            let text = v.asString ?? ""
             throw JobFieldError(field: path + key, problem: "invalid RFC 3339 timestamp \"\(text.prefix(40))\"")
         }
         return epoch
