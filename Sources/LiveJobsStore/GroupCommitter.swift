@@ -53,7 +53,8 @@ public final class GroupCommitter: @unchecked Sendable {
         zones = try store.materializedZones()
         preparersRunning = max(1, preparers)
         // Commits only append to the WAL; copying it into the database file (with its fsyncs) runs
-        // on a thread of its own while the writer goes on, instead of inside every 1,000th page's commit.
+        // on a thread of its own while the writer goes on, instead of inside whichever commit takes
+        // the WAL past SQLite's 1,000-page mark.
         checkpointQueue = try store.openCheckpointConnection()
         try store.setAutomaticCheckpoints(false)
         checkpointerRunning = true

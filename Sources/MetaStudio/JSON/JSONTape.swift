@@ -130,7 +130,7 @@ public struct JSONTapeValue: Sendable {
 
     var kind: JSONTape.Kind { tape.nodes[index].kind }
 
-    /// The members of an object value, or nil when it is not one.
+    /// The member named `key` of an object value; nil when there is none or this is no object.
     public subscript(key: String) -> JSONTapeValue? {
         guard kind == .object, let k = tape.member(key, of: index) else { return nil }
         return JSONTapeValue(tape: tape, index: k)
