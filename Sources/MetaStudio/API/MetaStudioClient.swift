@@ -133,21 +133,9 @@ public final class MetaStudioClient {
         func failure(_ message: String) -> PageDecodeError {
             PageDecodeError(offset: offset, requestId: requestId, message: message)
         }
-        let countProblem = "field 'count' missing or not a non-negative integer"
         if let tape = JSONTape.parse(body) {
-            let page = tape.root
-            guard page.isObject else { throw failure("expected a page object, got \(page.typeName)") }
-            guard let countText = page["count"]?.numberText, let count = Int(countText), count >= 0 else {
-                throw failure(countProblem)
-            }
-            var items: [PageJob] = []
-            if let list = page["smart_live_jobs"], !list.isNull {
-                guard let elements = list.elements else {
-                    throw failure("field 'smart_live_jobs': expected an array, got \(list.typeName)")
-                }
-                items = elements.map(PageJob.tape)
-            }
-            return JobPage(offset: offset, count: count, items: items, requestId: requestId)
+            let page = try pageShape(tape.root, failure: failure)
+            return JobPage(offset: offset, count: page.count, items: page.jobs.map(PageJob.tape), requestId: requestId)
         }
         let value: JSONValue
         do {
@@ -155,18 +143,22 @@ public final class MetaStudioClient {
         } catch {
             throw failure("unparsable body (\(body.count) bytes): \(error)")
         }
-        guard case .object(let page) = value else {
-            throw failure("expected a page object, got \(value.typeName)")
+        let page = try pageShape(value, failure: failure)
+        return JobPage(offset: offset, count: page.count, items: page.jobs.map(PageJob.tree), requestId: requestId)
+    }
+
+    /// The page's `count` and jobs, or why the body is not a page: one set of checks for a tape
+    /// and a tree, so both fail alike.
+    private static func pageShape<Value: JobJSONValue>(_ page: Value, failure: (String) -> PageDecodeError) throws
+        -> (count: Int, jobs: [Value]) {
+        guard let object = page.asObject else { throw failure("expected a page object, got \(page.typeName)") }
+        guard let countText = object.find("count", from: 0)?.value.numberText, let count = Int(countText), count >= 0 else {
+            throw failure("field 'count' missing or not a non-negative integer")
         }
-        guard case .number(let countText)? = page["count"], let count = Int(countText), count >= 0 else {
-            throw failure(countProblem)
+        guard let list = object.find("smart_live_jobs", from: 0)?.value, !list.isNull else { return (count, []) }
+        guard let jobs = list.asArray else {
+            throw failure("field 'smart_live_jobs': expected an array, got \(list.typeName)")
         }
-        let jobs: [JSONValue]
-        switch page["smart_live_jobs"] {
-        case .array(let list)?: jobs = list
-        case nil, .null?: jobs = []
-        case let other?: throw failure("field 'smart_live_jobs': expected an array, got \(other.typeName)")
-        }
-        return JobPage(offset: offset, count: count, items: jobs.map(PageJob.tree), requestId: requestId)
+        return (count, jobs)
     }
 }

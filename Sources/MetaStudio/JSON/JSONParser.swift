@@ -80,7 +80,7 @@ private struct MoveStack<Element>: ~Copyable {
 
 /// A cheap fingerprint of a decoded key (its length and first and last eight bytes), equal for equal keys.
 /// `readable` bytes may be loaded, which lets a short key be read in one load.
-@inline(__always) private func keyTag(_ bytes: UnsafeRawPointer, _ count: Int, _ readable: Int) -> UInt64 {
+@inline(__always) func keyTag(_ bytes: UnsafeRawPointer, _ count: Int, _ readable: Int) -> UInt64 {
     var tag = UInt64(truncatingIfNeeded: count) &* 0x9E37_79B9_7F4A_7C15
     if count >= 8 {
         tag ^= bytes.loadUnaligned(as: UInt64.self)

@@ -327,20 +327,14 @@ private struct TapeBuilder {
     }
 
     /// Whether two members of the object at `object` share a name (the tree parser merges them).
-    /// Names are compared by a fingerprint (length, first and last eight bytes) first.
+    /// Names are compared by the tree parser's fingerprint (`keyTag`) first.
     func hasRepeatedKey(_ object: Int) -> Bool {
         let count = Int(nodes[object].count)
         return withUnsafeTemporaryAllocation(of: (tag: UInt64, start: Int, count: Int).self, capacity: count) { keys in
             var k = object + 1
             for m in 0 ..< count {
                 let start = Int(nodes[k].start), length = Int(nodes[k].end) - start
-                var tag = UInt64(truncatingIfNeeded: length) &* 0x9E37_79B9_7F4A_7C15
-                if length >= 8 {
-                    tag ^= p.loadUnaligned(fromByteOffset: start, as: UInt64.self)
-                    tag = tag &* 0xBF58_476D_1CE4_E5B9 ^ p.loadUnaligned(fromByteOffset: start + length - 8, as: UInt64.self)
-                } else {
-                    for j in 0 ..< length { tag ^= UInt64(byte(start + j)) << (j * 8) }
-                }
+                let tag = keyTag(p + start, length, end - start)
                 for other in 0 ..< m where keys[other].tag == tag && keys[other].count == length {
                     if memcmp(p + keys[other].start, p + start, length) == 0 { return true }
                 }

@@ -7,7 +7,6 @@ public enum SecretRedactor {
     /// What a secret's value is replaced with; the key stays so readers can see a value was there.
     public static let mask = "[REDACTED]"
 
-
     /// Query parameter name fragments that mark a URL parameter as a credential.
     static let secretQueryFragments = ["sign", "token", "key", "secret", "pass", "auth", "credential", "session"]
 

@@ -141,6 +141,8 @@ protocol JobJSONValue {
     var asTimestamp: Double?? { get }
     /// The number as a finite Double; nil when this is no number or one a Double cannot hold.
     var asFiniteNumber: Double? { get }
+    /// The number's text as written, when this is a number.
+    var numberText: String? { get }
     var asBool: Bool? { get }
     var asObject: Object? { get }
     var asArray: [Self]? { get }
@@ -160,9 +162,10 @@ extension JSONValue: JobJSONValue {
     var isString: Bool { if case .string = self { return true } else { return false } }
     var asTimestamp: Double?? { stringValue.map { RFC3339.parse($0) } }
     var asFiniteNumber: Double? {
-        guard case .number(let text) = self, let d = Double(text), d.isFinite else { return nil }
+        guard let text = numberText, let d = Double(text), d.isFinite else { return nil }
         return d
     }
+    var numberText: String? { if case .number(let text) = self { return text } else { return nil } }
     var asBool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
     var asObject: JSONObject? { objectValue }
     var asArray: [JSONValue]? { arrayValue }
