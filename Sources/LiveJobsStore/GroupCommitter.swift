@@ -13,16 +13,37 @@ public final class GroupCommitter: @unchecked Sendable {
         var jobs: [PreparedJob]
     }
 
+    /// Keeps the first error (under `condition`) and makes the next `submit` throw it.
+    private func recordFailure(_ error: Error) {
+        let first: Error = condition.withLock {
+            if failure == nil { failure = error }
+            condition.broadcast()
+            return failure!
+        }
+        inbox.withLock {
+            inboxFailure = first
+            inbox.broadcast()
+        }
+    }
+
     private let store: JobStore
     private let source: String
     private let projectId: String?
     private let region: String?
     private let zones: [ZoneOffsets]
-    private let condition = NSCondition()
-    /// Pages handed over and not yet prepared, and how many preparers are busy with one.
+    /// The hand-off from the fetch workers to the preparers has a lock of its own, so that a
+    /// worker handing over a page never waits behind the writer or the checkpointer.
+    private let inbox = NSCondition()
+    /// Pages handed over and not yet taken by a preparer (under `inbox`).
     private var unprepared: [(values: [PageJob], context: String)] = []
-    private var preparing = 0
+    private var submitted = 0
+    private var inboxClosed = false
+    private var inboxFailure: Error?
+    /// Everything else is under `condition`.
+    private let condition = NSCondition()
     private var preparersRunning: Int
+    /// Pages committed, or dropped after a failure (for `flush`).
+    private var settled = 0
     /// Prepared pages waiting for the writer.
     private var waiting: [Page] = []
     private var closed = false
@@ -35,6 +56,8 @@ public final class GroupCommitter: @unchecked Sendable {
     private var commits = 0
     private var checkpointerRunning = false
     private var failure: Error?
+    /// Pages taken by the writer's current transaction (writer thread only).
+    private var inTurn = 0
     private var totals = ImportSummary(file: "fetch", format: .page)
     private let finished = DispatchSemaphore(value: 0)
     /// Pages that may wait to be prepared before a worker blocks (bounds memory).
@@ -71,31 +94,37 @@ public final class GroupCommitter: @unchecked Sendable {
     /// Queues one page for preparing and writing. Throws an earlier page's error (a bad job or a
     /// failed commit); a bad job in this page is reported by a later call or by `flush`/`finish`.
     public func submit(_ values: [PageJob], context: String) throws {
-        condition.lock()
-        defer { condition.unlock() }
-        while unprepared.count >= GroupCommitter.maxQueuedPages && failure == nil { condition.wait() }
-        if let failure { throw failure }
+        inbox.lock()
+        defer { inbox.unlock() }
+        while unprepared.count >= GroupCommitter.maxQueuedPages && inboxFailure == nil { inbox.wait() }
+        if let inboxFailure { throw inboxFailure }
         unprepared.append((values, context))
-        condition.broadcast()
+        submitted += 1
+        inbox.broadcast()
     }
 
     /// Waits until every page handed over so far is committed (for strictly sequential paging).
     public func flush() throws {
+        let target = inbox.withLock { submitted }
         condition.lock()
         flushRequests += 1
         condition.broadcast()
         defer { flushRequests -= 1; condition.unlock() }
-        while (!unprepared.isEmpty || preparing > 0 || !waiting.isEmpty || writing) && failure == nil { condition.wait() }
+        while settled < target && failure == nil { condition.wait() }
         if let failure { throw failure }
     }
 
     /// Commits what is queued, stops the threads and returns the totals (or the first error).
     @discardableResult
     public func finish() throws -> ImportSummary {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
+        inbox.withLock {
+            inboxClosed = true
+            inbox.broadcast()
+        }
+        condition.withLock {
+            closed = true
+            condition.broadcast()
+        }
         finished.wait()
         finished.signal()
         condition.lock()
@@ -140,32 +169,44 @@ public final class GroupCommitter: @unchecked Sendable {
         // (On Linux this renices only the calling thread.)
         setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 8)
         #endif
-        condition.lock()
         defer {
-            preparersRunning -= 1
-            condition.broadcast()
-            condition.unlock()
+            condition.withLock {
+                preparersRunning -= 1
+                condition.broadcast()
+            }
         }
         while true {
-            while unprepared.isEmpty && !closed { condition.wait() }
-            if failure != nil { unprepared.removeAll() }
-            if unprepared.isEmpty { return }
+            inbox.lock()
+            while unprepared.isEmpty && !inboxClosed && inboxFailure == nil { inbox.wait() }
+            if inboxFailure != nil || unprepared.isEmpty {
+                let dropped = unprepared.count
+                unprepared.removeAll()
+                inbox.broadcast()
+                inbox.unlock()
+                condition.withLock {
+                    settled += dropped
+                    condition.broadcast()
+                }
+                return
+            }
             let page = unprepared.removeFirst()
-            preparing += 1
-            condition.broadcast()
-            condition.unlock()
+            inbox.broadcast()
+            inbox.unlock()
             let prepared = Result {
                 try page.values.enumerated().map { index, value in
                     try JobStore.prepare(value, zones: zones, file: page.context, index: index, line: nil, offset: nil)
                 }
             }
-            condition.lock()
-            preparing -= 1
             switch prepared {
-            case .success(let jobs): waiting.append(Page(jobs: jobs))
-            case .failure(let error): if failure == nil { failure = error }
+            case .success(let jobs):
+                condition.withLock {
+                    if failure == nil { waiting.append(Page(jobs: jobs)) } else { settled += 1 }
+                    condition.broadcast()
+                }
+            case .failure(let error):
+                condition.withLock { settled += 1 }
+                recordFailure(error)
             }
-            condition.broadcast()
         }
     }
 
@@ -189,19 +230,20 @@ public final class GroupCommitter: @unchecked Sendable {
                 condition.withLock {
                     commits += 1
                     writing = false
-                    totals.jobsRead += committed.jobsRead
-                    totals.inserted += committed.inserted
-                    totals.updated += committed.updated
-                    totals.unchanged += committed.unchanged
+                    settled += committed.pages
+                    totals.jobsRead += committed.summary.jobsRead
+                    totals.inserted += committed.summary.inserted
+                    totals.updated += committed.summary.updated
+                    totals.unchanged += committed.summary.unchanged
                     condition.broadcast()
                 }
             } catch {
-                condition.lock()
-                if failure == nil { failure = error }
-                writing = false
-                waiting.removeAll()
-                condition.broadcast()
-                condition.unlock()
+                condition.withLock {
+                    writing = false
+                    settled += inTurn + waiting.count
+                    waiting.removeAll()
+                }
+                recordFailure(error)
                 return
             }
         }
@@ -209,10 +251,11 @@ public final class GroupCommitter: @unchecked Sendable {
 
     /// One transaction: takes waiting pages until the interval ends, a flush is asked for or the
     /// committer closes, then commits them all.
-    private func commitTurn() throws -> ImportSummary {
+    private func commitTurn() throws -> (summary: ImportSummary, pages: Int) {
         var summary = ImportSummary(file: "fetch", format: .page)
         let storedAt = RFC3339.format(Date().timeIntervalSince1970.rounded(.down))
         let deadline = Date(timeIntervalSinceNow: commitInterval)
+        inTurn = 0
         try store.writeJobs { db in
             let writer = try JobWriter(db, source: source, storedAt: storedAt, projectId: projectId, region: region)
             while true {
@@ -222,7 +265,7 @@ public final class GroupCommitter: @unchecked Sendable {
                 }
                 let batch = waiting
                 waiting.removeAll()
-                condition.broadcast()
+                inTurn += batch.count
                 condition.unlock()
                 for page in batch {
                     for job in page.jobs { try summary.count(writer.write(job)) }
@@ -230,6 +273,6 @@ public final class GroupCommitter: @unchecked Sendable {
                 if batch.isEmpty || Date() >= deadline { return }
             }
         }
-        return summary
+        return (summary, inTurn)
     }
 }

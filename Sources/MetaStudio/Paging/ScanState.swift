@@ -55,16 +55,23 @@ final class ScanState: @unchecked Sendable {
     /// A page arrived and was stored: note its jobs and its count; a larger count schedules more pages,
     /// starting again at the page that held the previous end (it may have grown).
     func completed(_ page: JobPage) {
+        // The page is read before taking the lock: workers whose pages arrive together should not
+        // queue behind each other's string work.
+        var pageIds: [String] = []
+        pageIds.reserveCapacity(page.items.count)
+        var pageNewest: Double?
+        for job in page.items {
+            if let id = job.string("job_id") { pageIds.append(id) }
+            if let created = job.string("create_time").flatMap(RFC3339.parse) {
+                pageNewest = max(pageNewest ?? created, created)
+            }
+        }
         condition.lock()
         defer { condition.broadcast(); condition.unlock() }
         inFlight -= 1
         pagesStored += 1
-        for job in page.items {
-            if let id = job.string("job_id") { ids.insert(id) }
-            if let created = job.string("create_time").flatMap(RFC3339.parse) {
-                newestCreateTime = max(newestCreateTime ?? created, created)
-            }
-        }
+        for id in pageIds { ids.insert(id) }
+        if let pageNewest { newestCreateTime = max(newestCreateTime ?? pageNewest, pageNewest) }
         latestCount = page.count
         if page.count > scheduledCount {
             let from = (scheduledCount / pageSize) * pageSize
