@@ -75,6 +75,18 @@ extension JobStore {
         }
     }
 
+    /// How many jobs the API counted in the last finished run with the same project, region,
+    /// filters and mode; nil when there is none. A guide to how many pages the next one reads.
+    public func lastExpectedCount(projectId: String, region: String?, query: String, mode: String) throws -> Int? {
+        try dbQueue.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT expected_count FROM sync_runs
+                WHERE project_id = ? AND region IS ? AND query = ? AND mode = ? AND expected_count IS NOT NULL
+                ORDER BY id DESC LIMIT 1
+                """, arguments: [projectId, region, query, mode])
+        }
+    }
+
     /// Where an incremental fetch starts: the newest create_time of the last successful run of the
     /// same project, region and filters, less `overlap`, and no later than the oldest job still held
     /// as WAITING or PROCESSING (so its end state is read). Nil means a full scan.

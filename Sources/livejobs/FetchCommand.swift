@@ -124,6 +124,10 @@ struct FetchCommand: ParsableCommand {
             query.createSince = start
             mode = "incremental"
         }
+        let firstRound = try reportingErrors("fetch") {
+            try FetchCommand.firstRound(credentials: credentials, concurrency: sequential ? 1 : concurrency, pageSize: pageSize, mode: mode,
+                                        lastCount: store.lastExpectedCount(projectId: project, region: api.region, query: filters, mode: mode))
+        }
         let runId = try reportingErrors("fetch") {
             try store.beginSyncRun(SyncRunRecord(projectId: project, region: api.region, endpoint: api.base.baseURL,
                                                  query: filters, mode: mode, createSince: query.createSince))
@@ -132,6 +136,7 @@ struct FetchCommand: ParsableCommand {
                                                  "since": "\(query.createSince ?? "-")"])
         var options = PagerOptions()
         options.concurrency = sequential ? 1 : concurrency
+        options.firstRound = firstRound
         if let rate { options.rate = rate == 0 ? .unlimited : .fixed(rate) }
         var http = HTTPClientOptions()
         http.caBundle = caBundle
@@ -162,5 +167,16 @@ struct FetchCommand: ParsableCommand {
             FileHandle.standardError.write(Data("livejobs fetch: error: \(oneLine(message))\n".utf8))
         }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    }
+
+    /// How many pages to ask for before the first `count` arrives. With AK/SK one: a wrong key must
+    /// fail once, not once per worker, or the gateway locks the pair. With a token, as many as the
+    /// last run of the same kind counted, up to `concurrency`; with no such run, all of
+    /// `concurrency` for a full or windowed scan (a whole history is rarely one page) and one for an
+    /// incremental one (what changed since the last fetch usually is).
+    static func firstRound(credentials: Credentials, concurrency: Int, pageSize: Int, mode: String, lastCount: Int?) -> Int {
+        guard case .token = credentials else { return 1 }
+        guard let lastCount else { return mode == "incremental" ? 1 : concurrency }
+        return min(concurrency, max(1, (lastCount + pageSize - 1) / pageSize))
     }
 }

@@ -197,6 +197,43 @@ import Testing
         #expect(try count(db, "SELECT count(*) FROM jobs") == 1500)
     }
 
+    /// With a token, a first full scan asks for a whole round of pages before any count is known
+    /// (a round trip saved; the pages past the end come back empty); the next full scan asks for as
+    /// many as the last one counted. With AK/SK the first page always goes alone.
+    @Test func aFirstRoundOfPagesGoesOutBeforeTheCountIsKnownOnlyWithAToken() async throws {
+        var tokenConfig = SimulatorConfig()
+        tokenConfig.auth = .token(FetchTests.token)
+        let tokenSim = MetaStudioSimulator(generated: 250, seed: 12, config: tokenConfig)
+        let cli = CLI()
+        let args = ["--endpoint", "", "--project-id", FetchTests.project, "--full", "--concurrency", "8", "--rate", "0"]
+        let (first, second, requestsFirst, requestsSecond) = try await withSimulator(tokenSim) { base -> (CLI.Result, CLI.Result, Int, Int) in
+            var a = args
+            a[1] = base
+            let first = try cli.run(["fetch", "--db", "r.sqlite"] + a, environment: tokenEnv())
+            let afterFirst = tokenSim.stats.requests
+            let second = try cli.run(["fetch", "--db", "r.sqlite"] + a, environment: tokenEnv())
+            return (first, second, afterFirst, tokenSim.stats.requests - afterFirst)
+        }
+        #expect(first.status == 0 && second.status == 0, "\(first.stderr) \(second.stderr)")
+        #expect(requestsFirst == 8, "8 pages at once, 5 of them past the 250 jobs")
+        #expect(requestsSecond == 3, "the last full scan counted 250 jobs: 3 pages")
+        #expect(try count(cli.path("r.sqlite"), "SELECT count(*) FROM jobs") == 250)
+        #expect(try count(cli.path("r.sqlite"), "SELECT count(*) FROM sync_runs WHERE outcome = 'succeeded' AND jobs = 250 AND expected_count = 250") == 2)
+
+        var akskConfig = SimulatorConfig()
+        akskConfig.auth = .aksk(ak: FetchTests.ak, sk: FetchTests.sk)
+        let akskSim = MetaStudioSimulator(generated: 250, seed: 12, config: akskConfig)
+        let env = ["HUAWEICLOUD_SDK_AK": FetchTests.ak, "HUAWEICLOUD_SDK_SK": FetchTests.sk]
+        let (aksk, requestsAKSK) = try await withSimulator(akskSim) { base -> (CLI.Result, Int) in
+            var a = args
+            a[1] = base
+            return (try cli.run(["fetch", "--db", "k.sqlite"] + a, environment: env), akskSim.stats.requests)
+        }
+        #expect(aksk.status == 0, "\(aksk.stderr)")
+        #expect(requestsAKSK == 3, "the first page alone, then the 2 its count asks for")
+        #expect(try count(cli.path("k.sqlite"), "SELECT count(*) FROM jobs") == 250)
+    }
+
     @Test func statesAndWindowFiltersReachTheAPI() async throws {
         let sim = MetaStudioSimulator(generated: 1000, seed: 10, config: SimulatorConfig())
         let cli = CLI()

@@ -43,10 +43,15 @@ public struct PagerOptions: Sendable {
     public var retry = RetryPolicy()
     /// Full re-reads allowed after the tail re-read, when jobs appeared mid-scan in the middle of the order.
     public var maxPasses = 4
+    /// Pages asked for at once before any `count` is known (offsets 0, 100, 200, ...; at most
+    /// `concurrency`). 1 sends the first page alone, so that it proves the credentials before any
+    /// other request goes out; more saves a round trip on a result known or likely to span that
+    /// many pages, at the cost of empty pages when it does not.
+    public var firstRound = 1
     public init() {}
 }
 
-/// Reads every page of a query: the first page alone, then all the pages its `count` says remain,
+/// Reads every page of a query: the first page (or first round of pages), then all the pages its `count` says remain,
 /// concurrently under the rate limiter; re-reads when the count moves or pages overlap, until the
 /// distinct jobs seen match the API's count. Failed requests are retried per `RetryPolicy`.
 public final class JobPager: @unchecked Sendable {
@@ -62,7 +67,8 @@ public final class JobPager: @unchecked Sendable {
         self.options = options
         self.makeClient = makeClient
         limiter = RateLimiter(mode: options.rate)
-        state = ScanState(pageSize: query.pageSize, maxPasses: options.maxPasses)
+        state = ScanState(pageSize: query.pageSize, maxPasses: options.maxPasses,
+                          firstPages: min(max(1, options.firstRound), max(1, options.concurrency)))
     }
 
     /// Stops the scan: no new request starts and requests in flight are aborted.

@@ -23,14 +23,14 @@ final class ScanState: @unchecked Sendable {
     private var newestCreateTime: Double?
     private(set) var fatalError: Error?
 
-    /// Starts with the first page alone: it proves the credentials before any other request goes
-    /// out (the gateway locks an AK/SK pair after five failures, and parallel requests with a wrong
-    /// key would all fail), and its `count` says which pages follow.
-    init(pageSize: Int, maxPasses: Int) {
+    /// Starts with the first `firstPages` pages; their `count` says which pages follow. One page
+    /// alone proves the credentials before any other request goes out (the gateway locks an AK/SK
+    /// pair after five failures, and parallel requests with a wrong key would all fail).
+    init(pageSize: Int, maxPasses: Int, firstPages: Int = 1) {
         self.pageSize = pageSize
         self.maxPasses = maxPasses
-        pending = [0]
-        scheduledCount = pageSize
+        pending = Array(stride(from: 0, to: max(1, firstPages) * pageSize, by: pageSize))
+        scheduledCount = max(1, firstPages) * pageSize
     }
 
     /// The next offset to fetch, waiting while others are in flight; nil when the scan is over.
