@@ -65,6 +65,11 @@ private enum Callbacks {
         let n = size * count
         guard let user else { return 0 }
         let ctx = Unmanaged<TransferContext>.fromOpaque(user).takeUnretainedValue()
+        if ctx.body.isEmpty, let length = ctx.headers["content-length"].flatMap({ Int($0) }), length > n {
+            // One allocation for the whole body instead of a copy per doubling (a page is ~100 KB).
+            // A lower bound when the body is compressed; capped so a lying header costs nothing.
+            ctx.body.reserveCapacity(min(length, 1 << 24))
+        }
         if n > 0, let data { ctx.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: n)) }
         return n
     }
