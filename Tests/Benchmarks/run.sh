@@ -16,7 +16,7 @@ mkdir -p "$WORK"
 for tool in sqlite3 /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (make deps installs it)" >&2; exit 1; }
 done
-[ -x "$BIN/livejobs" ] || { echo "bench: build first: swift build -c release" >&2; exit 1; }
+[ -x "$BIN/livejobs" ] || { echo "bench: build first: make build" >&2; exit 1; }
 
 # measure NAME -- COMMAND...: runs COMMAND (after BEFORE, if set, outside the timing) and records
 # wall seconds and peak RSS (KiB) of the median run in $WALL and $RSS.
