@@ -33,6 +33,22 @@ import Testing
         }
     }
 
+    /// Escaped strings on a tape are decoded by the tree parser's string reader alone.
+    @Test func escapedStringsDecodeLikeTheTreeParser() throws {
+        let texts = [#""a\"b\\c\/d\n\t\u00e9\u4e2d\ud83d\ude00 end""#, #""\u0041""#, #""=HYPERLINK(\"x\",\"y\")""#]
+        for text in texts {
+            let tree = try JSONParser.parse(text).stringValue
+            let literal = Array(text.utf8).withUnsafeBytes { try? JSONParser.string(literal: $0) }
+            #expect(literal != nil && literal == tree, "\(text)")
+            let page = "{\"count\":1,\"smart_live_jobs\":[{\"job_id\":\(text)}]}"
+            let tape = try #require(JSONTape.parse(Array(page.utf8)))
+            #expect(tape.root["smart_live_jobs"]?.elements?.first?["job_id"]?.stringValue == tree)
+        }
+        for bad in [#""a" "#, #"1"#, #""\ud83d""#, #""a"#] {
+            #expect((Array(bad.utf8).withUnsafeBytes { try? JSONParser.string(literal: $0) }) == nil, "\(bad)")
+        }
+    }
+
     @Test func leavesLessPlainTextToTheTreeParser() throws {
         let plainEnoughForTheParserOnly = [
             #"{"job\u005fid":"1"}"#, // escaped key

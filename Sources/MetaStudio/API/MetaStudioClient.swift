@@ -32,6 +32,15 @@ public enum PageJob: Sendable {
         }
     }
 
+    /// A member holding an RFC 3339 instant, as epoch seconds (read from the page bytes when the
+    /// job is on a tape); nil when absent or not an instant.
+    func timestamp(_ key: String) -> Double? {
+        switch self {
+        case .tree(let value): return value.objectValue?[key]?.asTimestamp ?? nil
+        case .tape(let value): return value[key]?.asTimestamp ?? nil
+        }
+    }
+
     public func smartLiveJob() throws(JobFieldError) -> SmartLiveJob {
         switch self {
         case .tree(let value): return try SmartLiveJob(json: value)

@@ -33,6 +33,18 @@ public enum JSONParser {
         var text = text
         return try text.withUTF8 { try parse(UnsafeRawBufferPointer($0)) }
     }
+
+    /// The decoded text of `quoted`, which must be exactly one string literal, quotes included
+    /// (a tape's escaped strings: no document to parse, so nothing else is set up).
+    static func string(literal quoted: UnsafeRawBufferPointer) throws -> String {
+        guard let base = quoted.baseAddress, quoted.count >= 2, quoted[0] == UInt8(ascii: "\"") else {
+            throw JSONSyntaxError(offset: 0, message: "expected a string")
+        }
+        var parser = ByteParser(base, quoted.count)
+        let text = try parser.parseString(isKey: false)
+        if parser.i < quoted.count { throw JSONSyntaxError(offset: parser.i, message: "trailing characters after JSON value") }
+        return text
+    }
 }
 
 /// A stack that hands its top elements out as an exactly-sized array by moving them (no retain/release).
@@ -41,15 +53,17 @@ private struct MoveStack<Element>: ~Copyable {
     private(set) var count = 0
     private var capacity: Int
 
-    init(capacity: Int) { (base, self.capacity) = (.allocate(capacity: capacity), capacity) }
+    /// Nothing is allocated until the first push (a parser that reads one string needs no stack).
+    init() { (base, capacity) = (.allocate(capacity: 0), 0) }
     deinit { base.deinitialize(count: count); base.deallocate() }
 
     mutating func push(_ element: consuming Element) {
         if count == capacity {
-            let grown = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+            let larger = max(64, capacity * 2)
+            let grown = UnsafeMutablePointer<Element>.allocate(capacity: larger)
             grown.moveInitialize(from: base, count: count)
             base.deallocate()
-            (base, capacity) = (grown, capacity * 2)
+            (base, capacity) = (grown, larger)
         }
         (base + count).initialize(to: element)
         count += 1
@@ -110,10 +124,10 @@ private struct ByteParser: ~Copyable {
     let end: Int
     var i = 0
     var scratch: [UInt8] = []
-    var values = MoveStack<JSONValue>(capacity: 64)
-    var fields = MoveStack<(key: String, value: JSONValue)>(capacity: 64)
+    var values = MoveStack<JSONValue>()
+    var fields = MoveStack<(key: String, value: JSONValue)>()
     /// `keyTag` of each key in `fields`, so duplicate checks rarely compare bytes.
-    var tags = MoveStack<UInt64>(capacity: 64)
+    var tags = MoveStack<UInt64>()
     var lastKeyTag: UInt64 = 0
 
     init(_ p: UnsafeRawPointer, _ count: Int) { (self.p, end) = (p, count) }

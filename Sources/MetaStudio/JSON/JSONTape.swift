@@ -56,9 +56,11 @@ public final class JSONTape: @unchecked Sendable {
     /// The decoded text of a string node.
     func string(_ node: Int) -> String {
         if nodes[node].escaped {
-            // Validated when the tape was built; the tree parser decodes the escapes.
-            let quoted = Array(bytes[Int(nodes[node].start) - 1 ... Int(nodes[node].end)])
-            return (try? JSONParser.parse(quoted))?.stringValue ?? ""
+            // Validated when the tape was built; the tree parser's string reader decodes the escapes.
+            return bytes.withUnsafeBytes { all in
+                let quoted = UnsafeRawBufferPointer(rebasing: all[Int(nodes[node].start) - 1 ... Int(nodes[node].end)])
+                return (try? JSONParser.string(literal: quoted)) ?? ""
+            }
         }
         return withBytes(of: node) { String(decoding: $0, as: UTF8.self) }
     }

@@ -62,7 +62,7 @@ final class ScanState: @unchecked Sendable {
         var pageNewest: Double?
         for job in page.items {
             if let id = job.string("job_id") { pageIds.append(id) }
-            if let created = job.string("create_time").flatMap(RFC3339.parse) {
+            if let created = job.timestamp("create_time") {
                 pageNewest = max(pageNewest ?? created, created)
             }
         }
