@@ -13,18 +13,6 @@ public final class GroupCommitter: @unchecked Sendable {
         var jobs: [PreparedJob]
     }
 
-    /// Keeps the first error (under `condition`) and makes the next `submit` throw it.
-    private func recordFailure(_ error: Error) {
-        let first: Error = condition.withLock {
-            if failure == nil { failure = error }
-            condition.broadcast()
-            return failure!
-        }
-        inbox.withLock {
-            inboxFailure = first
-            inbox.broadcast()
-        }
-    }
 
     private let store: JobStore
     private let source: String
@@ -42,8 +30,8 @@ public final class GroupCommitter: @unchecked Sendable {
     /// Everything else is under `condition`.
     private let condition = NSCondition()
     private var preparersRunning: Int
-    /// Pages committed, or dropped after a failure (for `flush`).
-    private var settled = 0
+    /// Pages committed so far (for `flush`).
+    private var committedPages = 0
     /// Prepared pages waiting for the writer.
     private var waiting: [Page] = []
     private var closed = false
@@ -56,8 +44,6 @@ public final class GroupCommitter: @unchecked Sendable {
     private var commits = 0
     private var checkpointerRunning = false
     private var failure: Error?
-    /// Pages taken by the writer's current transaction (writer thread only).
-    private var inTurn = 0
     private var totals = ImportSummary(file: "fetch", format: .page)
     private let finished = DispatchSemaphore(value: 0)
     /// Pages that may wait to be prepared before a worker blocks (bounds memory).
@@ -110,7 +96,7 @@ public final class GroupCommitter: @unchecked Sendable {
         flushRequests += 1
         condition.broadcast()
         defer { flushRequests -= 1; condition.unlock() }
-        while settled < target && failure == nil { condition.wait() }
+        while committedPages < target && failure == nil { condition.wait() }
         if let failure { throw failure }
     }
 
@@ -159,6 +145,19 @@ public final class GroupCommitter: @unchecked Sendable {
         }
     }
 
+    /// Keeps the first error (under `condition`) and makes the next `submit` throw it.
+    private func recordFailure(_ error: Error) {
+        let first: Error = condition.withLock {
+            if failure == nil { failure = error }
+            condition.broadcast()
+            return failure!
+        }
+        inbox.withLock {
+            inboxFailure = first
+            inbox.broadcast()
+        }
+    }
+
     /// Called with the lock held: no page can reach `waiting` any more.
     private var drained: Bool { closed && preparersRunning == 0 }
 
@@ -179,14 +178,9 @@ public final class GroupCommitter: @unchecked Sendable {
             inbox.lock()
             while unprepared.isEmpty && !inboxClosed && inboxFailure == nil { inbox.wait() }
             if inboxFailure != nil || unprepared.isEmpty {
-                let dropped = unprepared.count
                 unprepared.removeAll()
                 inbox.broadcast()
                 inbox.unlock()
-                condition.withLock {
-                    settled += dropped
-                    condition.broadcast()
-                }
                 return
             }
             let page = unprepared.removeFirst()
@@ -200,11 +194,10 @@ public final class GroupCommitter: @unchecked Sendable {
             switch prepared {
             case .success(let jobs):
                 condition.withLock {
-                    if failure == nil { waiting.append(Page(jobs: jobs)) } else { settled += 1 }
+                    if failure == nil { waiting.append(Page(jobs: jobs)) }
                     condition.broadcast()
                 }
             case .failure(let error):
-                condition.withLock { settled += 1 }
                 recordFailure(error)
             }
         }
@@ -230,7 +223,7 @@ public final class GroupCommitter: @unchecked Sendable {
                 condition.withLock {
                     commits += 1
                     writing = false
-                    settled += committed.pages
+                    committedPages += committed.pages
                     totals.jobsRead += committed.summary.jobsRead
                     totals.inserted += committed.summary.inserted
                     totals.updated += committed.summary.updated
@@ -240,7 +233,6 @@ public final class GroupCommitter: @unchecked Sendable {
             } catch {
                 condition.withLock {
                     writing = false
-                    settled += inTurn + waiting.count
                     waiting.removeAll()
                 }
                 recordFailure(error)
@@ -255,7 +247,7 @@ public final class GroupCommitter: @unchecked Sendable {
         var summary = ImportSummary(file: "fetch", format: .page)
         let storedAt = RFC3339.format(Date().timeIntervalSince1970.rounded(.down))
         let deadline = Date(timeIntervalSinceNow: commitInterval)
-        inTurn = 0
+        var pages = 0
         try store.writeJobs { db in
             let writer = try JobWriter(db, source: source, storedAt: storedAt, projectId: projectId, region: region)
             while true {
@@ -265,7 +257,7 @@ public final class GroupCommitter: @unchecked Sendable {
                 }
                 let batch = waiting
                 waiting.removeAll()
-                inTurn += batch.count
+                pages += batch.count
                 condition.unlock()
                 for page in batch {
                     for job in page.jobs { try summary.count(writer.write(job)) }
@@ -273,6 +265,6 @@ public final class GroupCommitter: @unchecked Sendable {
                 if batch.isEmpty || Date() >= deadline { return }
             }
         }
-        return (summary, inTurn)
+        return (summary, pages)
     }
 }
