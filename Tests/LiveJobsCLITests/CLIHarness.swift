@@ -41,9 +41,13 @@ struct CLI {
         return p
     }
 
-    /// Runs `livejobs` (or another product) with `arguments` in the scratch folder.
+    /// Runs `livejobs` (or another product) with `arguments` in the scratch folder, feeding it
+    /// `stdin` (nothing: an empty, closed standard input). A run still going after `timeout`
+    /// seconds is killed and reported as status -1 with a note on stderr, so that a hang fails
+    /// its test instead of stopping the suite.
     @discardableResult
-    func run(_ arguments: [String], binary: String = "livejobs", environment: [String: String] = [:]) throws -> Result {
+    func run(_ arguments: [String], binary: String = "livejobs", environment: [String: String] = [:],
+             stdin: Data? = nil, timeout: Double = 120) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary(binary))
         process.arguments = arguments
@@ -53,21 +57,45 @@ struct CLI {
         env["LIVEJOBS_QUERIES"] = CLI.root.appendingPathComponent("queries").path
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        let out = Pipe(), err = Pipe()
+        let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = input
         try process.run()
+        // Feed stdin from another thread, so a child that never reads cannot block this one.
+        let feeder = DispatchGroup()
+        feeder.enter()
+        DispatchQueue.global().async {
+            if let stdin { try? input.fileHandleForWriting.write(contentsOf: stdin) }
+            try? input.fileHandleForWriting.close()
+            feeder.leave()
+        }
+        final class Flag: @unchecked Sendable { var value = false }
+        let timedOut = Flag()
+        let killer = DispatchWorkItem {
+            guard process.isRunning else { return }
+            timedOut.value = true
+            kill(process.processIdentifier, SIGKILL)
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
         // Read stdout on another thread while this one drains stderr, so neither pipe fills up.
         final class Box: @unchecked Sendable { var data = Data() }
         let stdout = Box()
         let group = DispatchGroup()
         group.enter()
         DispatchQueue.global().async { stdout.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        var errData = err.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
+        killer.cancel()
+        feeder.wait()
         let outData = stdout.data
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        var status = process.terminationStatus
+        if timedOut.value {
+            status = -1
+            errData.append(Data("\n[killed: still running after \(Int(timeout)) s]\n".utf8))
+        }
+        return Result(status: status, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: outData)
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite(.serialized) struct CLITests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct CLITests {
     func job(_ id: String, room: String = "r1", name: String = "Room One", state: String = "SUCCEED",
              start: String = "2026-10-05T10:00:00Z", duration: Double = 7200, stream: Double = 6000) -> String {
         #"{"job_id":"\#(id)","room_id":"\#(room)","room_name":"\#(name)","state":"\#(state)","start_time":"\#(start)","duration":\#(duration),"stream_duration":\#(stream),"create_time":"\#(start)","lastupdate_time":"\#(start)"}"#

@@ -5,7 +5,7 @@ import MetaStudioSimulator
 import Testing
 
 /// `livejobs fetch`, the real binary, against the simulator over loopback.
-@Suite(.serialized) struct FetchTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct FetchTests {
     static let project = "0123456789abcdef0123456789abcdef"
     static let token = "TOKEN-sekrit-4d2a9f"
     static let ak = "AKTESTFETCH"

@@ -7,7 +7,7 @@ import Testing
 
 // MARK: - CellFormatter
 
-@Test func realsPrintInTrimmedFixedNotation() {
+@Test(.timeLimit(.minutes(1))) func realsPrintInTrimmedFixedNotation() {
     #expect(CellFormatter.number(3.0) == "3")
     #expect(CellFormatter.number(0.25) == "0.25")
     #expect(CellFormatter.number(1e-7) == "0")
@@ -22,13 +22,13 @@ import Testing
     #expect(CellFormatter.number(2.999, maxDecimals: 2) == "3")
 }
 
-@Test func nonFiniteRealsAreEmpty() {
+@Test(.timeLimit(.minutes(1))) func nonFiniteRealsAreEmpty() {
     #expect(CellFormatter.number(.nan) == "")
     #expect(CellFormatter.number(.infinity) == "")
     #expect(CellFormatter.number(-.infinity) == "")
 }
 
-@Test func plainCellsKeepIntegersAndTextAndBlankNull() {
+@Test(.timeLimit(.minutes(1))) func plainCellsKeepIntegersAndTextAndBlankNull() {
     #expect(CellFormatter.plain(.null) == "")
     #expect(CellFormatter.plain(.integer(-5)) == "-5")
     #expect(CellFormatter.plain(.integer(Int64.max)) == "9223372036854775807")
@@ -42,7 +42,7 @@ private func csv(_ table: ResultTable, excel: Bool = false) -> String {
     String(decoding: CSVWriter.render(table, options: CSVOptions(excel: excel)), as: UTF8.self)
 }
 
-@Test func csvQuotesCommaQuoteNewlineAndEdgeSpaces() {
+@Test(.timeLimit(.minutes(1))) func csvQuotesCommaQuoteNewlineAndEdgeSpaces() {
     let table = ResultTable(columns: ["room", "hours"], rows: [
         [.text("a,b"), .real(1.5)],
         [.text("say \"hi\""), .integer(2)],
@@ -64,30 +64,30 @@ private func csv(_ table: ResultTable, excel: Bool = false) -> String {
         """)
 }
 
-@Test func csvDoublesQuoteEvenWhenACombiningMarkFollowsIt() {
+@Test(.timeLimit(.minutes(1))) func csvDoublesQuoteEvenWhenACombiningMarkFollowsIt() {
     let table = ResultTable(columns: ["x"], rows: [[.text("a\"\u{301}b")]])
     #expect(CSVWriter.render(table, options: CSVOptions()) == Array("x\n\"a\"\"\u{301}b\"\n".utf8))
 }
 
-@Test func csvKeepsChineseBytesIntact() {
+@Test(.timeLimit(.minutes(1))) func csvKeepsChineseBytesIntact() {
     let table = ResultTable(columns: ["房间"], rows: [[.text("直播间")]])
     let bytes = CSVWriter.render(table, options: CSVOptions())
     #expect(bytes == Array("房间\n".utf8) + [0xE7, 0x9B, 0xB4, 0xE6, 0x92, 0xAD, 0xE9, 0x97, 0xB4, 0x0A])
 }
 
-@Test func csvDefaultHasNoBOMAndLFEndings() {
+@Test(.timeLimit(.minutes(1))) func csvDefaultHasNoBOMAndLFEndings() {
     let table = ResultTable(columns: ["a", "b"], rows: [[.integer(1), .text("x")]])
     #expect(CSVWriter.render(table, options: CSVOptions()) == Array("a,b\n1,x\n".utf8))
 }
 
-@Test func csvExcelAddsBOMAndCRLFButLeavesFieldLineBreaks() {
+@Test(.timeLimit(.minutes(1))) func csvExcelAddsBOMAndCRLFButLeavesFieldLineBreaks() {
     let table = ResultTable(columns: ["a", "b"], rows: [[.integer(1), .text("x\ny")], [.null, .text("直")]])
     let bytes = CSVWriter.render(table, options: CSVOptions(excel: true))
     #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
     #expect(bytes == [0xEF, 0xBB, 0xBF] + Array("a,b\r\n1,\"x\ny\"\r\n,直\r\n".utf8))
 }
 
-@Test func csvNeutralizesEveryFormulaPrefixInText() {
+@Test(.timeLimit(.minutes(1))) func csvNeutralizesEveryFormulaPrefixInText() {
     let table = ResultTable(columns: ["v"], rows: [
         [.text("=1+2")], [.text("+1")], [.text("-1")], [.text("@SUM(A1)")],
         [.text("\tx")], [.text("\rx")], [.text("\r\nx")],
@@ -110,22 +110,22 @@ private func csv(_ table: ResultTable, excel: Bool = false) -> String {
         """)
 }
 
-@Test func csvLeavesNegativeNumbersAlone() {
+@Test(.timeLimit(.minutes(1))) func csvLeavesNegativeNumbersAlone() {
     let table = ResultTable(columns: ["i", "r", "t"], rows: [[.integer(-5), .real(-1.5), .text("-5")]])
     #expect(csv(table) == "i,r,t\n-5,-1.5,'-5\n")
 }
 
-@Test func csvNeutralizesAndQuotesHeaderNames() {
+@Test(.timeLimit(.minutes(1))) func csvNeutralizesAndQuotesHeaderNames() {
     let table = ResultTable(columns: ["=cmd", "a,b", "房间"], rows: [])
     #expect(csv(table) == "'=cmd,\"a,b\",房间\n")
 }
 
-@Test func csvKeepsAnEmptySingleFieldRowAsQuotes() {
+@Test(.timeLimit(.minutes(1))) func csvKeepsAnEmptySingleFieldRowAsQuotes() {
     let table = ResultTable(columns: ["room"], rows: [[.null], [.text("")]])
     #expect(csv(table) == "room\n\"\"\n\"\"\n")
 }
 
-@Test func csvWriteCreatesTheFileWithTheRenderedBytes() throws {
+@Test(.timeLimit(.minutes(1))) func csvWriteCreatesTheFileWithTheRenderedBytes() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("csv-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -138,7 +138,7 @@ private func csv(_ table: ResultTable, excel: Bool = false) -> String {
 
 // MARK: - Markdown
 
-@Test func markdownEscapesPipesBackslashesLineBreaksAndHTML() {
+@Test(.timeLimit(.minutes(1))) func markdownEscapesPipesBackslashesLineBreaksAndHTML() {
     let table = ResultTable(columns: ["room", "hours"], rows: [
         [.text("a|b"), .real(1.5)],
         [.text("x\ny\r\nz\rw"), .integer(2)],
@@ -158,7 +158,7 @@ private func csv(_ table: ResultTable, excel: Bool = false) -> String {
         """)
 }
 
-@Test func markdownRightAlignsOnlyAllNumericColumns() {
+@Test(.timeLimit(.minutes(1))) func markdownRightAlignsOnlyAllNumericColumns() {
     let table = ResultTable(columns: ["n", "mixed", "empty", "text"], rows: [
         [.integer(1), .integer(2), .null, .text("a")],
         [.null, .text("x"), .null, .text("b")],
@@ -172,12 +172,12 @@ private func csv(_ table: ResultTable, excel: Bool = false) -> String {
         """)
 }
 
-@Test func markdownEmptyResultKeepsHeaderAndSaysNoRows() {
+@Test(.timeLimit(.minutes(1))) func markdownEmptyResultKeepsHeaderAndSaysNoRows() {
     let table = ResultTable(columns: ["room|name", "hours"], rows: [])
     #expect(MarkdownTable.render(table) == "| room\\|name | hours |\n| --- | --- |\n\n_No rows._\n")
 }
 
-@Test func markdownInlineEscapingMatchesCells() {
+@Test(.timeLimit(.minutes(1))) func markdownInlineEscapingMatchesCells() {
     #expect(MarkdownTable.escapeInline("直播 | <b>x</b> & \\\nnext") == "直播 \\| &lt;b&gt;x&lt;/b&gt; &amp; \\\\<br>next")
     #expect(MarkdownTable.escapeInline("|\u{301}") == "\\|\u{301}")
 }
@@ -204,7 +204,7 @@ private func isWellFormedXML(_ svg: String) -> Bool {
     return parser.parse() && nesting.balanced && nesting.open.isEmpty && nesting.roots == 1
 }
 
-@Test func wellFormedCheckRejectsBrokenXML() {
+@Test(.timeLimit(.minutes(1))) func wellFormedCheckRejectsBrokenXML() {
     #expect(!isWellFormedXML("<svg><a></svg>"))
     #expect(!isWellFormedXML("<svg>\u{1}</svg>"))
     #expect(!isWellFormedXML("<svg>a & b</svg>"))
@@ -214,7 +214,7 @@ private func isWellFormedXML(_ svg: String) -> Bool {
 
 private let hostile = "<script>alert('x')</script> & \"q\" =HYPERLINK(\"http://x\",\"y\")\u{1}"
 
-@Test func barChartEscapesHostileLabelsAndParsesAsXML() {
+@Test(.timeLimit(.minutes(1))) func barChartEscapesHostileLabelsAndParsesAsXML() {
     let svg = BarChart(title: "Rooms <&>", labels: [hostile, "直播间"], values: [2, 1], unit: "h").render()
     #expect(svg.contains("&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; &quot;q&quot;"))
     #expect(!svg.contains("<script"))
@@ -225,7 +225,7 @@ private let hostile = "<script>alert('x')</script> & \"q\" =HYPERLINK(\"http://x
     #expect(isWellFormedXML(svg))
 }
 
-@Test func columnChartEscapesHostileLabelsAndParsesAsXML() {
+@Test(.timeLimit(.minutes(1))) func columnChartEscapesHostileLabelsAndParsesAsXML() {
     let svg = ColumnChart(title: "Days \"quoted\"", labels: [hostile, "b"], values: [1, 2], unit: "<h>").render()
     #expect(!svg.contains("<script"))
     #expect(svg.contains("<title>Days &quot;quoted&quot;</title>"))
@@ -233,7 +233,7 @@ private let hostile = "<script>alert('x')</script> & \"q\" =HYPERLINK(\"http://x
     #expect(isWellFormedXML(svg))
 }
 
-@Test func barChartTruncatesLongLabelsWithEllipsis() {
+@Test(.timeLimit(.minutes(1))) func barChartTruncatesLongLabelsWithEllipsis() {
     let long = "A very long English room name that keeps going"
     let svg = BarChart(title: "t", labels: [long, "宽字符宽字符宽字符宽字符宽字符"], values: [1, 2]).render()
     #expect(svg.contains(">A very long English roo…</text>"))
@@ -241,14 +241,14 @@ private let hostile = "<script>alert('x')</script> & \"q\" =HYPERLINK(\"http://x
     #expect(svg.contains("<title>\(long): 1</title>"))
 }
 
-@Test func chartsAreDeterministic() {
+@Test(.timeLimit(.minutes(1))) func chartsAreDeterministic() {
     let bar = BarChart(title: "t", labels: ["a", "b"], values: [1.25, 3], unit: "h")
     let column = ColumnChart(title: "t", labels: ["a", "b"], values: [1.25, 3], unit: "h")
     #expect(bar.render() == bar.render())
     #expect(column.render() == column.render())
 }
 
-@Test func emptyChartsShowTitleAndNoData() {
+@Test(.timeLimit(.minutes(1))) func emptyChartsShowTitleAndNoData() {
     let expected = """
         <svg xmlns="http://www.w3.org/2000/svg" width="720" height="120" viewBox="0 0 720 120" role="img" \
         font-family="sans-serif" font-size="12" fill="#333333">
@@ -264,7 +264,7 @@ private let hostile = "<script>alert('x')</script> & \"q\" =HYPERLINK(\"http://x
     #expect(isWellFormedXML(expected))
 }
 
-@Test func allZeroChartsDrawNoBarsAndNoNaN() {
+@Test(.timeLimit(.minutes(1))) func allZeroChartsDrawNoBarsAndNoNaN() {
     let bar = BarChart(title: "z", labels: ["a", "b"], values: [0, 0], unit: "h").render()
     #expect(!bar.contains("fill=\"#4e79a7\""))
     #expect(bar.contains(">0 h</text>"))
@@ -278,14 +278,14 @@ private let hostile = "<script>alert('x')</script> & \"q\" =HYPERLINK(\"http://x
     #expect(isWellFormedXML(column))
 }
 
-@Test func nonFiniteAndNegativeValuesDrawNothing() {
+@Test(.timeLimit(.minutes(1))) func nonFiniteAndNegativeValuesDrawNothing() {
     let bar = BarChart(title: "n", labels: ["nan", "neg", "ok"], values: [.nan, -3, 2]).render()
     #expect(bar.components(separatedBy: "fill=\"#4e79a7\"").count == 2)
     #expect(bar.contains(">-3</text>"))
     #expect(isWellFormedXML(bar))
 }
 
-@Test func columnChartTicksAreNiceSteps() {
+@Test(.timeLimit(.minutes(1))) func columnChartTicksAreNiceSteps() {
     func ticks(_ max: Double) -> (Double, Int) { ColumnChart.niceTicks(maxValue: max) }
     #expect(ticks(16.5) == (5, 4))
     #expect(ticks(10) == (2, 5))
@@ -300,7 +300,7 @@ private let hostile = "<script>alert('x')</script> & \"q\" =HYPERLINK(\"http://x
     for label in ["0", "5", "10", "15", "20"] { #expect(svg.contains(">\(label)</text>")) }
 }
 
-@Test func columnChartShowsEveryNthDayLabel() {
+@Test(.timeLimit(.minutes(1))) func columnChartShowsEveryNthDayLabel() {
     let days = (1...31).map { "2025-07-" + ($0 < 10 ? "0" : "") + String($0) }
     let svg = ColumnChart(title: "Daily", labels: days, values: days.indices.map(Double.init), unit: "h").render()
     let shown = days.filter { svg.contains(">\($0)</text>") }

@@ -4,7 +4,7 @@ import Testing
 @testable import LiveJobsStore
 import MetaStudio
 
-@Suite struct ImportTests {
+@Suite(.timeLimit(.minutes(2))) struct ImportTests {
     @Test func importsAPageKeepingKnownNestedAndUnknownFields() throws {
         let dir = TempDir()
         let job = jobJSON(id: "j1", extra: """

@@ -4,7 +4,7 @@ import MetaStudio
 import Testing
 @testable import LiveJobsStore
 
-@Suite struct NormalizerTests {
+@Suite(.timeLimit(.minutes(2))) struct NormalizerTests {
     func normalized(_ json: String) throws -> NormalizedJob {
         try NormalizedJob(try SmartLiveJob(json: try JSONParser.parse(json)))
     }

@@ -27,7 +27,7 @@ private final class Flag: @unchecked Sendable {
     var isRaised: Bool { lock.withLock { value } }
 }
 
-@Test func responseRoundTripsStatusHeadersAndBody() throws {
+@Test(.timeLimit(.minutes(1))) func responseRoundTripsStatusHeadersAndBody() throws {
     let body = Array(#"{"error_code":"MSS.00000001","error_msg":"not found"}"#.utf8)
     let server = try TestHTTPServer { _ in
         .http(404, "Not Found", headers: [("Content-Type", "application/json"), ("X-Request-Id", " abc-123 "),
@@ -45,7 +45,7 @@ private final class Flag: @unchecked Sendable {
     #expect(r.headers.keys.allSatisfy { $0 == $0.lowercased() })
 }
 
-@Test func interimResponseHeadersAreDropped() throws {
+@Test(.timeLimit(.minutes(1))) func interimResponseHeadersAreDropped() throws {
     let server = try TestHTTPServer { _ in
         let interim = Array("HTTP/1.1 100 Continue\r\nX-Interim: yes\r\n\r\n".utf8)
         let final = Array("HTTP/1.1 200 OK\r\nX-Final: yes\r\nContent-Length: 2\r\n\r\nok".utf8)
@@ -59,7 +59,7 @@ private final class Flag: @unchecked Sendable {
     #expect(String(decoding: r.body, as: UTF8.self) == "ok")
 }
 
-@Test func requestHeadersAreSentExactlyAsGiven() throws {
+@Test(.timeLimit(.minutes(1))) func requestHeadersAreSentExactlyAsGiven() throws {
     let server = try TestHTTPServer { _ in .http(body: []) }
     defer { server.stop() }
     let auth = "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature=00ff"
@@ -82,7 +82,7 @@ private final class Flag: @unchecked Sendable {
     #expect(req.values("accept-encoding").first?.contains("gzip") == true)
 }
 
-@Test func requestHeaderWithLineBreakIsRejectedWithoutEchoingIt() throws {
+@Test(.timeLimit(.minutes(1))) func requestHeaderWithLineBreakIsRejectedWithoutEchoingIt() throws {
     let server = try TestHTTPServer { _ in .http() }
     defer { server.stop() }
     let conn = try HTTPConnection(options: testOptions())
@@ -94,7 +94,7 @@ private final class Flag: @unchecked Sendable {
     #expect(server.acceptedCount == 0)
 }
 
-@Test func gzipBodyIsDecoded() throws {
+@Test(.timeLimit(.minutes(1))) func gzipBodyIsDecoded() throws {
     let server = try TestHTTPServer { _ in
         .http(headers: [("Content-Type", "application/json"), ("Content-Encoding", "gzip")], body: gzipFixture)
     }
@@ -103,7 +103,7 @@ private final class Flag: @unchecked Sendable {
     #expect(String(decoding: r.body, as: UTF8.self) == gzipPlain)
 }
 
-@Test func compressionOffSendsNoAcceptEncoding() throws {
+@Test(.timeLimit(.minutes(1))) func compressionOffSendsNoAcceptEncoding() throws {
     let server = try TestHTTPServer { _ in .http(body: Array("plain".utf8)) }
     defer { server.stop() }
     var o = testOptions()
@@ -112,7 +112,7 @@ private final class Flag: @unchecked Sendable {
     #expect(server.requests.first?.values("accept-encoding") == [])
 }
 
-@Test func twoRequestsOnOneConnectionReuseOneSocket() throws {
+@Test(.timeLimit(.minutes(1))) func twoRequestsOnOneConnectionReuseOneSocket() throws {
     let server = try TestHTTPServer { req in .http(body: Array(req.requestLine.utf8)) }
     defer { server.stop() }
     let conn = try HTTPConnection(options: testOptions())
@@ -123,7 +123,7 @@ private final class Flag: @unchecked Sendable {
     #expect(server.acceptedCount == 1)
 }
 
-@Test func truncatedBodyIsPartial() throws {
+@Test(.timeLimit(.minutes(1))) func truncatedBodyIsPartial() throws {
     let server = try TestHTTPServer { _ in .http(body: Array("short".utf8), contentLength: 100, keepAlive: false) }
     defer { server.stop() }
     let conn = try HTTPConnection(options: testOptions())
@@ -133,7 +133,7 @@ private final class Flag: @unchecked Sendable {
     #expect(e?.isRetryable == true)
 }
 
-@Test func closeWithoutAnswerIsRetryableReset() throws {
+@Test(.timeLimit(.minutes(1))) func closeWithoutAnswerIsRetryableReset() throws {
     let server = try TestHTTPServer { _ in .closeSilently }
     defer { server.stop() }
     let e = #expect(throws: TransportError.self) {
@@ -144,7 +144,7 @@ private final class Flag: @unchecked Sendable {
     #expect(e?.isRetryable == true)
 }
 
-@Test func tcpResetIsRetryableReset() throws {
+@Test(.timeLimit(.minutes(1))) func tcpResetIsRetryableReset() throws {
     let server = try TestHTTPServer { _ in .resetConnection }
     defer { server.stop() }
     let e = #expect(throws: TransportError.self) {
@@ -154,7 +154,7 @@ private final class Flag: @unchecked Sendable {
     #expect(e?.isRetryable == true)
 }
 
-@Test func connectionWorksAgainAfterAFailedTransfer() throws {
+@Test(.timeLimit(.minutes(1))) func connectionWorksAgainAfterAFailedTransfer() throws {
     let calls = Flag()
     let server = try TestHTTPServer { _ in
         if !calls.isRaised { calls.raise(); return .http(body: Array("x".utf8), contentLength: 9, keepAlive: false) }
@@ -167,7 +167,7 @@ private final class Flag: @unchecked Sendable {
     #expect(String(decoding: r.body, as: UTF8.self) == "fine")
 }
 
-@Test func closedPortIsRetryableConnectError() throws {
+@Test(.timeLimit(.minutes(1))) func closedPortIsRetryableConnectError() throws {
     let port = closedLoopbackPort()
     let e = #expect(throws: TransportError.self) {
         _ = try HTTPConnection(options: testOptions()).get("http://127.0.0.1:\(port)/", headers: [])
@@ -177,7 +177,7 @@ private final class Flag: @unchecked Sendable {
     #expect(e?.isRetryable == true)
 }
 
-@Test func slowServerHitsTotalTimeout() throws {
+@Test(.timeLimit(.minutes(1))) func slowServerHitsTotalTimeout() throws {
     let server = try TestHTTPServer { _ in .delay(2, then: .http()) }
     defer { server.stop() }
     let start = ContinuousClock.now
@@ -189,7 +189,7 @@ private final class Flag: @unchecked Sendable {
     #expect(ContinuousClock.now - start < .seconds(1.5))
 }
 
-@Test func shouldAbortStopsTheTransfer() throws {
+@Test(.timeLimit(.minutes(1))) func shouldAbortStopsTheTransfer() throws {
     let server = try TestHTTPServer { _ in .delay(5, then: .http()) }
     defer { server.stop() }
     let flag = Flag()
@@ -203,7 +203,7 @@ private final class Flag: @unchecked Sendable {
     #expect(ContinuousClock.now - start < .seconds(3))
 }
 
-@Test func endpointAcceptsHTTPSAndLoopbackHTTP() throws {
+@Test(.timeLimit(.minutes(1))) func endpointAcceptsHTTPSAndLoopbackHTTP() throws {
     let cloud = try Endpoint.validate("https://metastudio.cn-north-4.myhuaweicloud.com")
     #expect(cloud == URLParts(scheme: "https", host: "metastudio.cn-north-4.myhuaweicloud.com", port: nil, basePath: ""))
     #expect(cloud.hostHeader == "metastudio.cn-north-4.myhuaweicloud.com")
@@ -218,7 +218,7 @@ private final class Flag: @unchecked Sendable {
     #expect(try Endpoint.validate("http://127.10.0.1/").baseURL == "http://127.10.0.1")
 }
 
-@Test func endpointRejectsPlainHTTPAndOtherSchemes() {
+@Test(.timeLimit(.minutes(1))) func endpointRejectsPlainHTTPAndOtherSchemes() {
     for bad in ["http://example.com", "http://10.0.0.1", "ftp://x", "http://127.0.0.1.evil.com", "http://127.1",
                 "https://", "https://h:0", "https://h:99999", "https://user:pw@h", "https://h/?q=1", "metastudio.com"] {
         let e = #expect(throws: EndpointError.self, "\(bad)") { _ = try Endpoint.validate(bad) }

@@ -13,7 +13,7 @@ private func syntaxError(_ bytes: [UInt8]) -> JSONSyntaxError? {
 
 private func syntaxError(_ text: String) -> JSONSyntaxError? { syntaxError(Array(text.utf8)) }
 
-@Suite struct JSONParserTests {
+@Suite(.timeLimit(.minutes(2))) struct JSONParserTests {
     @Test func objectsKeepKeyOrder() throws {
         let value = try JSONParser.parse(#"{"zeta":1,"alpha":{"y":true,"b":null,"x":false},"mid":[]}"#)
         let object = try #require(value.objectValue)

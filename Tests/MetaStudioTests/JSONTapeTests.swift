@@ -4,7 +4,7 @@ import Testing
 
 /// The tape is the fetcher's fast path: it must read exactly what the tree parser reads, and leave
 /// to the tree parser (by answering nil) everything else, including every malformed text.
-@Suite struct JSONTapeTests {
+@Suite(.timeLimit(.minutes(2))) struct JSONTapeTests {
     static let generated = Array(JobGenerator(options: .init(jobs: 400, seed: 11)).jobs())
 
     static func pageText(_ jobs: [String], count: Int? = nil) -> String {

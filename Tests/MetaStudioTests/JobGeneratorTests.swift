@@ -20,25 +20,25 @@ private func day(_ epoch: Double, offsetHours: Double = 0) -> Int {
     Int(((epoch + offsetHours * 3600) / 86_400).rounded(.down))
 }
 
-@Test func sameOptionsGiveByteIdenticalJobs() {
+@Test(.timeLimit(.minutes(1))) func sameOptionsGiveByteIdenticalJobs() {
     let again = JobGenerator(options: .init(jobs: 1000, seed: 42))
     #expect(again.jobs().map { $0.serialized() } == thousand.map { $0.serialized() })
     #expect(again.job(at: 637).serialized() == thousand[637].serialized())
 }
 
-@Test func differentSeedGivesDifferentJobs() {
+@Test(.timeLimit(.minutes(1))) func differentSeedGivesDifferentJobs() {
     let other = JobGenerator(options: .init(jobs: 1000, seed: 43))
     #expect(other.job(at: 0).serialized() != thousand[0].serialized())
     #expect(Set(other.jobs().compactMap { text($0, "job_id") }).isDisjoint(with: thousand.compactMap { text($0, "job_id") }))
 }
 
-@Test func projectTagChangesEveryId() {
+@Test(.timeLimit(.minutes(1))) func projectTagChangesEveryId() {
     let tagged = JobGenerator(options: .init(jobs: 10, seed: 42, projectTag: "tenant-b"))
     #expect(text(tagged.job(at: 0), "job_id") != text(thousand[0], "job_id"))
     #expect(Set(tagged.rooms.map(\.id)).isDisjoint(with: JobGenerator(options: .init(jobs: 10, seed: 42)).rooms.map(\.id)))
 }
 
-@Test func jobIdsAreUniqueHexAndRoomIdsStablePerRoom() {
+@Test(.timeLimit(.minutes(1))) func jobIdsAreUniqueHexAndRoomIdsStablePerRoom() {
     let isHex32 = { (s: String?) in s.map { $0.utf8.count == 32 && $0.allSatisfy(\.isHexDigit) } ?? false }
     #expect(thousand.allSatisfy { isHex32(text($0, "job_id")) && isHex32(text($0, "room_id")) })
     #expect(Set(thousand.compactMap { text($0, "job_id") }).count == 1000)
@@ -48,7 +48,7 @@ private func day(_ epoch: Double, offsetHours: Double = 0) -> Int {
     #expect(namesById.values.allSatisfy { $0.count == 1 })
 }
 
-@Test func roomNamesAreHostileAndPopularityIsSkewed() {
+@Test(.timeLimit(.minutes(1))) func roomNamesAreHostileAndPopularityIsSkewed() {
     let names = Set(thousand.compactMap { text($0, "room_name") })
     for expected in ["美妆直播间", "=HYPERLINK(\"http://x\",\"y\")", "+cmd", "-1+2", "@SUM(A1)", "Tea, \"Premium\" & Co."] {
         #expect(names.contains(expected), "missing room \(expected)")
@@ -60,7 +60,7 @@ private func day(_ epoch: Double, offsetHours: Double = 0) -> Int {
     #expect(counts.values.max()! >= 10 * counts.values.min()!)
 }
 
-@Test func createTimeAscendsWithIndex() {
+@Test(.timeLimit(.minutes(1))) func createTimeAscendsWithIndex() {
     let times = thousand.map { instant($0, "create_time") }
     #expect(times.allSatisfy { $0 != nil })
     #expect(zip(times, times.dropFirst()).allSatisfy { $0! <= $1! })
@@ -68,14 +68,14 @@ private func day(_ epoch: Double, offsetHours: Double = 0) -> Int {
     #expect(month(times.last!!) == 2026 * 12 + 11)
 }
 
-@Test(arguments: [42, 1, 2, 3, 2026] as [UInt64])
+@Test(.timeLimit(.minutes(1)), arguments: [42, 1, 2, 3, 2026] as [UInt64])
 func everyStateAppearsInAThousandJobs(seed: UInt64) {
     let jobs = seed == 42 ? thousand : Array(JobGenerator(options: .init(jobs: 1000, seed: seed)).jobs())
     let states = Set(jobs.compactMap { text($0, "state") })
     #expect(states == ["SUCCEED", "FAILED", "BLOCKED", "PROCESSING", "WAITING", "SUSPENDED"])
 }
 
-@Test func stateMixIsMostlySuccess() {
+@Test(.timeLimit(.minutes(1))) func stateMixIsMostlySuccess() {
     var counts: [String: Int] = [:]
     for job in JobGenerator(options: .init(jobs: 10_000, seed: 42)).jobs() { counts[text(job, "state")!, default: 0] += 1 }
     #expect((8000...9200).contains(counts["SUCCEED"]!))
@@ -84,7 +84,7 @@ func everyStateAppearsInAThousandJobs(seed: UInt64) {
     #expect((20...45).contains(counts["SUSPENDED"]!))
 }
 
-@Test func unfinishedJobsAreOnlyAmongTheNewest() {
+@Test(.timeLimit(.minutes(1))) func unfinishedJobsAreOnlyAmongTheNewest() {
     for (index, job) in thousand.enumerated() {
         switch text(job, "state") {
         case "PROCESSING":
@@ -97,7 +97,7 @@ func everyStateAppearsInAThousandJobs(seed: UInt64) {
     }
 }
 
-@Test func failuresCarryErrorInfoAndBlocksCarryAReason() {
+@Test(.timeLimit(.minutes(1))) func failuresCarryErrorInfoAndBlocksCarryAReason() {
     for job in thousand {
         let error = job["error_info"]?.objectValue
         #expect((text(job, "state") == "FAILED") == (error != nil))
@@ -107,7 +107,7 @@ func everyStateAppearsInAThousandJobs(seed: UInt64) {
     #expect(Set(thousand.compactMap { $0["error_info"]?.objectValue.flatMap { text($0, "error_code") } }).count >= 5)
 }
 
-@Test func durationsMatchTimesAndStreamNeverExceedsDuration() {
+@Test(.timeLimit(.minutes(1))) func durationsMatchTimesAndStreamNeverExceedsDuration() {
     var withStream = 0
     for job in thousand {
         if let duration = number(job, "duration"), let stream = number(job, "stream_duration") {
@@ -125,7 +125,7 @@ func everyStateAppearsInAThousandJobs(seed: UInt64) {
     #expect(thousand.contains { $0["duration"].map { if case .number(let n) = $0 { n.hasSuffix(".0") } else { false } } == true })
 }
 
-@Test func jobsCrossEveryMonthEndAndMidnightsOfBothZones() {
+@Test(.timeLimit(.minutes(1))) func jobsCrossEveryMonthEndAndMidnightsOfBothZones() {
     let runs = thousand.compactMap { job -> (Double, Double)? in
         guard let start = instant(job, "start_time"), let end = instant(job, "end_time") else { return nil }
         return (start, end)
@@ -141,7 +141,7 @@ func everyStateAppearsInAThousandJobs(seed: UInt64) {
     #expect(runs.contains { day($0.0) == day($0.1) && day($0.0, offsetHours: 8) != day($0.1, offsetHours: 8) })
 }
 
-@Test func timestampsUseEveryRFC3339Form() {
+@Test(.timeLimit(.minutes(1))) func timestampsUseEveryRFC3339Form() {
     let stamps = thousand.flatMap { job in ["create_time", "start_time", "end_time", "lastupdate_time"].compactMap { text(job, $0) } }
     #expect(stamps.allSatisfy { RFC3339.parse($0) != nil })
     #expect(stamps.contains { $0.hasSuffix("Z") && !$0.contains(".") })
@@ -149,7 +149,7 @@ func everyStateAppearsInAThousandJobs(seed: UInt64) {
     #expect(stamps.contains { $0.hasSuffix("+08:00") })
 }
 
-@Test func everyContractFieldAndAnUnknownOneAppear() {
+@Test(.timeLimit(.minutes(1))) func everyContractFieldAndAnUnknownOneAppear() {
     let known = ["job_id", "room_id", "room_name", "state", "duration", "start_time", "end_time", "error_info",
                  "create_time", "lastupdate_time", "rtc_room_info", "live_event_report_url",
                  "live_event_callback_config", "rtc_callback_config", "stream_duration", "block_reason", "cover_url",
@@ -167,7 +167,7 @@ func everyStateAppearsInAThousandJobs(seed: UInt64) {
     #expect(text(log, "interaction_records_url")!.contains("AccessKeyId="))
 }
 
-@Test func pageWriterWritesTheAPIPagesOfTheSet() throws {
+@Test(.timeLimit(.minutes(1))) func pageWriterWritesTheAPIPagesOfTheSet() throws {
     let generator = JobGenerator(options: .init(jobs: 250, seed: 9))
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jobgen-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -194,7 +194,7 @@ func everyStateAppearsInAThousandJobs(seed: UInt64) {
     #expect(bodies.joined(separator: ",") == expected.map { $0.serialized() }.joined(separator: ","))
 }
 
-@Test func jsonLinesWriterWritesOneJobPerLine() throws {
+@Test(.timeLimit(.minutes(1))) func jsonLinesWriterWritesOneJobPerLine() throws {
     let generator = JobGenerator(options: .init(jobs: 120, seed: 5))
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("jobgen-\(UUID().uuidString).jsonl")
     defer { try? FileManager.default.removeItem(at: file) }
@@ -204,14 +204,14 @@ func everyStateAppearsInAThousandJobs(seed: UInt64) {
     #expect(lines.dropLast().map(String.init) == generator.jobs().map { $0.serialized() })
 }
 
-@Test func writerReportsAnUnwritablePath() {
+@Test(.timeLimit(.minutes(1))) func writerReportsAnUnwritablePath() {
     let generator = JobGenerator(options: .init(jobs: 3, seed: 1))
     #expect(throws: SampleWriteError.self) {
         try SampleWriter(generator: generator).writeJSONLines(to: URL(fileURLWithPath: "/nonexistent-dir/x.jsonl"))
     }
 }
 
-@Test func bundledSampleIsWhatTheGeneratorMakes() throws {
+@Test(.timeLimit(.minutes(1))) func bundledSampleIsWhatTheGeneratorMakes() throws {
     let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../sample-data")
     let generator = JobGenerator(options: .init(jobs: 3000, seed: 42, start: JobGenerator.Options.day("2026-08-01")!, months: 4))
     var expected: [UInt8] = []

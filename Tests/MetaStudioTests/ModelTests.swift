@@ -2,7 +2,7 @@ import MetaStudioSimulator
 import Testing
 @testable import MetaStudio
 
-@Suite struct ModelTests {
+@Suite(.timeLimit(.minutes(2))) struct ModelTests {
     @Test func rfc3339ParsesOffsetsFractionsAndRejectsImpossibleDates() {
         #expect(RFC3339.parse("1970-01-01T00:00:00Z") == 0)
         #expect(RFC3339.parse("2021-01-10T08:43:17Z") == 1_610_268_197)

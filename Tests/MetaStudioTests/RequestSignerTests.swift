@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import MetaStudio
 
-@Suite struct RequestSignerTests {
+@Suite(.timeLimit(.minutes(2))) struct RequestSignerTests {
     static let vectorDate = Date(timeIntervalSince1970: RFC3339.parse("2026-11-24T10:15:00Z")!)
 
     @Test func matchesTheVendorsSignerOnTheContractTestVector() {

@@ -7,7 +7,7 @@ import MetaStudio
 import Testing
 
 /// The simulator over real loopback HTTP: what the fetcher's tests rely on must hold on the wire.
-struct SimulatorTests {
+@Suite(.timeLimit(.minutes(5))) struct SimulatorTests {
     static let generated = Array(JobGenerator(options: .init(jobs: 1234, seed: 7)).jobs())
     static let project = SimulatorConfig().projectId
     static let path = "/v1/\(project)/smart-live-jobs"
