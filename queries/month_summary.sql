@@ -1,5 +1,5 @@
 -- title: Month at a glance
--- description: The headline figures of one month: jobs counted in it, hours live and streamed in it, stream ratio, error and block rates, active rooms, ongoing jobs and jobs without a duration.
+-- description: The headline figures of one month: jobs counted in it, hours live and streamed in it, stream ratio, error and block rates, active rooms, ongoing jobs, jobs without a duration and flagged jobs (stored, but left out of the figures their unusable values would falsify; see the Data quality section).
 -- param: month month required The calendar month, YYYY-MM, in time zone :tz.
 -- param: tz timezone default=UTC IANA time zone that decides the day and month an hour belongs to.
 -- report: 1
@@ -23,6 +23,8 @@ SELECT
     COALESCE(SUM(u.is_home * j.is_error), 0)                       AS failed_jobs,
     COALESCE(SUM(u.is_home * j.is_blocked), 0)                     AS blocked_jobs,
     COALESCE(SUM(u.is_home * j.is_ongoing), 0)                     AS ongoing_jobs,
-    COALESCE(SUM(u.is_home * (j.live_seconds IS NULL)), 0)         AS jobs_without_duration
+    COALESCE(SUM(u.is_home * (j.live_seconds IS NULL)), 0)         AS jobs_without_duration,
+    COALESCE(SUM(CASE WHEN u.is_home = 1 AND EXISTS (SELECT 1 FROM job_flags f WHERE f.job_id = u.job_id) THEN 1 END), 0)
+                                                                   AS flagged_jobs
 FROM usage u
 JOIN jobs j ON j.job_id = u.job_id;

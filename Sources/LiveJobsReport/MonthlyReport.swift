@@ -83,6 +83,11 @@ enum Headline {
         lines.append("- **Jobs:** \(number("jobs")) in \(number("rooms")) rooms (\(number("failed_jobs")) failed, \(number("blocked_jobs")) blocked, \(number("ongoing_jobs")) still live, \(number("jobs_without_duration")) without a duration)")
         lines.append("- **Hours live:** \(number("live_hours")) · **hours streamed:** \(number("streamed_hours")) · **stream ratio:** \(percent("stream_ratio"))")
         lines.append("- **Error rate:** \(percent("error_rate")) · **block rate:** \(percent("block_rate"))")
+        if table.columns.contains("flagged_jobs") {
+            let flagged = number("flagged_jobs")
+            lines.append("- **Data quality:** \(flagged) jobs flagged" + (flagged == "0" ? "" :
+                ": stored, and left out of the figures their unusable values would falsify (see Data quality)"))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -14,9 +14,9 @@ public struct ReportContext {
             throw StoreError("no database at \(databasePath); run `livejobs import` or `livejobs fetch` first, or pass --db")
         }
         let needed = try zones.map { name -> ZoneOffsets in
-            guard let zone = ZoneOffsets(identifier: name) else {
-                throw QueryError("--tz: unknown time zone '\(name)' (use an IANA name such as UTC or Asia/Shanghai)")
-            }
+            let valid: String
+            do { valid = try TimeZoneName.validate(name) } catch { throw QueryError("--tz: \(error)") }
+            guard let zone = ZoneOffsets(identifier: valid) else { throw QueryError("--tz: unknown time zone '\(valid)'") }
             return zone
         }
         if needed.contains(where: { $0.identifier != "UTC" }) {

@@ -10,7 +10,7 @@ import MetaStudio
 /// transactions, so the database always holds whole pages.
 public final class GroupCommitter: @unchecked Sendable {
     private struct Page {
-        var jobs: [PreparedJob]
+        var items: [PreparedItem]
     }
 
 
@@ -19,6 +19,9 @@ public final class GroupCommitter: @unchecked Sendable {
     private let projectId: String?
     private let region: String?
     private let zones: [ZoneOffsets]
+    private let strictness: Strictness
+    /// When the run started (epoch seconds): the moment jobs are judged stale against.
+    private let now = Date().timeIntervalSince1970
     /// The hand-off from the fetch workers to the preparers has a lock of its own, so that a
     /// worker handing over a page never waits behind the writer or the checkpointer.
     private let inbox = NSCondition()
@@ -52,9 +55,10 @@ public final class GroupCommitter: @unchecked Sendable {
     /// `commitInterval`: how long one transaction takes pages. Each commit rewrites the index
     /// leaves the random job ids touched, so commits should be rare; but the WAL can only be copied
     /// into the database file behind the writer once committed, so not too rare either.
-    public init(store: JobStore, source: String, projectId: String?, region: String?,
+    public init(store: JobStore, source: String, projectId: String?, region: String?, strictness: Strictness = .lenient,
                 commitInterval: TimeInterval = 0.25, preparers: Int = 2) throws {
         self.store = store
+        self.strictness = strictness
         self.commitInterval = commitInterval
         self.source = source
         self.projectId = projectId
@@ -188,13 +192,14 @@ public final class GroupCommitter: @unchecked Sendable {
             inbox.unlock()
             let prepared = Result {
                 try page.values.enumerated().map { index, value in
-                    try JobStore.prepare(value, zones: zones, file: page.context, index: index, line: nil, offset: nil)
+                    try JobStore.prepare(value, zones: zones, now: now, strictness: strictness, file: page.context,
+                                         index: index, line: nil, offset: nil)
                 }
             }
             switch prepared {
             case .success(let jobs):
                 condition.withLock {
-                    if failure == nil { waiting.append(Page(jobs: jobs)) }
+                    if failure == nil { waiting.append(Page(items: jobs)) }
                     condition.broadcast()
                 }
             case .failure(let error):
@@ -224,10 +229,7 @@ public final class GroupCommitter: @unchecked Sendable {
                     commits += 1
                     writing = false
                     committedPages += committed.pages
-                    totals.jobsRead += committed.summary.jobsRead
-                    totals.inserted += committed.summary.inserted
-                    totals.updated += committed.summary.updated
-                    totals.unchanged += committed.summary.unchanged
+                    totals.add(committed.summary)
                     condition.broadcast()
                 }
             } catch {
@@ -260,7 +262,7 @@ public final class GroupCommitter: @unchecked Sendable {
                 pages += batch.count
                 condition.unlock()
                 for page in batch {
-                    for job in page.jobs { try summary.count(writer.write(job)) }
+                    for item in page.items { try summary.record(item, writer) }
                 }
                 if batch.isEmpty || Date() >= deadline { return }
             }

@@ -20,14 +20,15 @@ public struct ImportError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    /// One line: `FILE:LINE: job N (job_id X): message (byte B)`.
+    /// One line: `FILE:LINE: job N (job_id X): message (byte B)`; the file name and job_id come from
+    /// outside, so they are made terminal-safe and shortened (`SafeText`).
     public var description: String {
-        var where_ = file
+        var where_ = SafeText.escaped(file)
         if let line { where_ += ":\(line)" }
         var text = where_ + ": "
         if let jobIndex {
             text += "job \(jobIndex)"
-            if let jobId { text += " (job_id \(jobId))" }
+            if let jobId { text += " (job_id \(SafeText.escaped(jobId)))" }
             text += ": "
         }
         text += message

@@ -2,7 +2,32 @@ import Foundation
 import GRDB
 import MetaStudio
 
-/// What one imported file did to the database.
+/// One flagged value of a stored job, as `--json` lists it and `job_flags` holds it.
+public struct FlagReport: Sendable, Equatable {
+    public var jobId: String
+    public var field: String
+    /// A `JobFlag.Reason` raw value: `negative`, `wrong_type`, ...
+    public var reason: String
+    public var detail: String
+    /// The figures it left the job out of, comma-separated (empty: none).
+    public var excluded: String
+}
+
+/// Something in a page's job list that is not a job object (a number, a string, null), so there is
+/// nothing to store: where it was and what it was.
+public struct SkippedItem: Sendable, Equatable {
+    public var index: Int
+    public var line: Int?
+    public var problem: String
+}
+
+/// A prepared job, or an item of a job list that is not a job.
+enum PreparedItem: Sendable {
+    case job(PreparedJob)
+    case notAJob(SkippedItem)
+}
+
+/// What one imported file (or one fetch) did to the database.
 public struct ImportSummary: Sendable, Equatable {
     public enum Format: String, Sendable { case page, jsonLines = "jsonl" }
     public var file: String
@@ -11,20 +36,60 @@ public struct ImportSummary: Sendable, Equatable {
     public var inserted = 0
     public var updated = 0
     public var unchanged = 0
+    /// Jobs read with at least one flagged value (stored all the same).
+    public var flagged = 0
+    /// Every flagged value read, in order.
+    public var flags: [FlagReport] = []
+    /// Items of a job list that were not job objects, so not stored.
+    public var skipped: [SkippedItem] = []
 
     public init(file: String, format: Format) {
         self.file = file
         self.format = format
     }
 
-    mutating func count(_ outcome: JobWriter.Outcome) {
+    mutating func count(_ outcome: JobWriter.Outcome, of job: PreparedJob) {
         jobsRead += 1
         switch outcome {
         case .inserted: inserted += 1
         case .updated: updated += 1
         case .unchanged: unchanged += 1
         }
+        if !job.flags.isEmpty {
+            flagged += 1
+            for f in job.flags {
+                flags.append(FlagReport(jobId: job.jobId, field: f.flag.field, reason: f.flag.reason.rawValue,
+                                        detail: f.flag.detail, excluded: f.excludedText))
+            }
+        }
     }
+
+    /// Writes a prepared job and counts it, or counts an item that is not a job.
+    mutating func record(_ item: PreparedItem, _ writer: JobWriter) throws {
+        switch item {
+        case .job(let job): count(try writer.write(job), of: job)
+        case .notAJob(let skipped): self.skipped.append(skipped)
+        }
+    }
+
+    /// Adds another file's (or page's) counts to these.
+    public mutating func add(_ other: ImportSummary) {
+        jobsRead += other.jobsRead
+        inserted += other.inserted
+        updated += other.updated
+        unchanged += other.unchanged
+        flagged += other.flagged
+        flags += other.flags
+        skipped += other.skipped
+    }
+}
+
+/// How a run treats a job with a flagged value.
+public enum Strictness: Sendable {
+    /// Store it, flagged, and go on (the default).
+    case lenient
+    /// Refuse the whole file (import) or stop the fetch: the behaviour before flags, for whoever wants it.
+    case strict
 }
 
 extension JobStore {
@@ -42,23 +107,39 @@ extension JobStore {
         }
     }
 
-    static func prepare(_ value: JSONValue, zones: [ZoneOffsets], file: String, index: Int, line: Int?, offset: Int?) throws -> PreparedJob {
-        try prepare(.tree(value), zones: zones, file: file, index: index, line: line, offset: offset)
+    static func prepare(_ value: JSONValue, zones: [ZoneOffsets], now: Double, strictness: Strictness,
+                        file: String, index: Int, line: Int?, offset: Int?) throws -> PreparedItem {
+        try prepare(.tree(value), zones: zones, now: now, strictness: strictness, file: file, index: index, line: line, offset: offset)
     }
 
-    static func prepare(_ job: PageJob, zones: [ZoneOffsets], file: String, index: Int, line: Int?, offset: Int?) throws -> PreparedJob {
+    /// Prepares one item of a job list: a job (flagged or not), or, for anything but an object, a
+    /// skipped item. Under `.strict` the first flagged value, or a non-object, throws `ImportError`.
+    static func prepare(_ job: PageJob, zones: [ZoneOffsets], now: Double, strictness: Strictness,
+                        file: String, index: Int, line: Int?, offset: Int?) throws -> PreparedItem {
+        let smartLiveJob: SmartLiveJob
         do {
-            return try PreparedJob(try job.smartLiveJob(), zones: zones)
+            smartLiveJob = try job.smartLiveJob()
         } catch {
-            throw ImportError(file: file, line: line, byteOffset: offset, jobIndex: index,
-                              jobId: job.string("job_id"), message: error.description)
+            if strictness == .strict {
+                throw ImportError(file: file, line: line, byteOffset: offset, jobIndex: index, jobId: nil, message: error.description)
+            }
+            return .notAJob(SkippedItem(index: index, line: line, problem: error.description))
         }
+        let prepared = PreparedJob(smartLiveJob, zones: zones, now: now)
+        if strictness == .strict, let first = prepared.flags.first {
+            throw ImportError(file: file, line: line, byteOffset: offset, jobIndex: index,
+                              jobId: prepared.jobId, message: first.flag.description + " (--strict)")
+        }
+        return .job(prepared)
     }
 
     /// Imports one saved API response (`{"count", "smart_live_jobs"}`), a JSON array of jobs, or
-    /// JSON Lines of jobs (or pages), in one transaction: a bad job anywhere leaves the file's rows out.
+    /// JSON Lines of jobs (or pages), in one transaction. A job with values that cannot be used is
+    /// stored flagged (`.lenient`) or refuses the whole file (`.strict`); text that is not JSON, or
+    /// not jobs, refuses the whole file either way (`ImportError`, nothing of the file stored).
     /// JSON Lines are parsed and prepared on a second thread while this one writes.
-    public func importFile(_ path: String, projectId: String? = nil, region: String? = nil) throws -> ImportSummary {
+    public func importFile(_ path: String, projectId: String? = nil, region: String? = nil,
+                           strictness: Strictness = .lenient) throws -> ImportSummary {
         let reader: LineReader
         do {
             reader = try LineReader(path: path)
@@ -66,7 +147,8 @@ extension JobStore {
             throw ImportError(file: path, message: "cannot read: \((error as? StoreError)?.description ?? error.localizedDescription)")
         }
         let zones = try materializedZones()
-        let storedAt = RFC3339.format(Date().timeIntervalSince1970.rounded(.down))
+        let now = Date().timeIntervalSince1970
+        let storedAt = RFC3339.format(now.rounded(.down))
         let isLines = try looksLikeJSONLines(reader, path: path)
         var summary = ImportSummary(file: path, format: isLines ? .jsonLines : .page)
         do {
@@ -74,31 +156,33 @@ extension JobStore {
                 let writer = try JobWriter(db, source: path, storedAt: storedAt, projectId: projectId, region: region)
                 if isLines {
                     let pipeline = PreparePipeline { emit in
-                        try JobStore.prepareLines(reader, path: path, zones: zones, emit: emit)
+                        try JobStore.prepareLines(reader, path: path, zones: zones, now: now, strictness: strictness, emit: emit)
                     }
-                    try pipeline.consume { job in try summary.count(writer.write(job)) }
+                    try pipeline.consume { item in try summary.record(item, writer) }
                 } else {
-                    for job in try JobStore.preparePage(reader, path: path, zones: zones) {
-                        try summary.count(writer.write(job))
+                    for item in try JobStore.preparePage(reader, path: path, zones: zones, now: now, strictness: strictness) {
+                        try summary.record(item, writer)
                     }
                 }
                 try db.execute(sql: """
-                    INSERT INTO import_runs (file, format, started_at, jobs_read, inserted, updated, unchanged)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [path, summary.format.rawValue, storedAt, summary.jobsRead,
-                                     summary.inserted, summary.updated, summary.unchanged])
+                    INSERT INTO import_runs (file, format, started_at, jobs_read, inserted, updated, unchanged, flagged, skipped)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [path, summary.format.rawValue, storedAt, summary.jobsRead, summary.inserted,
+                                     summary.updated, summary.unchanged, summary.flagged, summary.skipped.count])
             }
         } catch let error as ImportError {
             throw error
         } catch let error as DatabaseError {
             throw ImportError(file: path, message: "database error: \(error.message ?? "\(error.resultCode)")")
         }
-        logger.info("imported", metadata: ["file": "\(path)", "read": "\(summary.jobsRead)",
-                                           "inserted": "\(summary.inserted)", "updated": "\(summary.updated)"])
+        logger.info("imported", metadata: ["file": "\(SafeText.escaped(path))", "read": "\(summary.jobsRead)",
+                                           "inserted": "\(summary.inserted)", "updated": "\(summary.updated)",
+                                           "flagged": "\(summary.flagged)"])
         return summary
     }
 
-    private static func preparePage(_ reader: LineReader, path: String, zones: [ZoneOffsets]) throws -> [PreparedJob] {
+    private static func preparePage(_ reader: LineReader, path: String, zones: [ZoneOffsets], now: Double,
+                                    strictness: Strictness) throws -> [PreparedItem] {
         let document = try reader.readAll()
         let value: JSONValue
         do { value = try document.withUnsafeBytes { try JSONParser.parse($0) } } catch let e as JSONSyntaxError {
@@ -106,12 +190,12 @@ extension JobStore {
             throw ImportError(file: path, line: line, byteOffset: e.offset, message: "malformed JSON: \(e.message)")
         }
         return try PageShape.jobs(in: value, file: path, line: nil).enumerated().map { i, job in
-            try prepare(job, zones: zones, file: path, index: i, line: nil, offset: nil)
+            try prepare(job, zones: zones, now: now, strictness: strictness, file: path, index: i, line: nil, offset: nil)
         }
     }
 
-    private static func prepareLines(_ reader: LineReader, path: String, zones: [ZoneOffsets],
-                                     emit: (PreparedJob) throws -> Void) throws {
+    private static func prepareLines(_ reader: LineReader, path: String, zones: [ZoneOffsets], now: Double,
+                                     strictness: Strictness, emit: (PreparedItem) throws -> Void) throws {
         var index = 0
         try reader.forEachLine { line, lineNumber, offset in
             let value: JSONValue
@@ -122,11 +206,13 @@ extension JobStore {
             }
             if case .object(let object) = value, object["smart_live_jobs"] != nil {
                 for job in try PageShape.jobs(in: value, file: path, line: lineNumber) {
-                    try emit(prepare(job, zones: zones, file: path, index: index, line: lineNumber, offset: offset))
+                    try emit(prepare(job, zones: zones, now: now, strictness: strictness, file: path, index: index,
+                                     line: lineNumber, offset: offset))
                     index += 1
                 }
             } else {
-                try emit(prepare(value, zones: zones, file: path, index: index, line: lineNumber, offset: offset))
+                try emit(prepare(value, zones: zones, now: now, strictness: strictness, file: path, index: index,
+                                 line: lineNumber, offset: offset))
                 index += 1
             }
         }

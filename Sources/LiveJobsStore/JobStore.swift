@@ -11,8 +11,9 @@ public final class JobStore {
     let dbQueue: DatabaseQueue
     let logger: Logger
 
-    /// Opens (creating if needed) and migrates the database at `path`.
-    public init(path: String, logger: Logger = Logger(label: "livejobs.store")) throws {
+    /// Opens (creating if needed) and migrates the database at `path`. Without a `logger`, nothing
+    /// is logged: a library never picks where log lines go (standard output may be a CSV).
+    public init(path: String, logger: Logger = Logger(label: "livejobs.store", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
         JobStore.configureSQLite()
         self.path = path
         self.logger = logger
@@ -83,14 +84,59 @@ public final class JobStore {
         logger.info("computing per-day usage", metadata: ["tz": "\(zone.identifier)"])
         try dbQueue.write { db in
             let insert = try JobWriter.usageStatement(db)
-            let rows = try Row.fetchCursor(db, sql: "SELECT raw_json FROM jobs")
+            // From the stored figures, not by normalizing again: staleness depends on when a job was
+            // read, and every zone must split the same hours.
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT job_id, start_time, end_time, create_time, lastupdate_time, live_seconds, streamed_seconds FROM jobs
+                """)
             while let row = try rows.next() {
-                let raw: String = row[0]
-                let job = try SmartLiveJob(json: try JSONParser.parse(raw))
-                try JobWriter.insertUsage(of: PreparedJob(usageOf: try NormalizedJob(job), zones: [zone]), with: insert)
+                let instant = { (column: Int) -> Double? in (row[column] as String?).flatMap(RFC3339.parse) }
+                let start = instant(1)
+                let usage = UsageInput(start: start, end: instant(2), home: start ?? instant(3) ?? instant(4),
+                                       liveSeconds: row[5], streamedSeconds: row[6])
+                try JobWriter.insertUsage(of: PreparedJob(usageOf: usage, jobId: row[0], zones: [zone]), with: insert)
             }
             try db.execute(sql: "INSERT INTO usage_zones (tz, built_at) VALUES (?, ?)",
                            arguments: [zone.identifier, RFC3339.format(Date().timeIntervalSince1970)])
+        }
+    }
+
+    /// Copies everything the WAL holds into the database file and closes the connection, so that the
+    /// `.sqlite` file is complete on its own (a copy of it alone holds every table and row) whatever
+    /// the command's outcome. A reader keeping part of the WAL in use only shortens the copy.
+    public func close() throws {
+        try dbQueue.writeWithoutTransaction { db in
+            do {
+                try db.checkpoint(.truncate)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                try db.checkpoint(.passive)
+            }
+        }
+        try dbQueue.close()
+    }
+
+    /// The zones whose per-day usage rows are kept (`usage_zones`), each with its row count, UTC first.
+    public func usageZones() throws -> [(tz: String, days: Int, builtAt: String)] {
+        try dbQueue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT z.tz, (SELECT count(*) FROM job_day_usage u WHERE u.tz = z.tz), z.built_at
+                FROM usage_zones z ORDER BY z.tz <> 'UTC', z.tz
+                """).map { (tz: $0[0], days: $0[1], builtAt: $0[2]) }
+        }
+    }
+
+    /// Stops keeping per-day rows for `tz` (a zone asked for by mistake costs every later import),
+    /// deleting them; returns how many rows went. UTC is always kept: reports without `--tz` use it.
+    public func dropUsage(for tz: String) throws -> Int {
+        guard tz != "UTC" else { throw StoreError("UTC is always kept: reports without --tz use it") }
+        return try dbQueue.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM usage_zones WHERE tz = ?", arguments: [tz]) ?? false else {
+                throw StoreError("no time zone '\(SafeText.escaped(tz, limit: 64))' is kept in \(SafeText.escaped(path)); `livejobs zones` lists them")
+            }
+            try db.execute(sql: "DELETE FROM job_day_usage WHERE tz = ?", arguments: [tz])
+            let rows = db.changesCount
+            try db.execute(sql: "DELETE FROM usage_zones WHERE tz = ?", arguments: [tz])
+            return rows
         }
     }
 

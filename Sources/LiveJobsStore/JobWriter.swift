@@ -13,8 +13,11 @@ final class JobWriter {
     private let deleteUsers: RawStatement
     private let deleteEventTypes: RawStatement
     private let deleteUsage: RawStatement
+    private let deleteFlags: RawStatement
+    private let findStaleFlag: RawStatement
     private let insertUser: RawStatement
     private let insertEventType: RawStatement
+    private let insertFlag: RawStatement
     private let insertUsage: RawStatement
     private let source: String?
     private let storedAt: String
@@ -41,6 +44,9 @@ final class JobWriter {
         deleteUsers = try RawStatement(db, "DELETE FROM job_rtc_users WHERE job_id = ?")
         deleteEventTypes = try RawStatement(db, "DELETE FROM job_callback_event_types WHERE job_id = ?")
         deleteUsage = try RawStatement(db, "DELETE FROM job_day_usage WHERE job_id = ?")
+        deleteFlags = try RawStatement(db, "DELETE FROM job_flags WHERE job_id = ?")
+        findStaleFlag = try RawStatement(db, "SELECT count(*) FROM job_flags WHERE job_id = ? AND reason = 'stale_unfinished'")
+        insertFlag = try RawStatement(db, "INSERT OR IGNORE INTO job_flags (job_id, field, reason, detail, excluded) VALUES (?, ?, ?, ?, ?)")
         insertUser = try RawStatement(db, "INSERT INTO job_rtc_users (job_id, position, user_type, user_id, ctime) VALUES (?, ?, ?, ?, ?)")
         insertEventType = try RawStatement(db, "INSERT OR IGNORE INTO job_callback_event_types (job_id, source, event_type) VALUES (?, ?, ?)")
         insertUsage = try JobWriter.usageStatement(db)
@@ -72,20 +78,31 @@ final class JobWriter {
             } else {
                 findLastUpdate.bind(1, p.jobId)
                 let stored = try findLastUpdate.firstText().flatMap { $0 }.flatMap(RFC3339.parse)
-                guard let incoming = p.lastupdateTime, stored == nil || incoming > stored! else { return .unchanged }
+                guard let incoming = p.lastupdateTime, stored == nil || incoming >= stored! else { return .unchanged }
+                // The same copy again changes nothing, unless time alone has made an unfinished job
+                // stale since it was stored: then its flag and figures change.
+                if let stored, incoming == stored, !(try becameStale(p)) { return .unchanged }
                 outcome = .updated
                 replaceJob.bind(p.jobRow[...], from: 1, arena: arena)
                 try replaceJob.run()
-                for statement in [deleteUsers, deleteEventTypes, deleteUsage] {
+                for statement in [deleteUsers, deleteEventTypes, deleteFlags, deleteUsage] {
                     statement.bind(1, p.jobId)
                     try statement.run()
                 }
             }
             try JobWriter.insertRows(p.users, width: PreparedJob.userWidth, of: p, arena: arena, with: insertUser)
             try JobWriter.insertRows(p.eventTypes, width: PreparedJob.eventTypeWidth, of: p, arena: arena, with: insertEventType)
+            try JobWriter.insertRows(p.flagRows, width: PreparedJob.flagWidth, of: p, arena: arena, with: insertFlag)
             try JobWriter.insertRows(p.usageRows, width: PreparedJob.usageWidth, of: p, arena: arena, with: insertUsage)
             return outcome
         }
+    }
+
+    /// True when `p` is stale and the stored copy of the same job is not flagged so.
+    private func becameStale(_ p: PreparedJob) throws -> Bool {
+        guard p.isStale else { return false }
+        findStaleFlag.bind(1, p.jobId)
+        return try findStaleFlag.firstInt() == 0
     }
 
     /// Inserts the per-day rows of one job; shared with zone materialization.

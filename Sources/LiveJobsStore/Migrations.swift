@@ -14,6 +14,9 @@ enum Migrations {
         migrator.registerMigration("v3-live-source-check") { db in
             try rewriteJobsSQL(db, from: v1LiveSourceCheck, to: v3LiveSourceCheck)
         }
+        migrator.registerMigration("v4-job-flags") { db in
+            try db.execute(sql: v4)
+        }
         return migrator
     }
 
@@ -36,6 +39,22 @@ enum Migrations {
         let check = try String.fetchAll(db, sql: "PRAGMA quick_check(jobs)")
         guard check == ["ok"] else { throw StoreError("schema upgrade v3 left the jobs table inconsistent: \(check.joined(separator: "; "))") }
     }
+
+    /// Values of a job that could not be used, and the figures each one left the job out of
+    /// (docs/METRICS.md, "Flagged jobs"); how many flagged jobs each import and fetch stored.
+    static let v4 = """
+        CREATE TABLE job_flags (
+            job_id   TEXT NOT NULL REFERENCES jobs(job_id) ON DELETE CASCADE,
+            field    TEXT NOT NULL,
+            reason   TEXT NOT NULL,
+            detail   TEXT NOT NULL,
+            excluded TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (job_id, field, reason)
+        ) WITHOUT ROWID;
+        ALTER TABLE import_runs ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE import_runs ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sync_runs ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;
+        """
 
     /// Fetch runs, so the next fetch knows where the last complete one ended.
     static let v2 = """

@@ -1,12 +1,12 @@
 import Foundation
 
-/// Runs a producer of prepared jobs on its own thread and hands them over in batches through a
+/// Runs a producer of prepared jobs (and skipped items) on its own thread and hands them over in batches through a
 /// bounded queue: parsing and normalizing overlap with SQLite writing, and memory stays bounded.
 final class PreparePipeline: @unchecked Sendable {
-    typealias Producer = (_ emit: (PreparedJob) throws -> Void) throws -> Void
+    typealias Producer = (_ emit: (PreparedItem) throws -> Void) throws -> Void
 
     private let condition = NSCondition()
-    private var batches: [[PreparedJob]] = []
+    private var batches: [[PreparedItem]] = []
     private var finished = false
     private var failure: Error?
     private var stopped = false
@@ -22,11 +22,11 @@ final class PreparePipeline: @unchecked Sendable {
 
     /// Calls `body` with every prepared job in order; rethrows the producer's error (a bad line) or
     /// `body`'s, after the producer thread has ended.
-    func consume(_ body: (PreparedJob) throws -> Void) throws {
+    func consume(_ body: (PreparedItem) throws -> Void) throws {
         let done = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
             defer { done.signal() }
-            var batch: [PreparedJob] = []
+            var batch: [PreparedItem] = []
             batch.reserveCapacity(PreparePipeline.batchSize)
             do {
                 try producer { job in
@@ -58,7 +58,7 @@ final class PreparePipeline: @unchecked Sendable {
         }
     }
 
-    private func push(_ batch: [PreparedJob]) throws {
+    private func push(_ batch: [PreparedItem]) throws {
         condition.lock()
         defer { condition.unlock() }
         while batches.count >= PreparePipeline.maxQueuedBatches && !stopped { condition.wait() }
@@ -75,7 +75,7 @@ final class PreparePipeline: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func next() throws -> [PreparedJob]? {
+    private func next() throws -> [PreparedItem]? {
         condition.lock()
         defer { condition.unlock() }
         while batches.isEmpty && !finished { condition.wait() }

@@ -18,11 +18,15 @@ struct PreparedJob: Sendable {
     /// columns (project, region, source, stored_at), which it binds itself.
     private(set) var jobRow: [Value] = []
     /// `job_rtc_users` rows (position, user_type, user_id, ctime), then `job_callback_event_types`
-    /// rows (source, event_type), then `job_day_usage` rows (tz, day, live, streamed, is_home);
-    /// each row without its job_id.
+    /// rows (source, event_type), then `job_flags` rows (field, reason, detail, excluded), then
+    /// `job_day_usage` rows (tz, day, live, streamed, is_home); each row without its job_id.
     private(set) var childValues: [Value] = []
     let userCount: Int
     let eventTypeCount: Int
+    /// The job's flags, for the run's summary (their rows are in `childValues`).
+    let flags: [FlaggedValue]
+    /// Whether the job is stored as stale (WAITING or PROCESSING far too long).
+    let isStale: Bool
     private(set) var usageCount = 0
     private(set) var arena: [UInt8] = []
     /// For the update check when the job is already stored.
@@ -31,15 +35,19 @@ struct PreparedJob: Sendable {
 
     static let userWidth = 4
     static let eventTypeWidth = 2
+    static let flagWidth = 4
     static let usageWidth = 5
 
-    init(_ job: SmartLiveJob, zones: [ZoneOffsets]) throws(JobFieldError) {
-        let normalized = try NormalizedJob(job)
+    /// `now` (epoch seconds, UTC) is when the job is read, which decides whether it is stale.
+    init(_ job: SmartLiveJob, zones: [ZoneOffsets], now: Double) {
+        let normalized = NormalizedJob(job, now: now)
         let job = normalized.job
         jobId = job.jobId
         lastupdateTime = job.lastupdateTime
         userCount = job.rtcUsers.count
         eventTypeCount = job.callbackEventTypes.count
+        flags = normalized.flags
+        isStale = normalized.isStale
         arena.reserveCapacity(2048)
         jobRow.reserveCapacity(23)
         jobRow.append(text(job.jobId))
@@ -68,7 +76,7 @@ struct PreparedJob: Sendable {
         job.writeRedactedJSON(to: &arena)
         jobRow.append(.text(start: Int32(rawStart), count: Int32(arena.count - rawStart)))
         childValues.reserveCapacity(userCount * PreparedJob.userWidth + eventTypeCount * PreparedJob.eventTypeWidth
-                                    + 2 * zones.count * PreparedJob.usageWidth)
+                                    + flags.count * PreparedJob.flagWidth + 2 * zones.count * PreparedJob.usageWidth)
         for (position, user) in job.rtcUsers.enumerated() {
             childValues.append(.integer(Int64(position)))
             childValues.append(text(user.userType))
@@ -79,16 +87,24 @@ struct PreparedJob: Sendable {
             childValues.append(text(type.source))
             childValues.append(text(type.eventType))
         }
-        appendUsage(of: normalized, zones: zones)
+        for flagged in flags {
+            childValues.append(text(flagged.flag.field))
+            childValues.append(text(flagged.flag.reason.rawValue))
+            childValues.append(text(flagged.flag.detail))
+            childValues.append(text(flagged.excludedText))
+        }
+        appendUsage(of: normalized.usage, zones: zones)
     }
 
     /// Only the per-day usage of a stored job, for filling in a newly asked-for zone.
-    init(usageOf job: NormalizedJob, zones: [ZoneOffsets]) {
-        jobId = job.job.jobId
-        lastupdateTime = job.job.lastupdateTime
+    init(usageOf usage: UsageInput, jobId: String, zones: [ZoneOffsets]) {
+        self.jobId = jobId
+        lastupdateTime = nil
         userCount = 0
         eventTypeCount = 0
-        appendUsage(of: job, zones: zones)
+        flags = []
+        isStale = false
+        appendUsage(of: usage, zones: zones)
     }
 
     var users: ArraySlice<Value> { childValues[0 ..< userCount * PreparedJob.userWidth] }
@@ -98,15 +114,21 @@ struct PreparedJob: Sendable {
         return childValues[start ..< start + eventTypeCount * PreparedJob.eventTypeWidth]
     }
 
+    var flagRows: ArraySlice<Value> {
+        let start = userCount * PreparedJob.userWidth + eventTypeCount * PreparedJob.eventTypeWidth
+        return childValues[start ..< start + flags.count * PreparedJob.flagWidth]
+    }
+
     var usageRows: ArraySlice<Value> {
-        childValues[(userCount * PreparedJob.userWidth + eventTypeCount * PreparedJob.eventTypeWidth)...]
+        childValues[(userCount * PreparedJob.userWidth + eventTypeCount * PreparedJob.eventTypeWidth
+                     + flags.count * PreparedJob.flagWidth)...]
     }
 
     /// The job_id value (first of the job row, or placed in the arena for usage-only jobs).
     var jobIdValue: Value { jobRow.first ?? .null }
 
     /// The `job_day_usage` rows of the job in each zone (see `UsageSplitter`).
-    private mutating func appendUsage(of job: NormalizedJob, zones: [ZoneOffsets]) {
+    private mutating func appendUsage(of job: UsageInput, zones: [ZoneOffsets]) {
         if jobRow.isEmpty { jobRow.append(text(jobId)) }
         for zone in zones {
             let tz = text(zone.identifier)

@@ -75,6 +75,15 @@ final class RawStatement {
         return .some(String(cString: text))
     }
 
+    /// Runs a one-row query and returns its first column as an integer (0 for no row or NULL).
+    func firstInt() throws -> Int {
+        defer { sqlite3_reset(handle) }
+        let code = sqlite3_step(handle)
+        if code == SQLITE_DONE { return 0 }
+        guard code == SQLITE_ROW else { throw failure(code) }
+        return Int(sqlite3_column_int64(handle, 0))
+    }
+
     private func failure(_ code: Int32) -> DatabaseError {
         DatabaseError(resultCode: ResultCode(rawValue: code),
                       message: db.lastErrorMessage, sql: statement.sql)

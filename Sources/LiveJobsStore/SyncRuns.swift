@@ -34,9 +34,12 @@ public struct SyncRunOutcome: Sendable {
     public var newestCreateTime: String?
     public var failedRequestIds: [String]
     public var message: String?
+    /// Jobs stored with a flagged value.
+    public var flagged: Int
 
     public init(outcome: String, pages: Int, requests: Int, retries: Int, throttled: Int, jobs: Int,
-                expectedCount: Int?, newestCreateTime: String?, failedRequestIds: [String], message: String?) {
+                expectedCount: Int?, newestCreateTime: String?, failedRequestIds: [String], message: String?,
+                flagged: Int = 0) {
         self.outcome = outcome
         self.pages = pages
         self.requests = requests
@@ -47,6 +50,7 @@ public struct SyncRunOutcome: Sendable {
         self.newestCreateTime = newestCreateTime
         self.failedRequestIds = failedRequestIds
         self.message = message
+        self.flagged = flagged
     }
 }
 
@@ -68,10 +72,11 @@ extension JobStore {
         try dbQueue.write { db in
             try db.execute(sql: """
                 UPDATE sync_runs SET finished_at = ?, outcome = ?, pages = ?, requests = ?, retries = ?, throttled = ?,
-                    jobs = ?, expected_count = ?, newest_create_time = ?, failed_request_ids = ?, message = ?
+                    jobs = ?, expected_count = ?, newest_create_time = ?, failed_request_ids = ?, message = ?, flagged = ?
                 WHERE id = ?
                 """, arguments: [RFC3339.format(Date().timeIntervalSince1970.rounded(.down)), o.outcome, o.pages, o.requests,
-                                 o.retries, o.throttled, o.jobs, o.expectedCount, o.newestCreateTime, ids, o.message, id])
+                                 o.retries, o.throttled, o.jobs, o.expectedCount, o.newestCreateTime, ids,
+                                 o.message.map { SafeText.escaped($0, limit: SafeText.lineLimit) }, o.flagged, id])
         }
     }
 
@@ -99,9 +104,12 @@ extension JobStore {
                 """, arguments: [projectId, region, query])
             guard let newest, let newestEpoch = RFC3339.parse(newest) else { return nil }
             var start = newestEpoch - overlap
+            // A job stale in its WAITING or PROCESSING state no longer holds the start back: otherwise
+            // one job stuck for months would make every fetch rescan those months.
             let pending = try String.fetchOne(db, sql: """
                 SELECT MIN(create_time) FROM jobs
                 WHERE project_id = ? AND region IS ? AND state IN ('WAITING', 'PROCESSING')
+                  AND NOT EXISTS (SELECT 1 FROM job_flags f WHERE f.job_id = jobs.job_id AND f.reason = 'stale_unfinished')
                 """, arguments: [projectId, region])
             if let pending, let pendingEpoch = RFC3339.parse(pending) { start = min(start, pendingEpoch) }
             return RFC3339.format(start.rounded(.down))

@@ -52,15 +52,39 @@ public struct DaySlice: Sendable, Equatable {
     public var isHome: Bool
 }
 
+/// What the day split of one job needs: its live interval and the instant it is counted at.
+/// Epoch seconds (UTC) and seconds.
+public struct UsageInput: Sendable {
+    public var start: Double?
+    public var end: Double?
+    /// The instant the job is counted at: its start, else its creation, else its last update.
+    public var home: Double?
+    public var liveSeconds: Double?
+    public var streamedSeconds: Double?
+
+    public init(start: Double?, end: Double?, home: Double?, liveSeconds: Double?, streamedSeconds: Double?) {
+        self.start = start
+        self.end = end
+        self.home = home
+        self.liveSeconds = liveSeconds
+        self.streamedSeconds = streamedSeconds
+    }
+}
+
 /// Splits a job's live and streamed time across the local days (hence months) it ran in.
 /// The live interval is [start, start + live seconds] (or ending at end_time when there is no start);
 /// streamed time is split in the same proportions, since the API gives no streaming interval.
 public enum UsageSplitter {
     public static func slices(of job: NormalizedJob, in zone: ZoneOffsets) -> [DaySlice] {
-        guard let home = job.homeInstant else { return [] }
+        slices(of: job.usage, in: zone)
+    }
+
+    /// The slices of `job` in `zone`; live seconds must be at most 366 days (the normalizer sees to it).
+    public static func slices(of job: UsageInput, in zone: ZoneOffsets) -> [DaySlice] {
+        guard let home = job.home else { return [] }
         let homeDay = zone.day(of: home)
         guard let live = job.liveSeconds, live > 0,
-              let start = job.job.startTime ?? job.job.endTime.map({ $0 - live }) else {
+              let start = job.start ?? job.end.map({ $0 - live }) else {
             return [DaySlice(day: homeDay, liveSeconds: job.liveSeconds, streamedSeconds: job.streamedSeconds, isHome: true)]
         }
         let end = start + live

@@ -3,6 +3,7 @@ import Foundation
 import LiveJobsReport
 import LiveJobsStore
 import Logging
+import MetaStudio
 
 /// Options every subcommand shares: where the database is and how much to log.
 struct CommonOptions: ParsableArguments {
@@ -32,47 +33,23 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
-/// Exit codes, documented in `livejobs --help` and the README.
-enum ExitCodes {
-    static let failure: Int32 = 1
-    static let dataError: Int32 = 65
-}
-
-/// Runs `body`, turning any error into one line on stderr and a non-zero exit code.
-func reportingErrors<T>(_ command: String, _ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as ImportError {
-        fail(command, error.description, code: ExitCodes.dataError)
-    } catch let error as QueryError {
-        fail(command, error.description, code: ExitCodes.dataError)
-    } catch let error as StoreError {
-        fail(command, error.description, code: ExitCodes.failure)
-    } catch {
-        fail(command, oneLine("\(error)"), code: ExitCodes.failure)
-    }
-}
-
-func fail(_ command: String, _ message: String, code: Int32) -> Never {
-    FileHandle.standardError.write(Data("livejobs \(command): error: \(oneLine(message))\n".utf8))
-    exit(code)
-}
-
-/// Messages are one line: embedded newlines (from SQL or room names) would break log parsers.
-func oneLine(_ text: String) -> String {
-    text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
-}
-
 /// Parses repeated `--param k=v` options.
 func parseParams(_ raw: [String]) throws -> [String: String] {
     var params: [String: String] = [:]
     for item in raw {
         guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
-            throw ValidationError("--param takes NAME=VALUE, got '\(item)'")
+            throw ValidationError("--param takes NAME=VALUE, got '\(SafeText.escaped(item, limit: 80))'")
         }
         params[String(item[..<eq])] = String(item[item.index(after: eq)...])
     }
     return params
+}
+
+/// The stored name of a `--tz` value, or a validation error (exit 64) naming the zones it may mean.
+func validatedZone(_ tz: String) throws -> String {
+    do {
+        return try TimeZoneName.validate(tz)
+    } catch {
+        throw ValidationError("--tz: \(error)")
+    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LiveJobsStore
 import LiveJobsReport
+import MetaStudio
 
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,25 +24,32 @@ struct CompareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only this month, YYYY-MM.", valueName: "yyyy-mm"))
     var month: String?
 
-    @Option(help: ArgumentHelp("IANA time zone of the month.", valueName: "zone"))
-    var tz: String = "UTC"
+    @Option(help: ArgumentHelp("IANA time zone of the month (default UTC; only with --month).", valueName: "zone"))
+    var tz: String?
 
     @Argument(help: ArgumentHelp("Rooms to compare (ids or exact names).", valueName: "room"))
     var rooms: [String]
 
     func validate() throws {
         guard !rooms.isEmpty else { throw ValidationError("name at least one room") }
-        if let month, !ParameterBinder.isMonth(month) { throw ValidationError("--month takes YYYY-MM, got '\(month)'") }
-        guard TimeZone(identifier: tz) != nil else { throw ValidationError("--tz: unknown time zone '\(tz)'") }
+        if let month, !ParameterBinder.isMonth(month) {
+            throw ValidationError("--month takes YYYY-MM, got '\(SafeText.escaped(month, limit: 40))'")
+        }
+        if let tz {
+            guard month != nil else {
+                throw ValidationError("--tz applies only with --month: without it, compare covers every stored job, in no time zone")
+            }
+            _ = try validatedZone(tz)
+        }
     }
 
     func run() throws {
         try reportingErrors("compare") {
-            let zone = ZoneOffsets.canonicalName(tz)
+            let zone = try validatedZone(tz ?? "UTC")
             let catalog = try QueryCatalog.locate(explicit: output.queries)
             let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone])
             let table = try RoomComparison(rooms: rooms, month: month, tz: zone).run(using: context)
-            FileHandle.standardOutput.write(output.render(table))
+            try Output.write(output.render(table))
         }
     }
 }

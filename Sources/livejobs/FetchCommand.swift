@@ -76,19 +76,25 @@ struct FetchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds before a request is given up (retried).", valueName: "s"))
     var timeout: Double = 60
 
-    @Flag(help: "Print the summary as one JSON object on stdout.")
+    @Flag(help: "Print the summary as one JSON object on stdout, listing every flagged value.")
     var json = false
+
+    @Flag(help: "Stop at the first job with a value that cannot be used, instead of storing it flagged.")
+    var strict = false
 
     @Flag(help: ArgumentHelp("Page strictly one page at a time, storing each before asking for the next (the way a hand-written pager over the vendor's SDK works); for comparisons.", visibility: .hidden))
     var sequential = false
 
     func validate() throws {
+        if full && since != nil {
+            throw ValidationError("--full rescans every job; --since asks for a window: pass one of them")
+        }
         guard (1...32).contains(concurrency) else { throw ValidationError("--concurrency must be 1 to 32, got \(concurrency)") }
         guard (1...100).contains(pageSize) else { throw ValidationError("--page-size must be 1 to 100, got \(pageSize)") }
         if let rate, rate < 0 || !rate.isFinite { throw ValidationError("--rate must be 0 (no limit) or a positive number, got \(rate)") }
         for (flag, value) in [("--since", since), ("--until", until)] {
             if let value, RFC3339.parse(value) == nil {
-                throw ValidationError("\(flag) takes an RFC 3339 instant like 2026-11-01T00:00:00Z, got '\(value)'")
+                throw ValidationError("\(flag) takes an RFC 3339 instant like 2026-11-01T00:00:00Z, got '\(SafeText.escaped(value, limit: 60))'")
             }
         }
         if let appUserId, appUserId.unicodeScalars.contains(where: { (0x2E80...0x9FFF).contains($0.value) }) {
@@ -144,7 +150,10 @@ struct FetchCommand: ParsableCommand {
         let pager = JobPager(query: query, options: options) {
             try MetaStudioClient(endpoint: api, projectId: project, credentials: credentials, options: http)
         }
-        let sink = try reportingErrors("fetch") { try FetchSink(store: store, projectId: project, region: api.region, sequential: sequential) }
+        let sink = try reportingErrors("fetch") {
+            try FetchSink(store: store, projectId: project, region: api.region, sequential: sequential,
+                          strictness: strict ? .strict : .lenient)
+        }
         let signals = SignalTrap { pager.cancel() }
         let started = ProcessInfo.processInfo.systemUptime
         let progress = ProgressLine()
@@ -158,14 +167,11 @@ struct FetchCommand: ParsableCommand {
         let summary = FetchSummary(projectId: project, region: api.region, mode: mode, since: query.createSince,
                                    outcome: outcome, sink: sink, elapsed: elapsed, credentials: credentials)
         try? store.finishSyncRun(runId, summary.record)
-        if json {
-            print(summary.json)
-        } else {
-            print(summary.line)
-        }
-        if let message = summary.errorLine {
-            FileHandle.standardError.write(Data("livejobs fetch: error: \(oneLine(message))\n".utf8))
-        }
+        // The database file is complete on its own whatever the outcome: the WAL is copied into it.
+        let closed = Result { try store.close() }
+        try reportingErrors("fetch") { try Output.line(json ? summary.json : summary.line) }
+        if let message = summary.errorLine { printError("fetch", message) }
+        if case .failure(let error) = closed { throw reported("fetch", error) }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 

@@ -9,8 +9,9 @@ final class FetchSink: PageSink, @unchecked Sendable {
     /// Store each page before the next request, as a hand-written pager over the vendor's SDK does.
     let sequential: Bool
 
-    init(store: JobStore, projectId: String, region: String?, sequential: Bool) throws {
-        committer = try GroupCommitter(store: store, source: "fetch", projectId: projectId, region: region)
+    init(store: JobStore, projectId: String, region: String?, sequential: Bool, strictness: Strictness) throws {
+        committer = try GroupCommitter(store: store, source: "fetch", projectId: projectId, region: region,
+                                       strictness: strictness)
         self.sequential = sequential
     }
 
@@ -32,4 +33,6 @@ final class FetchSink: PageSink, @unchecked Sendable {
     var inserted: Int { committer.summary.inserted }
     var updated: Int { committer.summary.updated }
     var unchanged: Int { committer.summary.unchanged }
+    /// What was stored: counts, flagged values, skipped items.
+    var summary: ImportSummary { committer.summary }
 }

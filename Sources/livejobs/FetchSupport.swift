@@ -16,7 +16,7 @@ final class SignalTrap {
                 guard let self else { return }
                 self.hits += 1
                 if self.hits > 1 { exit(130) }
-                FileHandle.standardError.write(Data("\nlivejobs fetch: interrupted; storing what has arrived (Ctrl-C again to quit now)\n".utf8))
+                Output.error("\nlivejobs fetch: interrupted; storing what has arrived (Ctrl-C again to quit now)\n")
                 onSignal()
             }
             source.resume()
@@ -80,6 +80,8 @@ struct FetchSummary {
     }
 
     var exitCode: Int32 {
+        // --strict refusing a job is the input's fault, like an import refusing a file.
+        if case .failed(let error) = outcome, error is ImportError { return ExitCodes.dataError }
         switch outcomeName {
         case "succeeded": return 0
         case "incomplete": return 3
@@ -104,13 +106,15 @@ struct FetchSummary {
         let r = result
         return SyncRunOutcome(outcome: outcomeName, pages: r.pagesStored, requests: r.requests, retries: r.retries,
                               throttled: r.throttled, jobs: r.distinctJobs, expectedCount: r.expectedCount,
-                              newestCreateTime: newest, failedRequestIds: r.failedRequestIds, message: errorLine)
+                              newestCreateTime: newest, failedRequestIds: r.failedRequestIds, message: errorLine,
+                              flagged: sink.summary.flagged)
     }
 
     var line: String {
         let r = result
-        return String(format: "fetch %@: %d jobs (API count %d) in %d pages, %d new, %d updated, %d unchanged; %d requests, %d retries, %d throttled; %.1fs (%.1f pages/s), %@",
+        return String(format: "fetch %@: %d jobs (API count %d) in %d pages, %d new, %d updated, %d unchanged, %d flagged; %d requests, %d retries, %d throttled; %.1fs (%.1f pages/s), %@",
                       outcomeName, r.distinctJobs, r.expectedCount, r.pagesStored, sink.inserted, sink.updated, sink.unchanged,
+                      sink.summary.flagged,
                       r.requests, r.retries, r.throttled, elapsed, elapsed > 0 ? Double(r.pagesStored) / elapsed : 0,
                       mode == "incremental" ? "since \(since ?? "-")" : mode)
     }
@@ -131,6 +135,16 @@ struct FetchSummary {
         ]
         fields.append(("failed_request_ids", .array(r.failedRequestIds.map { .string($0) })))
         fields.append(("error", errorLine.map { .string($0) } ?? .null))
-        return JSONObject(fields).serialized()
+        let stored = sink.summary
+        fields.append(("flagged", .number("\(stored.flagged)")))
+        fields.append(("flags", .array(stored.flags.map { f in
+            .object(JSONObject([("job_id", .string(f.jobId)), ("field", .string(f.field)), ("reason", .string(f.reason)),
+                                ("detail", .string(f.detail)),
+                                ("excluded", .array(f.excluded.split(separator: ",").map { .string(String($0)) }))]))
+        })))
+        fields.append(("skipped", .array(stored.skipped.map { item in
+            .object(JSONObject([("index", .number("\(item.index)")), ("problem", .string(item.problem))]))
+        })))
+        return JSONObject(fields).serializedForTerminal()
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiveJobsStore
+import MetaStudio
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,12 +11,22 @@ struct ImportCommand: ParsableCommand {
             Each FILE is an API page ({"count": N, "smart_live_jobs": [...]}), a JSON array of jobs,
             or JSON Lines with one job (or page) per line; the format is detected. A job already
             stored is replaced only by a copy with a newer lastupdate_time, so importing a file
-            twice changes nothing. Each file is one transaction: a bad job leaves that file out
-            and names the file, line and job. Secrets (RTC signatures, callback keys, credentials
-            in URLs) are masked before anything is stored.
+            twice changes nothing. Secrets (RTC signatures, callback keys, credentials in URLs) are
+            masked before anything is stored.
 
-            Example:
+            A job whose values cannot be used (a negative duration, an end before its start, a value
+            of the wrong type, an invalid timestamp, a number out of range, a job PROCESSING for
+            weeks) is stored all the same, flagged, and left out of the figures it would falsify
+            (docs/METRICS.md); the summary says how many, --json lists them. With --strict such a job
+            refuses its whole file instead. A file that is not JSON, or not jobs, is refused whole,
+            with its file, line and job named; other files go on.
+
+            Examples:
               livejobs import --db usage.sqlite sample-data/*.json
+              livejobs import --json saved/jobs.jsonl > import-summary.json
+
+            Exit codes: 0 every file imported (flagged jobs included), 1 a database or output
+            problem, 64 bad flags, 65 a file refused.
             """
     )
 
@@ -27,6 +38,12 @@ struct ImportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Record these jobs under this region, e.g. cn-north-4.", valueName: "region"))
     var region: String?
 
+    @Flag(help: "Refuse a whole file when any job in it has a value that cannot be used.")
+    var strict = false
+
+    @Flag(help: "Print the summary as one JSON object on stdout, listing every flagged value.")
+    var json = false
+
     @Argument(help: ArgumentHelp("Saved API pages or JSON Lines files.", valueName: "file"))
     var files: [String]
 
@@ -36,23 +53,90 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         let store = try reportingErrors("import") { try JobStore(path: common.databasePath, logger: common.logger("livejobs.store")) }
-        var failures = 0
         var total = ImportSummary(file: "", format: .page)
+        var outcomes: [(file: String, summary: ImportSummary?, error: String?)] = []
+        var refused = 0, failed = 0
         for file in files {
             do {
-                let s = try store.importFile(file, projectId: projectId, region: region)
-                total.jobsRead += s.jobsRead
-                total.inserted += s.inserted
-                total.updated += s.updated
-                total.unchanged += s.unchanged
+                let summary = try store.importFile(file, projectId: projectId, region: region,
+                                                   strictness: strict ? .strict : .lenient)
+                total.add(summary)
+                outcomes.append((file, summary, nil))
             } catch {
-                failures += 1
-                let message = (error as? ImportError)?.description ?? "\(file): \(error)"
-                FileHandle.standardError.write(Data("livejobs import: error: \(oneLine(message))\n".utf8))
+                let message = (error as? ImportError)?.description ?? "\(file): \(describe(error))"
+                printError("import", message)
+                outcomes.append((file, nil, SafeText.line(message)))
+                // A refused file is the input's fault (65); anything else (the database, the disk) is not (1).
+                if error is ImportError { refused += 1 } else { failed += 1 }
             }
         }
-        let count = (try? store.jobCount()) ?? 0
-        print("imported \(files.count - failures) of \(files.count) files: \(total.jobsRead) jobs read, \(total.inserted) new, \(total.updated) updated, \(total.unchanged) unchanged; \(count) jobs in \(common.databasePath)")
-        if failures > 0 { throw ExitCode(ExitCodes.dataError) }
+        let stored = try reportingErrors("import") { () -> Int in
+            let count = try store.jobCount()
+            try store.close()
+            return count
+        }
+        try reportingErrors("import") {
+            if json {
+                try Output.line(ImportReport.json(outcomes, total: total, stored: stored))
+            } else {
+                try Output.line(ImportReport.line(imported: outcomes.filter { $0.summary != nil }.count, of: files.count,
+                                                  total: total, stored: stored, database: common.databasePath))
+            }
+        }
+        if failed > 0 { throw ExitCode(ExitCodes.failure) }
+        if refused > 0 { throw ExitCode(ExitCodes.dataError) }
+    }
+}
+
+/// The end of an import: one line, or one JSON object.
+enum ImportReport {
+    static func line(imported: Int, of count: Int, total: ImportSummary, stored: Int, database: String) -> String {
+        var text = "imported \(imported) of \(count) files: \(total.jobsRead) jobs read, \(total.inserted) new, "
+            + "\(total.updated) updated, \(total.unchanged) unchanged, \(total.flagged) flagged"
+        if !total.skipped.isEmpty { text += ", \(total.skipped.count) items skipped (not job objects)" }
+        text += "; \(stored) jobs in \(SafeText.escaped(database))"
+        if total.flagged > 0 {
+            text += " (flagged jobs are stored and left out of the figures they would falsify; --json lists them)"
+        }
+        return text
+    }
+
+    static func json(_ outcomes: [(file: String, summary: ImportSummary?, error: String?)], total: ImportSummary,
+                     stored: Int) -> String {
+        func number(_ n: Int) -> JSONValue { .number(String(n)) }
+        var files: [JSONValue] = []
+        var flags: [JSONValue] = []
+        var skipped: [JSONValue] = []
+        for outcome in outcomes {
+            var fields: [(key: String, value: JSONValue)] = [("file", .string(outcome.file))]
+            if let s = outcome.summary {
+                fields += [("format", .string(s.format.rawValue)), ("jobs_read", number(s.jobsRead)),
+                           ("inserted", number(s.inserted)), ("updated", number(s.updated)),
+                           ("unchanged", number(s.unchanged)), ("flagged", number(s.flagged)),
+                           ("skipped", number(s.skipped.count)), ("error", .null)]
+                for f in s.flags {
+                    flags.append(.object(JSONObject([
+                        ("file", .string(outcome.file)), ("job_id", .string(f.jobId)), ("field", .string(f.field)),
+                        ("reason", .string(f.reason)), ("detail", .string(f.detail)),
+                        ("excluded", .array(f.excluded.split(separator: ",").map { .string(String($0)) })),
+                    ])))
+                }
+                for item in s.skipped {
+                    skipped.append(.object(JSONObject([
+                        ("file", .string(outcome.file)), ("index", number(item.index)),
+                        ("line", item.line.map(number) ?? .null), ("problem", .string(item.problem)),
+                    ])))
+                }
+            } else {
+                fields.append(("error", .string(outcome.error ?? "")))
+            }
+            files.append(.object(JSONObject(fields)))
+        }
+        return JSONObject([
+            ("files", .array(files)), ("jobs_read", number(total.jobsRead)), ("inserted", number(total.inserted)),
+            ("updated", number(total.updated)), ("unchanged", number(total.unchanged)),
+            ("flagged", number(total.flagged)), ("skipped", number(total.skipped.count)),
+            ("jobs_in_database", number(stored)), ("flags", .array(flags)), ("skipped_items", .array(skipped)),
+        ]).serializedForTerminal()
     }
 }

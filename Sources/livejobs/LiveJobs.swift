@@ -14,8 +14,28 @@ struct LiveJobs: ParsableCommand {
               livejobs query monthly_usage_by_room --param month=2026-11 --format csv > usage.csv
 
             The database is one SQLite file: --db PATH, else $LIVEJOBS_DB, else ./livejobs.sqlite.
-            Exit codes: 0 success, 1 failure, 64 bad flags, 65 bad input data or query file.
+            Exit codes: 0 success, 1 failure (database, network, output), 3 fetch incomplete,
+            64 bad flags, 65 bad input data or query file, 130 interrupted.
             """,
-        subcommands: [ImportCommand.self, FetchCommand.self, QueryCommand.self, ReportCommand.self, CompareCommand.self]
+        subcommands: [ImportCommand.self, FetchCommand.self, QueryCommand.self, ReportCommand.self, CompareCommand.self,
+                      ZonesCommand.self]
     )
+
+    /// ArgumentParser's `main()`, with one more check before the command runs: a single-value
+    /// option given twice is refused (see `RepeatedOptions`).
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            try RepeatedOptions.check(type(of: command), arguments)
+            try command.run()
+        } catch {
+            type(of: command).exit(withError: error)
+        }
+    }
 }

@@ -18,6 +18,12 @@ struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Folder of stored queries (default: $LIVEJOBS_QUERIES, ./queries, or the installed set).", valueName: "dir"))
     var queries: String?
 
+    func validate() throws {
+        if excel && format != .csv {
+            throw ValidationError("--excel applies only to --format csv (it adds a byte order mark and CRLF line ends to CSV)")
+        }
+    }
+
     func render(_ table: ResultTable) -> Data {
         switch format {
         case .table: return Data(TextTable.render(table).utf8)

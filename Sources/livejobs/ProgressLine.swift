@@ -25,14 +25,14 @@ final class ProgressLine: @unchecked Sendable {
                           ProgressLine.duration(left))
         let padded = line + String(repeating: " ", count: max(0, lastLength - line.count))
         lastLength = line.count
-        FileHandle.standardError.write(Data("\r\(padded)".utf8))
+        Output.error("\r\(padded)")
     }
 
     func stop() {
         timer?.cancel()
         timer = nil
         if enabled && lastLength > 0 {
-            FileHandle.standardError.write(Data("\r\(String(repeating: " ", count: lastLength))\r".utf8))
+            Output.error("\r\(String(repeating: " ", count: lastLength))\r")
         }
     }
 

@@ -33,6 +33,8 @@ struct QueryCommand: ParsableCommand {
 
     func validate() throws {
         if !list && query == nil { throw ValidationError("name a query (see `livejobs query --list`)") }
+        if list && query != nil { throw ValidationError("--list lists the queries; it runs none, so name no query with it") }
+        if list && !param.isEmpty { throw ValidationError("--param applies to running a query, not to --list") }
         _ = try parseParams(param)
     }
 
@@ -40,15 +42,19 @@ struct QueryCommand: ParsableCommand {
         try reportingErrors("query") {
             let catalog = try QueryCatalog.locate(explicit: output.queries)
             if list {
-                print(QueryListing.render(catalog), terminator: "")
+                try Output.write(QueryListing.render(catalog))
                 return
             }
             let file = try catalog.query(named: query!)
             let params = try parseParams(param)
-            let zones = file.parameters.filter { $0.kind == .timezone }.compactMap { params[$0.name] ?? $0.defaultValue }
+            // Checked here, so that a refused zone is named as the parameter it came from.
+            let zones = try file.parameters.filter { $0.kind == .timezone }.compactMap { p -> String? in
+                guard let text = params[p.name] ?? p.defaultValue else { return nil }
+                return try ParameterBinder.convert(text, for: p, context: "query '\(file.name)'").storage.value as? String
+            }
             let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: zones)
             let table = try context.run(file, params: params)
-            FileHandle.standardOutput.write(output.render(table))
+            try Output.write(output.render(table))
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MetaStudio
 import LiveJobsStore
 import LiveJobsReport
 
@@ -38,16 +39,14 @@ struct ReportCommand: ParsableCommand {
 
     func validate() throws {
         if let month, !ParameterBinder.isMonth(month) {
-            throw ValidationError("--month takes YYYY-MM, got '\(month)'")
+            throw ValidationError("--month takes YYYY-MM, got '\(SafeText.escaped(month, limit: 40))'")
         }
-        guard TimeZone(identifier: tz) != nil else {
-            throw ValidationError("--tz: unknown time zone '\(tz)' (use an IANA name such as UTC or Asia/Shanghai)")
-        }
+        _ = try validatedZone(tz)
     }
 
     func run() throws {
         try reportingErrors("report") {
-            let zone = ZoneOffsets.canonicalName(tz)
+            let zone = try validatedZone(tz)
             let catalog = try QueryCatalog.locate(explicit: queries)
             let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone])
             guard let month = try month ?? context.latestMonth(tz: zone) else {
@@ -56,7 +55,7 @@ struct ReportCommand: ParsableCommand {
             let report = MonthlyReport(month: month, tz: zone, csvOptions: CSVOptions(excel: excel))
             let directory = out ?? MonthlyReport.defaultDirectory(month: month, tz: zone)
             let files = try report.write(using: context, to: directory)
-            print("wrote the \(month) report (\(zone)) to \(files[0]) and \(files.count - 1) more files in \(directory)")
+            try Output.line("wrote the \(month) report (\(zone)) to \(SafeText.escaped(files[0])) and \(files.count - 1) more files in \(SafeText.escaped(directory))")
         }
     }
 }

@@ -74,7 +74,7 @@ import Testing
         #expect(try cli.run(["import", "--db", "e.sqlite", good]).status == 0)
         let cases: [(args: [String], code: Int32, needle: String)] = [
             (["import", "--db", "e.sqlite", cli.write("bad.json", "{\"count\": 1, \"smart_live_jobs\": [")], 65, "bad.json:1: malformed JSON"),
-            (["import", "--db", "e.sqlite", cli.write("type.jsonl", job("t").replacingOccurrences(of: "\"duration\":7200.0", with: "\"duration\":true"))], 65, "job 0 (job_id t): field 'duration': expected a number, got boolean"),
+            (["import", "--db", "e.sqlite", "--strict", cli.write("type.jsonl", job("t").replacingOccurrences(of: "\"duration\":7200.0", with: "\"duration\":true"))], 65, "job 0 (job_id t): field 'duration': expected a number, got boolean (--strict)"),
             (["import", "--db", "e.sqlite", cli.path("missing.json")], 65, "missing.json: cannot read"),
             (["report", "--db", "e.sqlite", "--month", "2026-13"], 64, "--month takes YYYY-MM"),
             (["report", "--db", "e.sqlite", "--tz", "Mars/Olympus"], 64, "unknown time zone"),

@@ -123,10 +123,11 @@ import Testing
         #expect((summary?["retries"]?.doubleValue ?? 0) > 0)
     }
 
-    /// A server that sends a job with a wrong type: one clear line naming the page, the job and the
-    /// field, a failed run, whole pages only in the database, and the next fetch (against a server
-    /// that tells the truth again) completes on top of what was kept.
-    @Test func aJobOfTheWrongTypeFailsTheFetchWithOneLineAndKeepsWholePages() async throws {
+    /// A server that sends a job with a wrong type: the job is stored flagged, every other job too, and
+    /// the fetch succeeds. With --strict: one clear line naming the page, the job and the field, exit
+    /// 65, a failed run, whole pages only in the database, and the next fetch (against a server that
+    /// tells the truth again) completes on top of what was kept.
+    @Test func aJobOfTheWrongTypeIsStoredFlaggedOrUnderStrictStopsTheFetchKeepingWholePages() async throws {
         var jobs = Array(JobGenerator(options: .init(jobs: 1000, seed: 21)).jobs())
         let liar = jobs[250]["job_id"]?.stringValue ?? ""
         jobs[250]["duration"] = .string("about an hour")
@@ -134,11 +135,26 @@ import Testing
         var config = SimulatorConfig()
         config.latency = 0.005
         let cli = CLI()
-        let args = ["fetch", "--db", "l.sqlite", "--project-id", FetchTests.project, "--concurrency", "4", "--rate", "0"]
-        let r = try await withSimulator(MetaStudioSimulator(jobs: jobs, config: config)) { base in
-            try cli.run(args + ["--endpoint", base], environment: tokenEnv())
+        let args = ["fetch", "--project-id", FetchTests.project, "--concurrency", "4", "--rate", "0"]
+
+        let lenient = try await withSimulator(MetaStudioSimulator(jobs: jobs, config: config)) { base in
+            try cli.run(args + ["--db", "f.sqlite", "--endpoint", base, "--json"], environment: tokenEnv())
         }
-        #expect(r.status == 1, "\(r.stderr)")
+        #expect(lenient.status == 0, "\(lenient.stderr)")
+        #expect(lenient.stderr.isEmpty, "\(lenient.stderr)")
+        let summary = try #require(try JSONParser.parse(lenient.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue)
+        #expect(summary["flagged"] == .number("1"))
+        let flag = try #require(summary["flags"]?.arrayValue?.first?.objectValue)
+        #expect(flag["job_id"]?.stringValue == liar && flag["field"]?.stringValue == "duration" && flag["reason"]?.stringValue == "wrong_type")
+        let flagged = cli.path("f.sqlite")
+        #expect(try count(flagged, "SELECT count(*) FROM jobs") == 1000)
+        #expect(try strings(flagged, "SELECT job_id || ' ' || field || ' ' || reason FROM job_flags") == ["\(liar) duration wrong_type"])
+        #expect(try strings(flagged, "SELECT outcome || ' ' || flagged FROM sync_runs") == ["succeeded 1"])
+
+        let r = try await withSimulator(MetaStudioSimulator(jobs: jobs, config: config)) { base in
+            try cli.run(args + ["--db", "l.sqlite", "--endpoint", base, "--strict"], environment: tokenEnv())
+        }
+        #expect(r.status == 65, "\(r.stderr)")
         let lines = r.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(r.stderr)")
         for needle in ["offset 200", "job 50", liar, "duration", "expected a number, got string"] {
@@ -152,11 +168,11 @@ import Testing
         #expect(try count(db, "SELECT count(*) FROM jobs") % 100 == 0, "only whole pages are stored")
         #expect(try strings(db, "SELECT outcome FROM sync_runs") == ["failed"])
 
-        jobs[250]["duration"] = .number("3600")
+        jobs[250]["duration"] = .number("86400")
         let again = try await withSimulator(MetaStudioSimulator(jobs: jobs, config: config)) { base in
-            try cli.run(args + ["--endpoint", base], environment: tokenEnv())
+            try cli.run(args + ["--db", "l.sqlite", "--endpoint", base, "--strict"], environment: tokenEnv())
         }
-        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.status == 0, "\(again.stderr) \(again.stdout)")
         #expect(try count(db, "SELECT count(*) FROM jobs") == 1000)
     }
 
@@ -174,10 +190,17 @@ import Testing
         #expect(stats.throttled * 4 < stats.ok, "\(stats)")
     }
 
+    /// Four months before now: generated jobs then end now, so their unfinished ones are live, not stale.
+    static var recentStart: Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(byAdding: .month, value: -4, to: Date())!
+    }
+
     @Test func theNextFetchIsIncrementalAndReadsUnfinishedJobsAgain() async throws {
         var config = SimulatorConfig()
         config.finishProcessingBetweenScans = true
-        let sim = MetaStudioSimulator(generated: 1500, seed: 9, config: config)
+        let sim = MetaStudioSimulator(generated: 1500, seed: 9, start: FetchTests.recentStart, config: config)
         let cli = CLI()
         let db = cli.path("i.sqlite")
         let (first, second, requestsFirst, requestsSecond) = try await withSimulator(sim) { base -> (CLI.Result, CLI.Result, Int, Int) in

@@ -64,16 +64,32 @@ import MetaStudio
         }
     }
 
-    @Test func aBadJobLeavesNoRowOfItsFileAndKeepsWhatWasStored() throws {
+    /// A job whose value cannot be used is stored flagged and the file goes on; under `.strict` it
+    /// refuses the whole file instead and keeps what was stored before.
+    @Test func aJobWithAnUnusableValueIsStoredFlaggedOrUnderStrictRefusesItsFile() throws {
         let dir = TempDir()
         let store = try JobStore(path: dir.dbPath)
         _ = try store.importFile(dir.file("good.json", page([jobJSON(id: "kept")])))
         let lines = [jobJSON(id: "n1"), jobJSON(id: "n2"), jobJSON(id: "bad").replacingOccurrences(of: "\"duration\":3600.0", with: "\"duration\":\"long\"")]
         let bad = dir.file("bad.jsonl", lines.joined(separator: "\n"))
-        let error = #expect(throws: ImportError.self) { try store.importFile(bad) }
+        let error = #expect(throws: ImportError.self) { try store.importFile(bad, strictness: .strict) }
         let text = error?.description ?? ""
         #expect(text.hasPrefix(bad + ":3: job 2 (job_id bad): field 'duration': expected a number, got string"))
         #expect(try store.read { db in try String.fetchAll(db, sql: "SELECT job_id FROM jobs") } == ["kept"])
+
+        let summary = try store.importFile(bad)
+        #expect(summary.inserted == 3 && summary.flagged == 1)
+        #expect(summary.flags == [FlagReport(jobId: "bad", field: "duration", reason: "wrong_type",
+                                             detail: "expected a number, got string", excluded: "live_hours,stream_ratio")])
+        try store.read { db throws in
+            #expect(try String.fetchAll(db, sql: "SELECT job_id FROM jobs ORDER BY job_id") == ["bad", "kept", "n1", "n2"])
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT live_seconds, streamed_seconds, raw_json FROM jobs WHERE job_id = 'bad'"))
+            #expect(row["live_seconds"] as Double? == nil && row["streamed_seconds"] as Double? == 3000)
+            #expect((row["raw_json"] as String).contains("\"duration\":\"long\""))
+            #expect(try String.fetchAll(db, sql: "SELECT field || ' ' || reason || ' ' || excluded FROM job_flags")
+                    == ["duration wrong_type live_hours,stream_ratio"])
+            #expect(try Int.fetchOne(db, sql: "SELECT flagged FROM import_runs ORDER BY id DESC LIMIT 1") == 1)
+        }
     }
 
     @Test func malformedJSONIsReportedWithLineAndByte() throws {
@@ -87,18 +103,48 @@ import MetaStudio
         #expect(try store.jobCount() == 0)
     }
 
-    @Test func invalidTimestampsAndMissingJobIdsAreRefused() throws {
+    @Test func invalidTimestampsAndMissingJobIdsAreFlaggedAndBadPagesRefused() throws {
         let dir = TempDir()
         let store = try JobStore(path: dir.dbPath)
         let badTime = jobJSON(id: "t", start: "2026-02-30T10:00:00Z")
-        var error = #expect(throws: ImportError.self) { try store.importFile(dir.file("t.json", page([badTime]))) }
+        var error = #expect(throws: ImportError.self) { try store.importFile(dir.file("t.json", page([badTime])), strictness: .strict) }
         #expect(error?.description.contains("job 0 (job_id t): field 'start_time': invalid RFC 3339 timestamp") == true)
-        error = #expect(throws: ImportError.self) { try store.importFile(dir.file("n.json", page(["{\"room_id\":\"x\"}"]))) }
-        #expect(error?.description.contains("field 'job_id': missing") == true)
+        let flagged = try store.importFile(dir.file("t2.json", page([badTime, "{\"room_id\":\"x\"}", "7"])))
+        #expect(flagged.inserted == 2 && flagged.flagged == 2 && flagged.skipped.count == 1)
+        #expect(flagged.flags.map(\.reason) == ["invalid_timestamp", "missing"])
+        #expect(flagged.skipped.first?.index == 2 && flagged.skipped.first?.problem.contains("expected an object, got number") == true)
+        error = #expect(throws: ImportError.self) { try store.importFile(dir.file("n.json", page(["{\"room_id\":\"x\"}"])), strictness: .strict) }
+        #expect(error?.description.contains("field 'job_id': expected a job id, got nothing") == true)
         error = #expect(throws: ImportError.self) { try store.importFile(dir.file("c.json", "{\"count\":\"7\",\"smart_live_jobs\":[]}")) }
         #expect(error?.description.contains("field 'count'") == true)
         error = #expect(throws: ImportError.self) { try store.importFile(dir.file("e.json", "")) }
         #expect(error?.description.contains("empty file") == true)
+    }
+
+    /// A job flagged stale only because time has passed is updated (and its figures change) when it
+    /// is read again with the same lastupdate_time; a fresh unfinished job read again is unchanged.
+    @Test func anUnfinishedJobThatTimeMadeStaleIsReflaggedOnTheNextRead() throws {
+        let dir = TempDir()
+        let store = try JobStore(path: dir.dbPath)
+        let fresh = jobJSON(id: "live", state: "PROCESSING", start: recent(3600), duration: nil, stream: nil,
+                            lastupdate: recent(60), created: recent(4000))
+        let file = dir.file("f.json", page([fresh]))
+        _ = try store.importFile(file)
+        #expect(try store.importFile(file).unchanged == 1)
+        // The same job as it was a month ago: the stored copy is made to look old, as time would.
+        let monthAgo = recent(30 * 86_400)
+        try store.dbQueue.write { db in
+            try db.execute(sql: "UPDATE jobs SET lastupdate_time = ?", arguments: [monthAgo])
+        }
+        let old = jobJSON(id: "live", state: "PROCESSING", start: recent(31 * 86_400), duration: nil, stream: nil,
+                          lastupdate: monthAgo, created: recent(31 * 86_400))
+        let again = try store.importFile(dir.file("o.json", page([old])))
+        #expect(again.updated == 1 && again.flagged == 1)
+        try store.read { db throws in
+            #expect(try String.fetchAll(db, sql: "SELECT reason FROM job_flags WHERE job_id = 'live'") == ["stale_unfinished"])
+            #expect(try Int.fetchOne(db, sql: "SELECT is_ongoing FROM jobs WHERE job_id = 'live'") == 0)
+        }
+        #expect(try store.importFile(dir.file("o2.json", page([old]))).unchanged == 1)
     }
 
     @Test func unknownStatesAreKeptAsSentAndStayOutOfRates() throws {
@@ -170,7 +216,7 @@ import MetaStudio
         try store.read { db throws in
             #expect(try db.tableExists("sync_runs"))
             #expect(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
-                    == ["v1-jobs", "v2-sync-runs", "v3-live-source-check"])
+                    == ["v1-jobs", "v2-sync-runs", "v3-live-source-check", "v4-job-flags"])
             #expect(try String.fetchAll(db, sql: "SELECT job_id FROM jobs") == ["old"])
             #expect(try Int.fetchOne(db, sql: "PRAGMA page_size") == 4096, "an existing file keeps its page size")
         }
@@ -186,7 +232,8 @@ import MetaStudio
         let dir = TempDir()
         let store = try JobStore(path: dir.dbPath)
         _ = try store.importFile(dir.file("p.json", page([jobJSON(id: "a"), jobJSON(id: "b", duration: nil, extra: "\"end_time\":\"2026-03-10T10:30:00Z\""),
-                                                              jobJSON(id: "c", state: "PROCESSING", duration: nil)])))
+                                                              jobJSON(id: "c", state: "PROCESSING", start: recent(3600), duration: nil,
+                                                                      lastupdate: recent(60), created: recent(4000))])))
         try expectLiveSourceCheckWithoutInList(store)
         #expect(try store.read { db in try String.fetchAll(db, sql: "SELECT live_source FROM jobs WHERE job_id IN ('a', 'b', 'c') ORDER BY job_id") } == ["duration", "end_minus_start", "ongoing"])
     }

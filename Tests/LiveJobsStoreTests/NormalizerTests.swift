@@ -5,8 +5,11 @@ import Testing
 @testable import LiveJobsStore
 
 @Suite(.timeLimit(.minutes(2))) struct NormalizerTests {
-    func normalized(_ json: String) throws -> NormalizedJob {
-        try NormalizedJob(try SmartLiveJob(json: try JSONParser.parse(json)))
+    /// When the jobs are read: 2026-03-01T00:00:00Z.
+    static let now = 1_772_323_200.0
+
+    func normalized(_ json: String, now: Double = NormalizerTests.now) throws -> NormalizedJob {
+        NormalizedJob(try SmartLiveJob(json: try JSONParser.parse(json)), now: now)
     }
 
     @Test func liveSecondsComeFromDurationThenTimesThenLastUpdateForOngoingJobs() throws {
@@ -14,7 +17,8 @@ import Testing
         #expect(withDuration.liveSeconds == 100.5 && withDuration.liveSource == .duration)
         let fromTimes = try normalized(#"{"job_id":"b","state":"SUCCEED","start_time":"2026-01-01T00:00:00Z","end_time":"2026-01-01T01:00:00Z"}"#)
         #expect(fromTimes.liveSeconds == 3600 && fromTimes.liveSource == .endMinusStart)
-        let ongoing = try normalized(#"{"job_id":"c","state":"PROCESSING","start_time":"2026-01-01T00:00:00Z","lastupdate_time":"2026-01-01T00:30:00Z"}"#)
+        let ongoing = try normalized(#"{"job_id":"c","state":"PROCESSING","start_time":"2026-01-01T00:00:00Z","lastupdate_time":"2026-01-01T00:30:00Z"}"#,
+                                     now: try #require(RFC3339.parse("2026-01-01T01:00:00Z")))
         #expect(ongoing.liveSeconds == 1800 && ongoing.liveSource == .ongoing && ongoing.isOngoing)
         let none = try normalized(#"{"job_id":"d","state":"FAILED","start_time":"2026-01-01T00:00:00Z"}"#)
         #expect(none.liveSeconds == nil && none.liveSource == nil && none.isError && none.countsInRates)
@@ -27,12 +31,50 @@ import Testing
         #expect(try normalized(#"{"job_id":"c","duration":10}"#).streamRatio == nil)
     }
 
-    @Test func liesAboutTimeAreRefused() throws {
-        #expect(throws: JobFieldError.self) { try normalized(#"{"job_id":"a","duration":-5}"#) }
-        #expect(throws: JobFieldError.self) {
-            try normalized(#"{"job_id":"b","start_time":"2026-01-02T00:00:00Z","end_time":"2026-01-01T00:00:00Z"}"#)
-        }
-        #expect(throws: JobFieldError.self) { try normalized(#"{"job_id":"c","start_time":"2026-01-02T00:00:00Z","duration":1e12}"#) }
+    /// Every rule of docs/METRICS.md "Flagged jobs": which field and reason a value gets, which figures
+    /// leave the job out, and what the job still counts in.
+    @Test(arguments: [
+        (#"{"job_id":"a","state":"SUCCEED","duration":-5,"stream_duration":10}"#, "duration", "negative", "live_hours,stream_ratio"),
+        (#"{"job_id":"b","state":"SUCCEED","start_time":"2026-01-02T00:00:00Z","end_time":"2026-01-01T00:00:00Z"}"#, "end_time", "before_start_time", "live_hours,stream_ratio"),
+        (#"{"job_id":"c","state":"SUCCEED","start_time":"2026-01-02T00:00:00Z","duration":1e12}"#, "duration", "over_366_days", "live_hours,stream_ratio"),
+        (#"{"job_id":"d","state":"SUCCEED","start_time":"2026-01-02T00:00:00Z","duration":1e19}"#, "duration", "over_366_days", "live_hours,stream_ratio"),
+        (#"{"job_id":"e","state":"SUCCEED","start_time":"2024-01-02T00:00:00Z","end_time":"2026-01-02T00:00:00Z"}"#, "end_time", "over_366_days", "live_hours,stream_ratio"),
+        (#"{"job_id":"f","state":"SUCCEED","duration":1e400}"#, "duration", "out_of_range", "live_hours,stream_ratio"),
+        (#"{"job_id":"g","state":"SUCCEED","duration":"an hour"}"#, "duration", "wrong_type", "live_hours,stream_ratio"),
+        (#"{"job_id":"h","state":"SUCCEED","duration":100,"stream_duration":-1}"#, "stream_duration", "negative", "streamed_hours,stream_ratio"),
+        (#"{"job_id":"i","state":"SUCCEED","duration":100,"stream_duration":500}"#, "stream_duration", "exceeds_live_seconds", "streamed_hours,stream_ratio"),
+        (#"{"job_id":"j","state":"SUCCEED","start_time":"2026-13-01T00:00:00Z","end_time":"2026-01-01T01:00:00Z","create_time":"2026-01-01T00:00:00Z"}"#, "start_time", "invalid_timestamp", "live_hours,stream_ratio"),
+        (#"{"job_id":"k","state":"PROCESSING","start_time":"2026-01-01T00:00:00Z","lastupdate_time":"2026-01-01T05:00:00Z"}"#, "state", "stale_unfinished", "live_hours,stream_ratio,ongoing_jobs"),
+        (#"{"job_id":"l","state":"WAITING","create_time":"2025-06-01T00:00:00Z"}"#, "state", "stale_unfinished", ""),
+        (#"{"job_id":"m","state":7,"duration":60}"#, "state", "wrong_type", "error_rate,block_rate,ongoing_jobs"),
+        (#"{"job_id":"n","state":"FAILED","error_info":"boom"}"#, "error_info", "wrong_type", "error_codes"),
+        (#"{"job_id":"o","state":"SUCCEED","cover_url":5,"duration":60}"#, "cover_url", "wrong_type", ""),
+        (#"{"job_id":"p","state":"PROCESSING","start_time":"2026-02-28T10:00:00Z","lastupdate_time":"2026-02-28T09:00:00Z"}"#, "lastupdate_time", "before_start_time", "live_hours,stream_ratio"),
+        (#"{"job_id":"q","create_time":"yesterday"}"#, "create_time", "invalid_timestamp", "month"),
+    ])
+    func impossibleValuesAreFlaggedAndLeftOutOfTheirFigures(_ json: String, _ field: String, _ reason: String, _ excluded: String) throws {
+        let job = try normalized(json)
+        let flag = try #require(job.flags.first { $0.flag.field == field }, "\(job.flags)")
+        #expect(flag.flag.reason.rawValue == reason)
+        #expect(flag.excludedText == excluded)
+        if excluded.contains("live_hours") { #expect(job.liveSeconds == nil && job.streamRatio == nil) }
+        if excluded.contains("streamed_hours") { #expect(job.streamedSeconds == nil) }
+        if excluded.contains("error_rate") { #expect(!job.countsInRates) }
+        if excluded.contains("ongoing_jobs") { #expect(!job.isOngoing) }
+    }
+
+    /// A flagged value costs only its own figures: the rest of the job counts as before.
+    @Test func aFlaggedValueCostsOnlyItsOwnFigures() throws {
+        let negative = try normalized(#"{"job_id":"a","state":"FAILED","duration":-5,"stream_duration":10,"start_time":"2026-01-02T00:00:00Z"}"#)
+        #expect(negative.liveSeconds == nil && negative.streamedSeconds == 10)
+        #expect(negative.countsInRates && negative.isError)
+        #expect(UsageSplitter.slices(of: negative, in: .utc).map(\.isHome) == [true])
+        let badEnd = try normalized(#"{"job_id":"b","state":"SUCCEED","duration":3600,"start_time":"2026-01-02T00:00:00Z","end_time":"soon"}"#)
+        #expect(badEnd.liveSeconds == 3600 && badEnd.liveSource == .duration)
+        #expect(badEnd.flags.map(\.excludedText) == [""])
+        let fresh = try normalized(#"{"job_id":"c","state":"PROCESSING","start_time":"2026-02-28T10:00:00Z","lastupdate_time":"2026-02-28T12:00:00Z"}"#)
+        #expect(fresh.flags.isEmpty && fresh.isOngoing && fresh.liveSeconds == 7200)
+        #expect(try normalized(#"{"job_id":"d","state":"SUCCEED","duration":60}"#).flags.isEmpty)
     }
 
     @Test func aJobAcrossAMonthEndSplitsByTheReportsTimeZone() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MetaStudio
 @testable import LiveJobsStore
 
 /// A temporary folder with a database path, removed when the value is released.
@@ -24,16 +25,21 @@ final class TempDir {
 /// A job object as the API sends it, with the fields a test cares about.
 func jobJSON(id: String, room: String = "room-a", name: String = "Room A", state: String = "SUCCEED",
              start: String? = "2026-03-10T10:00:00Z", duration: Double? = 3600, stream: Double? = 3000,
-             lastupdate: String = "2026-03-10T11:00:00Z", extra: String = "") -> String {
+             lastupdate: String = "2026-03-10T11:00:00Z", created: String = "2026-03-10T09:55:00Z", extra: String = "") -> String {
     var fields = [
         "\"job_id\":\"\(id)\"", "\"room_id\":\"\(room)\"", "\"room_name\":\(quoted(name))", "\"state\":\"\(state)\"",
-        "\"create_time\":\"2026-03-10T09:55:00Z\"", "\"lastupdate_time\":\"\(lastupdate)\"",
+        "\"create_time\":\"\(created)\"", "\"lastupdate_time\":\"\(lastupdate)\"",
     ]
     if let start { fields.append("\"start_time\":\"\(start)\"") }
     if let duration { fields.append("\"duration\":\(duration)") }
     if let stream { fields.append("\"stream_duration\":\(stream)") }
     if !extra.isEmpty { fields.append(extra) }
     return "{" + fields.joined(separator: ",") + "}"
+}
+
+/// An RFC 3339 instant `seconds` before now (UTC, whole seconds): for jobs that must not be stale.
+func recent(_ seconds: Double) -> String {
+    RFC3339.format((Date().timeIntervalSince1970 - seconds).rounded(.down))
 }
 
 func quoted(_ s: String) -> String {

@@ -123,18 +123,30 @@ import Testing
         #expect(String(decoding: copy, as: UTF8.self).contains(#""cover_url":"https://cdn.example.com/c.jpg?token=[REDACTED]&x=1""#))
     }
 
-    @Test func wrongTypesFailTheSameFromATape() throws {
-        let bad = [
+    /// Odd values are flagged the same way from a tape as from a tree (same fields, rules and words),
+    /// and a non-object fails the same way.
+    @Test func oddValuesAreFlaggedTheSameFromATape() throws {
+        let odd = [
             #"{"job_id":"1","rtc_room_info":{"users":[{"ctime":1},{"ctime":"soon"}]}}"#,
             #"{"job_id":"1","state":3}"#, #"{"job_id":"1","duration":"long"}"#, #"{"job_id":"1","duration":1e999}"#,
             #"{"job_id":"1","is_ai_mark_on":"yes"}"#, #"{"job_id":"1","create_time":"yesterday"}"#,
             #"{"job_id":"1","create_time":7}"#, #"{"job_id":"1","end_time":"2026-02-30T00:00:00\u005a"}"#, #"{"job_id":"1","cover_url":5}"#,
             #"{"job_id":"1","rtc_room_info":{"app_id":[]}}"#, #"{"job_id":"1","live_event_callback_config":{"auth_type":{}}}"#,
             #"{"job_id":"1","rtc_room_info":{"users":[7]}}"#, #"{"job_id":"1","live_event_callback_config":{"callback_event_type":["A",2]}}"#,
-            #"{"job_id":"1","error_info":[]}"#, #"{"state":"SUCCEED"}"#, #"{"job_id":""}"#, #"[1]"#, #""job""#,
+            #"{"job_id":"1","error_info":[]}"#, #"{"state":"SUCCEED"}"#, #"{"job_id":""}"#, #"{"job_id":42}"#,
+            #"{"job_id":"1","rtc_room_info":{"users":[{"ctime":1e19}]}}"#,
         ]
-        let tape = try #require(JSONTape.parse(Array(("[" + bad.joined(separator: ",") + "]").utf8)))
-        for (item, text) in zip(try #require(tape.root.elements), bad) {
+        let tape = try #require(JSONTape.parse(Array(("[" + odd.joined(separator: ",") + "]").utf8)))
+        for (item, text) in zip(try #require(tape.root.elements), odd) {
+            let fromTree = try SmartLiveJob(json: try JSONParser.parse(text))
+            let fromTape = try SmartLiveJob(tape: item)
+            #expect(!fromTree.flags.isEmpty, "\(text)")
+            #expect(fromTape.flags == fromTree.flags, "\(text)")
+            #expect(fromTape.jobId == fromTree.jobId, "\(text)")
+        }
+        let notJobs = [#"[1]"#, #""job""#, "7", "null"]
+        let notTape = try #require(JSONTape.parse(Array(("[" + notJobs.joined(separator: ",") + "]").utf8)))
+        for (item, text) in zip(try #require(notTape.root.elements), notJobs) {
             var treeError: JobFieldError?
             do { _ = try SmartLiveJob(json: try JSONParser.parse(text)) } catch let error as JobFieldError { treeError = error }
             #expect(treeError != nil, "\(text)")
@@ -170,6 +182,6 @@ import Testing
         "\(job.jobId)|\(job.roomId as Any)|\(job.roomName as Any)|\(job.state as Any)|\(job.duration as Any)|\(job.streamDuration as Any)|"
             + "\(job.startTime as Any)|\(job.endTime as Any)|\(job.createTime as Any)|\(job.lastupdateTime as Any)|\(job.errorCode as Any)|"
             + "\(job.errorMsg as Any)|\(job.blockReason as Any)|\(job.usedResourceType as Any)|\(job.rtcUsers)|"
-            + job.callbackEventTypes.map { "\($0.source):\($0.eventType)" }.joined(separator: ",")
+            + job.callbackEventTypes.map { "\($0.source):\($0.eventType)" }.joined(separator: ",") + "|\(job.flags)"
     }
 }

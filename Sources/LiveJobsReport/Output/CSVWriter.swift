@@ -1,4 +1,5 @@
 import Foundation
+import MetaStudio
 
 /// How to write CSV: plain RFC 4180 for tools, or the variant spreadsheets need to open UTF-8 correctly.
 public struct CSVOptions: Sendable, Equatable {
@@ -13,7 +14,9 @@ public struct CSVOptions: Sendable, Equatable {
 /// RFC 4180 CSV of a query result, with formula injection neutralized so hostile room names open as text.
 ///
 /// Numbers stay numbers (`CellFormatter`), null is an empty field, every record (header included)
-/// ends with a line ending. Line breaks inside a quoted field are written as they are in the data.
+/// ends with a line ending. Line breaks inside a quoted field are written as they are in the data;
+/// other control characters are written as visible escapes (`SafeText`), so a CSV printed to a
+/// terminal cannot drive it.
 public enum CSVWriter {
     /// The UTF-8 bytes of the CSV; bytes rather than `String` because the BOM and CRLF are byte-level promises.
     public static func render(_ table: ResultTable, options: CSVOptions = CSVOptions()) -> [UInt8] {
@@ -52,7 +55,7 @@ public enum CSVWriter {
         switch cell {
         case .null: return ""
         case .integer, .real: return CellFormatter.plain(cell)
-        case .text(let text): return quoted(neutralized(text))
+        case .text(let text): return quoted(neutralized(SafeText.escaped(text, limit: nil, keepingLayout: true)))
         }
     }
 

@@ -1,9 +1,11 @@
 import Foundation
+import MetaStudio
 
 /// A GitHub-flavoured Markdown table of a query result, safe for any room name a user typed.
 ///
 /// Numeric columns are right-aligned; `|` and `\` are backslash-escaped, line breaks become `<br>`,
-/// and `<` `>` `&` become entities so cell text can neither break the table nor inject HTML.
+/// `<` `>` `&` become entities so cell text can neither break the table nor inject HTML, and other
+/// control characters are shown as `\u{1B}` escapes, never written raw.
 public enum MarkdownTable {
     /// The table followed by a newline; an empty result keeps its header and says `_No rows._` below it.
     public static func render(_ table: ResultTable) -> String {
@@ -43,8 +45,15 @@ public enum MarkdownTable {
                 out.append(contentsOf: "<br>".unicodeScalars)
             case "\n", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}":
                 out.append(contentsOf: "<br>".unicodeScalars)
+            case "\t":
+                out.append(" ")
             default:
-                out.append(scalar)
+                if SafeText.needsEscape(scalar.value) {
+                    // Shown as `\u{1B}` (the backslash itself escaped for Markdown), never sent raw.
+                    out.append(contentsOf: "\\\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
+                } else {
+                    out.append(scalar)
+                }
             }
         }
         return String(out)

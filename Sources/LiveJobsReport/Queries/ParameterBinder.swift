@@ -1,13 +1,14 @@
 import Foundation
 import LiveJobsStore
 import GRDB
+import MetaStudio
 
 /// Turns `--param k=v` text into typed SQLite values, checking each against its declaration.
 public enum ParameterBinder {
     /// The SQLite value for `text` as parameter `parameter`, or an error naming the query and parameter.
     public static func convert(_ text: String, for parameter: QueryParameter, context: String) throws -> DatabaseValue {
         func bad(_ expected: String) -> QueryError {
-            QueryError("\(context): parameter '\(parameter.name)': expected \(expected), got \"\(text)\"")
+            QueryError("\(context): parameter '\(parameter.name)': expected \(expected), got \"\(SafeText.escaped(text, limit: 80))\"")
         }
         switch parameter.kind {
         case .text:
@@ -26,8 +27,11 @@ public enum ParameterBinder {
                   let day = Int(text.suffix(2)), (1...31).contains(day) else { throw bad("a date as YYYY-MM-DD") }
             return text.databaseValue
         case .timezone:
-            guard TimeZone(identifier: text) != nil else { throw bad("an IANA time zone such as UTC or Asia/Shanghai") }
-            return ZoneOffsets.canonicalName(text).databaseValue
+            do {
+                return try TimeZoneName.validate(text).databaseValue
+            } catch let refusal as TimeZoneName.Refusal {
+                throw QueryError("\(context): parameter '\(parameter.name)': \(refusal)")
+            }
         case .list:
             if text.hasPrefix("[") {
                 guard let items = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String], !items.isEmpty else {

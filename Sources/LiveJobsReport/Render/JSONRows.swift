@@ -1,12 +1,13 @@
 import MetaStudio
 
-/// Query results as a JSON array of objects keyed by column name; numbers stay JSON numbers.
+/// Query results as a JSON array of objects keyed by column name; numbers stay JSON numbers, and
+/// characters a terminal would obey are `\u` escapes (the same JSON values).
 public enum JSONRows {
     public static func render(_ table: ResultTable) -> String {
         let rows: [JSONValue] = table.rows.map { row in
             .object(JSONObject(zip(table.columns, row).map { (key: $0, value: json($1)) }))
         }
-        return JSONValue.array(rows).serialized() + "\n"
+        return SafeText.jsonForTerminal(JSONValue.array(rows).serialized()) + "\n"
     }
 
     static func json(_ cell: Cell) -> JSONValue {

@@ -1,5 +1,8 @@
+import MetaStudio
+
 /// A table for the terminal: columns padded to their display width (CJK and emoji count two),
-/// numbers right-aligned, line breaks inside cells shown as `⏎` so rows stay one line.
+/// numbers right-aligned, line breaks inside cells shown as `⏎` so rows stay one line, and every
+/// other control character escaped visibly (`SafeText`), so a room name cannot drive the terminal.
 public enum TextTable {
     public static func render(_ table: ResultTable) -> String {
         let header = table.columns
@@ -28,7 +31,8 @@ public enum TextTable {
     static func text(_ cell: Cell) -> String {
         switch cell {
         case .text(let s):
-            return String(s.map { $0.isNewline ? "⏎" : ($0 == "\t" ? " " : $0) })
+            let laidOut = String(s.map { $0.isNewline ? "⏎" : ($0 == "\t" ? " " : $0) })
+            return SafeText.escaped(laidOut, limit: nil)
         default:
             return CellFormatter.plain(cell)
         }

@@ -15,17 +15,22 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     public var isRetryable: Bool { status == 429 || status >= 500 }
     public var isThrottle: Bool { status == 429 }
 
-    /// One line: `HTTP 401 APIGW.0301: <message> (X-Request-Id abc) GET <url>`.
+    /// One line: `HTTP 401 APIGW.0301: <message> (X-Request-Id abc) GET <url> (offset 200)`; the URL
+    /// without its query, the server's texts terminal-safe.
     public var description: String {
         var text = "HTTP \(status)"
-        if let errorCode { text += " \(errorCode)" }
+        if let errorCode { text += " \(SafeText.escaped(errorCode, limit: 60))" }
         if let errorMessage { text += ": \(errorMessage)" }
-        text += " (X-Request-Id \(requestId ?? "none"))"
-        return text + " GET \(url)"
+        text += " (X-Request-Id \(requestId.map { SafeText.escaped($0, limit: 80) } ?? "none"))"
+        text += " GET \(URLDisplay.safe(url))"
+        if let offset = URLDisplay.integerParameter("offset", of: url) { text += " (offset \(offset))" }
+        return text
     }
 
     /// Reads the error body in any of the vendor's shapes: `{error_code, error_msg}`, `{code, message}`
-    /// or either nested under `"error"`. Secret values are masked and the message kept to one line.
+    /// or either nested under `"error"`; a body that is not JSON is quoted when it is text and
+    /// described when it is binary. Credentials are masked (`SecretRedactor.maskingCredentials`),
+    /// control characters escaped and the message cut to 400 characters.
     public static func from(status: Int, body: [UInt8], requestId: String?, url: String, secrets: [String]) -> APIError {
         var code: String?
         var message: String?
@@ -33,15 +38,18 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
             if case .object(let nested)? = object["error"] { object = nested }
             code = object["error_code"]?.stringValue ?? object["code"]?.stringValue
             message = object["error_msg"]?.stringValue ?? object["message"]?.stringValue
+        } else if let binary = SafeText.describeBinary(body) {
+            message = binary
         } else if !body.isEmpty {
-            message = String(decoding: body.prefix(200), as: UTF8.self)
+            message = String(decoding: body.prefix(2000), as: UTF8.self)
         }
-        return APIError(status: status, errorCode: code, errorMessage: message.map { clean($0, secrets: secrets) },
-                        requestId: requestId, url: url)
+        return APIError(status: status, errorCode: code.map { clean($0, secrets: secrets, limit: 60) },
+                        errorMessage: message.map { clean($0, secrets: secrets) }, requestId: requestId, url: url)
     }
 
-    static func clean(_ text: String, secrets: [String]) -> String {
-        let oneLine = SecretRedactor.masking(secrets, in: text).split(whereSeparator: \.isNewline).joined(separator: " ⏎ ")
-        return oneLine.count > 400 ? String(oneLine.prefix(400)) + "…" : oneLine
+    static func clean(_ text: String, secrets: [String], limit: Int = 400) -> String {
+        let masked = SecretRedactor.maskingCredentials(secrets, in: text)
+        let oneLine = masked.split(whereSeparator: \.isNewline).joined(separator: " ⏎ ")
+        return SafeText.escaped(oneLine, limit: limit)
     }
 }

@@ -6,10 +6,11 @@ public enum Credentials: Sendable {
     case aksk(AKSKCredentials)
 
     /// Secret values, so messages that might echo them (a gateway's canonical request) can be masked.
+    /// The AK is among them: it names the account's key pair and never appears in a message either.
     public var secrets: [String] {
         switch self {
         case .token(let t): return [t]
-        case .aksk(let c): return [c.secretKey] + (c.securityToken.map { [$0] } ?? [])
+        case .aksk(let c): return [c.secretKey, c.accessKey] + (c.securityToken.map { [$0] } ?? [])
         }
     }
 

@@ -13,7 +13,7 @@ public struct AKSKCredentials: Sendable, CustomStringConvertible {
         self.securityToken = securityToken
     }
 
-    public var description: String { "AK/SK(\(accessKey.prefix(4))…)" }
+    public var description: String { "AK/SK([REDACTED])" }
 }
 
 /// Huawei Cloud's SDK-HMAC-SHA256 request signing, byte for byte as the vendor's signer does it

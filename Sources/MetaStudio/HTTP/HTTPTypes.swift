@@ -114,10 +114,10 @@ public enum Endpoint {
     public static func validate(_ base: String) throws -> URLParts {
         let c = try split(base)
         guard !c.rest.contains("?"), !c.rest.contains("#") else {
-            throw EndpointError("invalid endpoint '\(base)': a query or fragment is not allowed in the base URL")
+            throw EndpointError("invalid endpoint \(URLDisplay.shown(base)): a query or fragment is not allowed in the base URL")
         }
         if c.scheme == "http" && !isLoopback(c.host) {
-            throw EndpointError("refusing plain http to non-loopback host '\(c.host)': use https:// (http is allowed only for 127.0.0.0/8, ::1 and localhost)")
+            throw EndpointError("refusing plain http to non-loopback host '\(SafeText.escaped(c.host))': use https:// (http is allowed only for 127.0.0.0/8, ::1 and localhost)")
         }
         var path = c.rest
         while path.hasSuffix("/") { path.removeLast() }
@@ -154,11 +154,11 @@ public enum Endpoint {
     /// Splits scheme://host[:port]rest without percent-decoding; used for validation and proxy bypass.
     static func split(_ url: String) throws -> (scheme: String, host: String, port: Int?, rest: Substring) {
         guard let sep = url.firstRange(of: "://") else {
-            throw EndpointError("invalid endpoint '\(url)': expected https://host[:port][/path]")
+            throw EndpointError("invalid endpoint \(URLDisplay.shown(url)): expected https://host[:port][/path]")
         }
         let scheme = url[..<sep.lowerBound].lowercased()
         guard scheme == "https" || scheme == "http" else {
-            throw EndpointError("unsupported scheme '\(scheme)' in endpoint '\(url)': use https://")
+            throw EndpointError("unsupported scheme '\(SafeText.escaped(scheme, limit: 20))' in endpoint \(URLDisplay.shown(url)): use https://")
         }
         let afterScheme = url[sep.upperBound...]
         let delimiters: Set<Character> = ["/", "?", "#"]
@@ -172,17 +172,17 @@ public enum Endpoint {
         var portText: Substring?
         if authority.hasPrefix("[") {
             guard let close = authority.firstIndex(of: "]") else {
-                throw EndpointError("invalid endpoint '\(url)': unclosed '[' in IPv6 host")
+                throw EndpointError("invalid endpoint \(URLDisplay.shown(url)): unclosed '[' in IPv6 host")
             }
             host = authority[authority.index(after: authority.startIndex)..<close]
             let tail = authority[authority.index(after: close)...]
             if !tail.isEmpty {
-                guard tail.first == ":" else { throw EndpointError("invalid endpoint '\(url)': junk after IPv6 host") }
+                guard tail.first == ":" else { throw EndpointError("invalid endpoint \(URLDisplay.shown(url)): junk after IPv6 host") }
                 portText = tail.dropFirst()
             }
             var addr = in6_addr()
             guard inet_pton(AF_INET6, String(host), &addr) == 1 else {
-                throw EndpointError("invalid endpoint '\(url)': '\(host)' is not an IPv6 address")
+                throw EndpointError("invalid endpoint \(URLDisplay.shown(url)): '\(SafeText.escaped(String(host)))' is not an IPv6 address")
             }
         } else {
             if let colon = authority.firstIndex(of: ":") {
@@ -195,14 +195,14 @@ public enum Endpoint {
                 ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "." || $0 == "_"
             }
             guard !host.isEmpty, allowed else {
-                throw EndpointError("invalid endpoint '\(url)': missing or malformed host")
+                throw EndpointError("invalid endpoint \(URLDisplay.shown(url)): missing or malformed host")
             }
         }
         var port: Int?
         if let portText {
             guard (1...5).contains(portText.count), portText.allSatisfy({ $0.isASCII && $0.isNumber }),
                   let p = Int(portText), (1...65535).contains(p) else {
-                throw EndpointError("invalid endpoint '\(url)': port must be 1-65535")
+                throw EndpointError("invalid endpoint \(URLDisplay.shown(url)): port must be 1-65535")
             }
             port = p
         }

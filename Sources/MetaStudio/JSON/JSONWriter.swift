@@ -73,4 +73,7 @@ extension JSONObject {
 
     /// Compact JSON text of this object.
     public func serialized() -> String { JSONValue.object(self).serialized() }
+
+    /// `serialized()` with every character a terminal would obey escaped (see `SafeText`).
+    public func serializedForTerminal() -> String { SafeText.jsonForTerminal(serialized()) }
 }

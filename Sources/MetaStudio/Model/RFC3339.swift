@@ -25,24 +25,28 @@ public enum RFC3339 {
               b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t") || b[10] == UInt8(ascii: " "),
               let hour = digits(11, 2), b[13] == UInt8(ascii: ":"),
               let minute = digits(14, 2), b[16] == UInt8(ascii: ":"),
-              let second = digits(17, 2)
+              let secondField = digits(17, 2)
         else { return nil }
         guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month),
-              hour <= 23, minute <= 59, second <= 60
+              hour <= 23, minute <= 59, secondField <= 60
         else { return nil }
         var i = 19
-        var fraction = 0.0
+        // Milliseconds are what is stored: finer digits are cut, never rounded, so that
+        // 23:59:59.9999 stays in its second, day, month and year.
+        var millis = 0
         if b[i] == UInt8(ascii: ".") {
             i += 1
-            var scale = 0.1
             let start = i
             while i < b.count, b[i] >= 48, b[i] <= 57 {
-                fraction += Double(b[i] - 48) * scale
-                scale /= 10
+                if i - start < 3 { millis = millis * 10 + Int(b[i] - 48) }
                 i += 1
             }
             guard i > start else { return nil }
+            for _ in min(3, i - start) ..< 3 { millis *= 10 }
         }
+        // A leap second (23:59:60) is read as the last millisecond of its minute, keeping its day.
+        var second = secondField
+        if second == 60 { second = 59; millis = 999 }
         guard i < b.count else { return nil }
         var offset = 0
         switch b[i] {
@@ -59,11 +63,12 @@ public enum RFC3339 {
         guard i == b.count else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
-        return Double(seconds) + fraction
+        return Double(seconds) + Double(millis) / 1000
     }
 
     /// The canonical stored form: UTC, `Z`, whole seconds unless the instant has a fraction
-    /// (then milliseconds), so that equal instants always store as equal text.
+    /// (then milliseconds, cut, not rounded), so that equal instants always store as equal text.
+    /// `epoch` must be a parsed or computed instant (years 0000–9999), never an unchecked number.
     public static func format(_ epoch: Double) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(24)
@@ -74,9 +79,10 @@ public enum RFC3339 {
     /// Appends `format(epoch)` to `out` (no intermediate string, for bulk writers).
     public static func append(_ epoch: Double, to out: inout [UInt8]) {
         let whole = epoch.rounded(.down)
-        var seconds = Int(whole)
-        var ms = Int(((epoch - whole) * 1000).rounded())
-        if ms == 1000 { seconds += 1; ms = 0 }
+        let seconds = Int(whole)
+        // Cut to the millisecond, never rounded up into the next second. The microsecond of slack
+        // recovers an exact millisecond value (parse stores k/1000) from its binary approximation.
+        let ms = min(999, Int(((epoch - whole) * 1000 + 0.001).rounded(.down)))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secOfDay = seconds - days * 86_400
         let (y, m, d) = civilFromDays(days)

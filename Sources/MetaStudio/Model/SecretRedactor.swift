@@ -8,7 +8,7 @@ public enum SecretRedactor {
     public static let mask = "[REDACTED]"
 
     /// Query parameter name fragments that mark a URL parameter as a credential.
-    static let secretQueryFragments = ["sign", "token", "key", "secret", "pass", "auth", "credential", "session"]
+    static let secretQueryFragments = ["sign", "token", "key", "secret", "pass", "auth", "credential", "session", "cookie"]
 
     /// `text` with each of `secrets` (credential values known to the caller) masked, for messages
     /// that might echo them, such as a gateway's canonical request.
@@ -19,6 +19,24 @@ public enum SecretRedactor {
         }
         return text
     }
+
+    /// Server text (an error body, a gateway's echo of the request it refused) with every credential
+    /// it may carry masked: the values in `secrets` (the caller's AK, SK, token, request signature),
+    /// the value of an `Authorization`, `X-Auth-Token`, `X-Security-Token`, `X-Subject-Token` or
+    /// `Cookie` header, `Signature=`, `Access=`, `Credential=` and `token=` values (an
+    /// SDK-HMAC-SHA256 or AWS-style authorization echoed back), and secret query values of any URL.
+    public static func maskingCredentials(_ secrets: [String], in text: String) -> String {
+        var text = masking(secrets, in: text)
+        text = text.replacing(headerPattern) { match in "\(match.output.1)\(match.output.2)\(mask)" }
+        text = text.replacing(assignmentPattern) { match in "\(match.output.1)=\(mask)" }
+        guard text.contains("?") || text.contains("#") || text.contains("://") else { return text }
+        return text.split(separator: " ", omittingEmptySubsequences: false).map { redactURL(String($0)) }.joined(separator: " ")
+    }
+
+    nonisolated(unsafe) private static let headerPattern =
+        #/(?i)\b(authorization|x-auth-token|x-security-token|x-subject-token|set-cookie|cookie)(\s*[:=]\s*)[^\r\n"]+/#
+    nonisolated(unsafe) private static let assignmentPattern =
+        #/(?i)\b(signature|access|credential|x-amz-signature|x-amz-credential|x-amz-security-token|security_token|token|sig)=[^\s,&;"]+/#
 
     /// A copy of `object` with every secret masked, at any depth.
     public static func redact(_ object: JSONObject) -> JSONObject {
@@ -191,8 +209,10 @@ public enum SecretRedactor {
     }
 
     /// Whether a name part (split on `_`, `-`, `.` and lower-to-upper case changes) marks a member
-    /// as secret: signature, sig, secret, password, passwd, pwd, token, key, sk, credential(s),
-    /// in any ASCII case. A switch on the length, since this runs for every member of every job.
+    /// as secret, in any ASCII case: signature, sig, secret, password, passwd, pwd, passphrase, token,
+    /// key, keys, sk, credential(s), authorization, cookie; and any longer part ending in key, keys,
+    /// token, secret, password or signature (`apikey`, `streamkey`, `accesstoken`). A switch on the
+    /// length first, since this runs for every member of every job.
     private static func isSecretPart(_ part: UnsafeBufferPointer<UInt8>) -> Bool {
         func its(_ word: StaticString) -> Bool {
             // `word` is lowercase letters and as long as `part`; OR-ing 0x20 lowercases only letters.
@@ -200,20 +220,33 @@ public enum SecretRedactor {
             for k in 0 ..< part.count where part[k] | 0x20 != w[k] { return false }
             return true
         }
+        func endsWith(_ word: StaticString) -> Bool {
+            let n = word.utf8CodeUnitCount
+            guard part.count > n else { return false }
+            let w = word.utf8Start
+            for k in 0 ..< n where part[part.count - n + k] | 0x20 != w[k] { return false }
+            return true
+        }
         switch part.count {
+        case 0, 1: return false
         case 2: return its("sk")
         case 3: return its("sig") || its("pwd") || its("key")
-        case 5: return its("token")
-        case 6: return its("secret") || its("passwd")
-        case 8: return its("password")
-        case 9: return its("signature")
-        case 10: return its("credential")
-        case 11: return its("credentials")
-        default: return false
+        case 4: if its("keys") { return true }
+        case 5: if its("token") { return true }
+        case 6: if its("secret") || its("passwd") || its("cookie") { return true }
+        case 8: if its("password") { return true }
+        case 9: if its("signature") { return true }
+        case 10: if its("credential") || its("passphrase") { return true }
+        case 11: if its("credentials") { return true }
+        case 13: if its("authorization") { return true }
+        default: break
         }
+        return endsWith("key") || endsWith("keys") || endsWith("token") || endsWith("secret")
+            || endsWith("password") || endsWith("signature")
     }
 
-    /// Masks credential-like query values and user-info passwords in a URL; other text is returned as is.
+    /// Masks credential-like query and fragment values and user-info passwords in a URL (with or
+    /// without a scheme); other text is returned as is.
     public static func redactURL(_ text: String) -> String {
         var text = text
         let masked = text.withUTF8 { redactedURL($0) }
@@ -221,9 +254,17 @@ public enum SecretRedactor {
     }
 
     /// The bytes of a URL with its credentials masked, or nil when nothing needed masking (the
-    /// common case, which allocates nothing: it runs on every string of every job).
+    /// common case, which allocates nothing: it runs on every string of every job). Masked:
+    /// the password of `scheme://user:password@host`, and the value of every `name=value` pair of
+    /// the query (after `?`, pairs split on `&` or `;`) and of the fragment (after `#`, as OAuth
+    /// puts `access_token` there) whose name reads like a credential (`isSecretQueryName`).
+    /// A string without `://` counts as a URL when it has a `?` or `#` (`obs.example.com/a?sig=...`).
     private static func redactedURL(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        guard let start = schemeEnd(bytes) else { return nil }
+        guard let base = bytes.baseAddress, bytes.count >= 3 else { return nil }
+        let start = schemeEnd(bytes)
+        let question = memchr(base, Int32(UInt8(ascii: "?")), bytes.count) != nil
+        let hash = memchr(base, Int32(UInt8(ascii: "#")), bytes.count) != nil
+        guard start != nil || question || hash else { return nil }
         var out: [UInt8] = []
         var copied = 0
         func mask(from: Int, to: Int) {
@@ -232,33 +273,41 @@ public enum SecretRedactor {
             out.append(contentsOf: maskBytes)
             copied = to
         }
-        // user:password@host
-        var authorityEnd = start
-        var at: Int?
-        while authorityEnd < bytes.count, bytes[authorityEnd] != UInt8(ascii: "/"), bytes[authorityEnd] != UInt8(ascii: "?"),
-              bytes[authorityEnd] != UInt8(ascii: "#") {
-            if bytes[authorityEnd] == UInt8(ascii: "@") { at = authorityEnd }
-            authorityEnd += 1
+        // user:password@host, only where a scheme says an authority follows.
+        var authorityEnd = start ?? 0
+        if let start {
+            var at: Int?
+            while authorityEnd < bytes.count, bytes[authorityEnd] != UInt8(ascii: "/"), bytes[authorityEnd] != UInt8(ascii: "?"),
+                  bytes[authorityEnd] != UInt8(ascii: "#") {
+                if bytes[authorityEnd] == UInt8(ascii: "@") { at = authorityEnd }
+                authorityEnd += 1
+            }
+            if let at, let colon = (start ..< at).first(where: { bytes[$0] == UInt8(ascii: ":") }) {
+                mask(from: colon + 1, to: at)
+            }
         }
-        if let at, let colon = (start ..< at).first(where: { bytes[$0] == UInt8(ascii: ":") }) {
-            mask(from: colon + 1, to: at)
-        }
-        if let question = (authorityEnd ..< bytes.count).first(where: { bytes[$0] == UInt8(ascii: "?") }) {
-            let queryEnd = (question ..< bytes.count).first(where: { bytes[$0] == UInt8(ascii: "#") }) ?? bytes.count
-            var pairStart = question + 1
-            while pairStart < queryEnd {
+        /// Masks the secret pairs of `bytes[from ..< to]`.
+        func maskPairs(from: Int, to end: Int) {
+            var pairStart = from
+            while pairStart < end {
                 var pairEnd = pairStart
                 var eq: Int?
-                while pairEnd < queryEnd, bytes[pairEnd] != UInt8(ascii: "&") {
+                while pairEnd < end, bytes[pairEnd] != UInt8(ascii: "&"), bytes[pairEnd] != UInt8(ascii: ";") {
                     if eq == nil, bytes[pairEnd] == UInt8(ascii: "=") { eq = pairEnd }
                     pairEnd += 1
                 }
-                if let eq, isSecretQueryName(UnsafeBufferPointer(rebasing: bytes[pairStart ..< eq])) {
+                if let eq, eq + 1 < pairEnd, isSecretQueryName(UnsafeBufferPointer(rebasing: bytes[pairStart ..< eq])) {
                     mask(from: eq + 1, to: pairEnd)
                 }
                 pairStart = pairEnd + 1
             }
         }
+        let fragment = (authorityEnd ..< bytes.count).first(where: { bytes[$0] == UInt8(ascii: "#") })
+        let queryEnd = fragment ?? bytes.count
+        if let q = (authorityEnd ..< queryEnd).first(where: { bytes[$0] == UInt8(ascii: "?") }) {
+            maskPairs(from: q + 1, to: queryEnd)
+        }
+        if let fragment { maskPairs(from: fragment + 1, to: bytes.count) }
         if copied == 0 { return nil }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
         return out
@@ -267,19 +316,49 @@ public enum SecretRedactor {
     private static let maskBytes = Array(mask.utf8)
     private static let secretQueryFragmentBytes = secretQueryFragments.map { Array($0.utf8) }
 
-    /// True when the parameter name contains a credential-like fragment (`sign`, `token`, ...),
-    /// ignoring ASCII case.
-    static func isSecretQueryName(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// True when the parameter name, percent-decoded (`%73ig` is `sig`) and in any ASCII case,
+    /// contains a credential-like fragment (`sign`, `token`, `key`, ...) or has a part (split on
+    /// anything but letters and digits) that is `sig`, `sk`, `ak`, `pwd` or `jwt`.
+    static func isSecretQueryName(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !raw.isEmpty, raw.count <= 256 else { return false }
+        var name: [UInt8] = []
+        name.reserveCapacity(raw.count)
+        var i = 0
+        while i < raw.count {
+            var b = raw[i]
+            if b == UInt8(ascii: "%"), i + 2 < raw.count, let hi = hexValue(raw[i + 1]), let lo = hexValue(raw[i + 2]) {
+                b = hi << 4 | lo
+                i += 2
+            } else if b == UInt8(ascii: "+") {
+                b = UInt8(ascii: " ")
+            }
+            name.append(b >= 65 && b <= 90 ? b + 32 : b)
+            i += 1
+        }
         for fragment in secretQueryFragmentBytes where name.count >= fragment.count {
             search: for i in 0 ... (name.count - fragment.count) {
-                for (j, f) in fragment.enumerated() {
-                    let b = name[i + j]
-                    if (b >= 65 && b <= 90 ? b + 32 : b) != f { continue search }
-                }
+                for (j, f) in fragment.enumerated() where name[i + j] != f { continue search }
                 return true
             }
         }
+        var part: [UInt8] = []
+        for b in name + [0] {
+            if (b >= 97 && b <= 122) || (b >= 48 && b <= 57) { part.append(b); continue }
+            if secretQueryParts.contains(part) { return true }
+            part.removeAll(keepingCapacity: true)
+        }
         return false
+    }
+
+    private static let secretQueryParts: [[UInt8]] = ["sig", "sk", "ak", "pwd", "jwt"].map { Array($0.utf8) }
+
+    private static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 48...57: return b - 48
+        case 65...70: return b - 55
+        case 97...102: return b - 87
+        default: return nil
+        }
     }
 
     /// The offset just past the first `://`, if any.

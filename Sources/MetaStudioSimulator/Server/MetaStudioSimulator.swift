@@ -33,10 +33,11 @@ public final class MetaStudioSimulator: @unchecked Sendable {
         faults = FaultInjector(config: config)
     }
 
-    /// Serves `count` jobs made by `JobGenerator` (default window and rooms) with `seed`, storing each
-    /// as it is made (a million jobs never exist twice in memory).
-    public convenience init(generated count: Int, seed: UInt64, config: SimulatorConfig) {
-        self.init(sequence: JobGenerator(options: .init(jobs: count, seed: seed)).jobs(), config: config)
+    /// Serves `count` jobs made by `JobGenerator` (default rooms, a four-month window from `start`)
+    /// with `seed`, storing each as it is made (a million jobs never exist twice in memory).
+    public convenience init(generated count: Int, seed: UInt64, start: Date = JobGenerator.Options.defaultStart,
+                            config: SimulatorConfig) {
+        self.init(sequence: JobGenerator(options: .init(jobs: count, seed: seed, start: start)).jobs(), config: config)
     }
 
     /// `http://HOST:PORT` of the running server (port 0 before `start`).

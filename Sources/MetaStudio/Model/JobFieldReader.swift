@@ -1,0 +1,195 @@
+/// One parsed JSON value as `FieldReader` sees it, from a tree or a tape.
+protocol JobJSONValue {
+    associatedtype Object: JobJSONObject where Object.Value == Self
+    var typeName: String { get }
+    var isNull: Bool { get }
+    var asString: String? { get }
+    var isString: Bool { get }
+    /// For a string: its RFC 3339 instant, or nil inside when it is not one. Nil for other types.
+    var asTimestamp: Double?? { get }
+    /// The number as a finite Double; nil when this is no number or one a Double cannot hold.
+    var asFiniteNumber: Double? { get }
+    /// The number's text as written, when this is a number.
+    var numberText: String? { get }
+    var asBool: Bool? { get }
+    var asObject: Object? { get }
+    var asArray: [Self]? { get }
+}
+
+/// One parsed JSON object as `FieldReader` sees it.
+protocol JobJSONObject {
+    associatedtype Value: JobJSONValue where Value.Object == Self
+    /// The first member named `key`, searching from `cursor` round to just before it, and the
+    /// cursor to start the next search at. A cursor of 0 starts at the first member.
+    func find(_ key: String, from cursor: Int) -> (value: Value, cursor: Int)?
+}
+
+extension JSONValue: JobJSONValue {
+    var isNull: Bool { if case .null = self { return true } else { return false } }
+    var asString: String? { stringValue }
+    var isString: Bool { if case .string = self { return true } else { return false } }
+    var asTimestamp: Double?? { stringValue.map { RFC3339.parse($0) } }
+    var asFiniteNumber: Double? {
+        guard let text = numberText, let d = Double(text), d.isFinite else { return nil }
+        return d
+    }
+    var numberText: String? { if case .number(let text) = self { return text } else { return nil } }
+    var asBool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    var asObject: JSONObject? { objectValue }
+    var asArray: [JSONValue]? { arrayValue }
+}
+
+extension JSONObject: JobJSONObject {
+    func find(_ key: String, from cursor: Int) -> (value: JSONValue, cursor: Int)? {
+        var i = cursor
+        for _ in 0 ..< fields.count {
+            if i >= fields.count { i = 0 }
+            if fields[i].key == key { return (fields[i].value, i + 1) }
+            i += 1
+        }
+        return nil
+    }
+}
+
+extension JSONTapeValue: JobJSONValue {
+    var asString: String? { stringValue }
+    var isString: Bool { kind == .string }
+    var asTimestamp: Double?? {
+        guard kind == .string else { return nil }
+        if tape.nodes[index].escaped { return .some(RFC3339.parse(tape.string(index))) }
+        return .some(tape.withBytes(of: index) { RFC3339.parse(bytes: $0) })
+    }
+    var asFiniteNumber: Double? {
+        guard let text = numberText, let d = Double(text), d.isFinite else { return nil }
+        return d
+    }
+    var asBool: Bool? {
+        switch kind {
+        case .true: return true
+        case .false: return false
+        default: return nil
+        }
+    }
+    var asObject: TapeObject? { isObject ? TapeObject(self) : nil }
+    var asArray: [JSONTapeValue]? { elements }
+}
+
+/// An object on a tape; a cursor is the node index of the member to look at next.
+struct TapeObject: JobJSONObject {
+    let value: JSONTapeValue
+
+    init(_ value: JSONTapeValue) { self.value = value }
+
+    func find(_ key: String, from cursor: Int) -> (value: JSONTapeValue, cursor: Int)? {
+        guard let found = value.tape.member(key, of: value.index, from: cursor) else { return nil }
+        return (JSONTapeValue(tape: value.tape, index: found.value), found.cursor)
+    }
+}
+
+/// Reads typed members of one JSON object. A member of the wrong type, a number out of range or an
+/// invalid timestamp is not an error: it is read as absent and noted in `flags` with its full path,
+/// so that one odd value never costs the rest of the job (or the other jobs).
+struct FieldReader<Object: JobJSONObject> {
+    typealias Value = Object.Value
+    let object: Object
+    let path: String
+
+    init(object: Object, path: String) {
+        self.object = object
+        self.path = path
+    }
+
+    private func wrongType(_ key: String, _ expected: String, _ got: Value) -> JobFlag {
+        JobFlag(field: path + key, reason: .wrongType, detail: "expected \(expected), got \(got.typeName)")
+    }
+
+    /// Where the next search starts: members are read in about the order the API sends them,
+    /// so most lookups hit on the first comparison instead of scanning the object.
+    private var cursor = 0
+
+    /// The member's value; JSON null counts as absent.
+    mutating func value(_ key: String) -> Value? {
+        guard let found = object.find(key, from: cursor) else { return nil }
+        cursor = found.cursor
+        return found.value.isNull ? nil : found.value
+    }
+
+    mutating func string(_ key: String, _ flags: inout [JobFlag]) -> String? {
+        guard let v = value(key) else { return nil }
+        guard let s = v.asString else { flags.append(wrongType(key, "a string", v)); return nil }
+        return s
+    }
+
+    /// A finite number; a number a Double cannot hold (`1e400`) is flagged out of range.
+    mutating func number(_ key: String, _ flags: inout [JobFlag]) -> Double? {
+        guard let v = value(key) else { return nil }
+        guard let text = v.numberText else { flags.append(wrongType(key, "a number", v)); return nil }
+        guard let d = v.asFiniteNumber else {
+            flags.append(JobFlag(field: path + key, reason: .outOfRange,
+                                 detail: "number \(SafeText.escaped(text, limit: 40)) is out of range"))
+            return nil
+        }
+        return d
+    }
+
+    /// Whole epoch seconds (`ctime`): a fraction is cut; a value past the 64-bit range is flagged.
+    mutating func epochSeconds(_ key: String, _ flags: inout [JobFlag]) -> Int64? {
+        guard let d = number(key, &flags) else { return nil }
+        guard let whole = Int64(exactly: d.rounded(.towardZero)) else {
+            flags.append(JobFlag(field: path + key, reason: .outOfRange,
+                                 detail: "epoch seconds \(JobFlag.show(d)) out of range"))
+            return nil
+        }
+        return whole
+    }
+
+    mutating func bool(_ key: String, _ flags: inout [JobFlag]) {
+        guard let v = value(key) else { return }
+        if v.asBool == nil { flags.append(wrongType(key, "a boolean", v)) }
+    }
+
+    /// Checks that a member only validated here is a string, without decoding it.
+    mutating func checkString(_ key: String, _ flags: inout [JobFlag]) {
+        guard let v = value(key) else { return }
+        if !v.isString { flags.append(wrongType(key, "a string", v)) }
+    }
+
+    /// Epoch seconds (UTC) of an RFC 3339 member; anything else is flagged and read as absent.
+    mutating func timestamp(_ key: String, _ flags: inout [JobFlag]) -> Double? {
+        guard let v = value(key) else { return nil }
+        guard let parsed = v.asTimestamp else { flags.append(wrongType(key, "a string", v)); return nil }
+        guard let epoch = parsed else {
+            let text = v.asString ?? ""
+            flags.append(JobFlag(field: path + key, reason: .invalidTimestamp,
+                                 detail: "invalid RFC 3339 timestamp \"\(SafeText.escaped(text, limit: 40))\""))
+            return nil
+        }
+        return epoch
+    }
+
+    mutating func object(_ key: String, _ flags: inout [JobFlag]) -> FieldReader? {
+        guard let v = value(key) else { return nil }
+        guard let o = v.asObject else { flags.append(wrongType(key, "an object", v)); return nil }
+        return FieldReader(object: o, path: path + key + ".")
+    }
+
+    mutating func array(_ key: String, _ flags: inout [JobFlag]) -> [Value]? {
+        guard let v = value(key) else { return nil }
+        guard let a = v.asArray else { flags.append(wrongType(key, "an array", v)); return nil }
+        return a
+    }
+
+    /// The string elements of an array member; an element of another type is flagged and skipped.
+    mutating func strings(_ key: String, _ flags: inout [JobFlag]) -> [String] {
+        var result: [String] = []
+        for (i, item) in (array(key, &flags) ?? []).enumerated() {
+            guard let s = item.asString else {
+                flags.append(JobFlag(field: "\(path)\(key)[\(i)]", reason: .wrongType,
+                                     detail: "expected a string, got \(item.typeName)"))
+                continue
+            }
+            result.append(s)
+        }
+        return result
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import LiveJobsReport
+import LiveJobsStore
+import MetaStudio
+
+/// Exit codes, documented in `livejobs --help` and the README.
+enum ExitCodes {
+    /// Anything that is not the input's fault: the database, the network, the output.
+    static let failure: Int32 = 1
+    /// The fetch ended but the API's jobs and count still disagree.
+    static let incomplete: Int32 = 3
+    /// Bad flags (ArgumentParser's own code for validation errors).
+    static let usage: Int32 = 64
+    /// Bad input data or a bad query file (sysexits' EX_DATAERR).
+    static let dataError: Int32 = 65
+    /// Interrupted by Ctrl-C (128 + SIGINT).
+    static let interrupted: Int32 = 130
+}
+
+/// Runs `body`, turning any error into one line on stderr and an `ExitCode` thrown to ArgumentParser
+/// (thrown, not `exit()`, so that `defer`s run and the database is closed and checkpointed).
+func reportingErrors<T>(_ command: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        throw reported(command, error)
+    }
+}
+
+/// Prints `error` as one line (`livejobs COMMAND: error: ...`) and returns the exit code to throw.
+func reported(_ command: String, _ error: Error) -> ExitCode {
+    let code: Int32
+    switch error {
+    case is ImportError, is QueryError: code = ExitCodes.dataError
+    default: code = ExitCodes.failure
+    }
+    printError(command, describe(error))
+    return ExitCode(code)
+}
+
+/// One error line on stderr, control characters escaped and length capped.
+func printError(_ command: String, _ message: String) {
+    Output.error("livejobs \(command): error: \(SafeText.line(message))\n")
+}
+
+/// The words for an error: its own description, or for SQLite's errors the message without the
+/// framework's dump of the statement and its arguments.
+func describe(_ error: Error) -> String {
+    if let error = error as? DatabaseError {
+        return "database error: \(error.message ?? "\(error.resultCode)")"
+    }
+    return "\(error)"
+}
