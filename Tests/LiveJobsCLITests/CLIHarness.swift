@@ -23,7 +23,8 @@ struct CLI {
         return root.appendingPathComponent(".build/debug")
     }()
 
-    static func binary(_ name: String) -> String { productsDirectory.appendingPathComponent(name).path }
+    /// A built product by name, or any program by absolute path (`/bin/bash`, for pipes and redirections).
+    static func binary(_ name: String) -> String { name.hasPrefix("/") ? name : productsDirectory.appendingPathComponent(name).path }
 
     let workDir: URL
 

@@ -1,0 +1,184 @@
+import Foundation
+import GRDB
+import MetaStudio
+import MetaStudioSimulator
+import Testing
+
+/// What a user types is what runs, or is refused in one line; output that cannot be written, and runs
+/// that fail, are handled like input. All through the real binary.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct UserInputTests {
+    func job(_ id: String, start: String = "2026-10-05T10:00:00Z") -> String {
+        #"{"job_id":"\#(id)","room_id":"r1","room_name":"Room One","state":"SUCCEED","start_time":"\#(start)","duration":3600,"stream_duration":3000,"create_time":"\#(start)","lastupdate_time":"\#(start)"}"#
+    }
+
+    func database(_ cli: CLI) throws -> String {
+        let file = cli.write("p.jsonl", [job("a"), job("b", start: "2026-10-31T20:00:00Z")].joined(separator: "\n"))
+        let r = try cli.run(["import", "--db", "u.sqlite", file])
+        #expect(r.status == 0, "\(r.stderr)")
+        return cli.path("u.sqlite")
+    }
+
+    func strings(_ db: String, _ sql: String) throws -> [String] {
+        try DatabaseQueue(path: db).read { try String.fetchAll($0, sql: sql) }
+    }
+
+    /// Time zones are IANA names. `CST` (US Central to the platform, China Standard Time to a user in
+    /// China), legacy aliases, offsets in any spelling and misspellings are refused with one line that
+    /// names what they may mean; nothing is computed or stored for them.
+    @Test func surprisingTimeZoneNamesAreRefusedWithWhatTheyMayMean() throws {
+        let cli = CLI()
+        let db = try database(cli)
+        let cases: [(tz: String, needles: [String])] = [
+            ("CST", ["abbreviation", "Asia/Shanghai for China Standard Time", "America/Chicago for US Central Time"]),
+            ("cst", ["abbreviation", "Asia/Shanghai"]),
+            ("IST", ["Asia/Kolkata", "Europe/Dublin"]),
+            ("PRC", ["legacy alias", "use Asia/Shanghai"]),
+            ("JST", ["use Asia/Tokyo"]),
+            ("GMT+8", ["offset", "UTC+8", "Asia/Shanghai"]),
+            ("UTC+08:00", ["offset", "UTC+8"]),
+            ("+0530", ["offset", "UTC+5:30", "Asia/Kolkata"]),
+            ("Etc/GMT-8", ["inverted", "UTC+8", "Asia/Shanghai"]),
+            ("Etc/GMT+5", ["inverted", "UTC−5"]),
+            ("Asia/Shangai", ["did you mean Asia/Shanghai?"]),
+            ("asia/shanghai", ["did you mean Asia/Shanghai?"]),
+            ("Shanghai", ["did you mean Asia/Shanghai?"]),
+            ("GMT", ["UTC"]),
+            ("Mars/Olympus", ["unknown time zone"]),
+            ("Asia/Shanghai\u{1B}[2J", ["unknown time zone", "\\u{1B}[2J"]),
+        ]
+        for c in cases {
+            for command in [["report", "--db", "u.sqlite", "--month", "2026-10"], ["compare", "--db", "u.sqlite", "r1", "--month", "2026-10"]] {
+                let r = try cli.run(command + ["--tz", c.tz])
+                #expect(r.status == 64, "\(command[0]) --tz \(c.tz): \(r.status) \(r.stderr)")
+                let line = r.stderr.split(separator: "\n").first.map(String.init) ?? ""
+                for needle in c.needles { #expect(line.contains(needle), "--tz \(c.tz): \(line)") }
+                #expect(!r.stderr.unicodeScalars.contains { $0.value == 0x1B })
+            }
+        }
+        let query = try cli.run(["query", "monthly_trend", "--db", "u.sqlite", "--param", "month=2026-10", "--param", "tz=CST"])
+        #expect(query.status == 65)
+        #expect(query.stderr.contains("parameter 'tz': 'CST' is an abbreviation"), "\(query.stderr)")
+        #expect(try strings(db, "SELECT tz FROM usage_zones") == ["UTC"], "a refused zone must not be computed")
+        // IANA names and UTC work, including Etc/UTC, which is stored as UTC.
+        for tz in ["Asia/Shanghai", "America/Chicago", "UTC", "Etc/UTC"] {
+            let r = try cli.run(["report", "--db", "u.sqlite", "--month", "2026-10", "--tz", tz, "--out", "r-\(tz.replacingOccurrences(of: "/", with: "-"))"])
+            #expect(r.status == 0, "\(tz): \(r.stderr)")
+        }
+        #expect(try strings(db, "SELECT tz FROM usage_zones ORDER BY tz") == ["America/Chicago", "Asia/Shanghai", "UTC"])
+    }
+
+    /// A zone asked for once by mistake is kept current by every later import; `zones --drop` ends that.
+    @Test func aZoneUsedByMistakeCanBeDropped() throws {
+        let cli = CLI()
+        let db = try database(cli)
+        #expect(try cli.run(["report", "--db", "u.sqlite", "--month", "2026-10", "--tz", "America/Chicago"]).status == 0)
+        let listed = try cli.run(["zones", "--db", "u.sqlite"])
+        #expect(listed.status == 0 && listed.stdout.contains("America/Chicago") && listed.stdout.contains("UTC"), "\(listed.stdout)")
+        let dropped = try cli.run(["zones", "--db", "u.sqlite", "--drop", "America/Chicago"])
+        #expect(dropped.status == 0, "\(dropped.stderr)")
+        #expect(dropped.stdout.contains("dropped time zone America/Chicago"))
+        _ = try cli.run(["import", "--db", "u.sqlite", cli.write("q.jsonl", job("c"))])
+        #expect(try strings(db, "SELECT DISTINCT tz FROM job_day_usage") == ["UTC"])
+        #expect(try strings(db, "SELECT tz FROM usage_zones") == ["UTC"])
+        let utc = try cli.run(["zones", "--db", "u.sqlite", "--drop", "UTC"])
+        #expect(utc.status == 1 && utc.stderr.contains("UTC is always kept"))
+        let unknown = try cli.run(["zones", "--db", "u.sqlite", "--drop", "Europe/Paris"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("no time zone 'Europe/Paris' is kept"))
+    }
+
+    /// An option that cannot apply to what was asked is refused in one line, never ignored; so is a
+    /// single-value option given twice (the last one used to win silently).
+    @Test func optionsThatCannotApplyOrAreGivenTwiceAreRefused() throws {
+        let cli = CLI()
+        _ = try database(cli)
+        let cases: [(args: [String], needle: String)] = [
+            (["query", "monthly_trend", "--param", "month=2026-10", "--excel"], "--excel applies only to --format csv"),
+            (["query", "monthly_trend", "--param", "month=2026-10", "--excel", "--format", "json"], "--excel applies only to --format csv"),
+            (["compare", "r1", "--excel"], "--excel applies only to --format csv"),
+            (["compare", "r1", "--tz", "Asia/Shanghai"], "--tz applies only with --month"),
+            (["report", "--month", "2026-10", "--month", "2026-11"], "--month was given twice"),
+            (["report", "--month=2026-10", "--month", "2026-11"], "--month was given twice"),
+            (["report", "--tz", "UTC", "--tz", "Asia/Shanghai"], "--tz was given twice"),
+            (["compare", "r1", "--month", "2026-10", "--format", "csv", "--format", "json"], "--format was given twice"),
+            (["query", "--list", "monthly_trend"], "--list lists the queries"),
+            (["query", "--list", "--param", "month=2026-10"], "--param applies to running a query"),
+            (["fetch", "--endpoint", "http://127.0.0.1:9", "--project-id", "p", "--full", "--since", "2026-11-01T00:00:00Z"],
+             "--full rescans every job; --since asks for a window"),
+        ]
+        for c in cases {
+            let r = try cli.run(c.args + ["--db", "u.sqlite"], environment: ["METASTUDIO_AUTH_TOKEN": "t"])
+            #expect(r.status == 64, "\(c.args): \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains(c.needle), "\(c.args): \(r.stderr)")
+            #expect(r.stdout.isEmpty, "\(c.args): \(r.stdout)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: cli.path("reports")), "a refused report writes nothing")
+        // Options that take many values still take them.
+        let params = try cli.run(["query", "monthly_trend", "--db", "u.sqlite", "--param", "month=2026-10", "--param", "tz=UTC"])
+        #expect(params.status == 0, "\(params.stderr)")
+    }
+
+    /// Output that cannot be written is one error line, never a trap; a reader that goes away ends
+    /// the command quietly, as the shell's own tools end.
+    @Test func outputThatCannotBeWrittenIsOneLineAndAClosedPipeIsQuiet() throws {
+        let cli = CLI()
+        _ = try database(cli)
+        let binary = CLI.binary("livejobs")
+        for command in ["query monthly_trend --param month=2026-10 --format csv", "query --list", "compare r1",
+                        "report --month 2026-10 --out full-report", "import \(cli.write("z.jsonl", job("z")))"] {
+            let r = try cli.run(["-c", "\"$0\" \(command) --db u.sqlite > /dev/full", binary], binary: "/bin/bash")
+            #expect(r.status == 1, "\(command): \(r.status) \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(command): \(r.stderr)")
+            #expect(r.stderr.contains("cannot write to standard output: No space left on device"), "\(command): \(r.stderr)")
+        }
+        #expect(try strings(cli.path("u.sqlite"), "SELECT job_id FROM jobs WHERE job_id = 'z'") == ["z"], "the import itself is kept")
+        // Enough rows that the reader is gone before the writer ends.
+        let many = (0 ..< 3000).map { job("m\($0)") }.joined(separator: "\n")
+        _ = try cli.run(["import", "--db", "u.sqlite", cli.write("many.jsonl", many)])
+        let sql = cli.write("all.sql", "-- title: all\nSELECT * FROM jobs CROSS JOIN (SELECT 1 UNION SELECT 2 UNION SELECT 3)\n")
+        let piped = try cli.run(["-c", "\"$0\" query \"$1\" --db u.sqlite --format csv | head -n 1; echo \"status ${PIPESTATUS[0]}\"", binary, sql],
+                                binary: "/bin/bash")
+        #expect(piped.stderr.isEmpty, "\(piped.stderr)")
+        #expect(piped.stdout.hasPrefix("job_id,"), "\(piped.stdout.prefix(200))")
+        #expect(piped.stdout.contains("status 141") || piped.stdout.contains("status 0"), "\(piped.stdout.suffix(100))")
+    }
+
+    /// A failed first fetch (a wrong token) records its run and leaves the database file complete on
+    /// its own: a copy of the .sqlite file alone, without its -wal, holds the tables and the run.
+    @Test func aFailedFirstFetchLeavesACompleteDatabaseFile() async throws {
+        var config = SimulatorConfig()
+        config.auth = .token("right-token-1234")
+        let sim = MetaStudioSimulator(generated: 50, seed: 40, config: config)
+        _ = try await sim.start()
+        let cli = CLI()
+        let r = try cli.run(["fetch", "--db", "w.sqlite", "--endpoint", sim.baseURL, "--project-id", FetchTests.project],
+                            environment: ["METASTUDIO_AUTH_TOKEN": "wrong-token-5678"])
+        try await sim.stop()
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("HTTP 401"), "\(r.stderr)")
+        #expect(!r.stderr.contains("wrong-token-5678"))
+        let copy = cli.path("copy.sqlite")
+        try FileManager.default.copyItem(atPath: cli.path("w.sqlite"), toPath: copy)
+        #expect(!FileManager.default.fileExists(atPath: copy + "-wal"))
+        #expect(try strings(copy, "SELECT outcome FROM sync_runs") == ["failed"])
+        #expect(try strings(copy, "SELECT name FROM sqlite_schema WHERE name = 'jobs'") == ["jobs"])
+    }
+
+    /// No URL is printed with its user-info, query or fragment: a mistyped --endpoint with credentials
+    /// in it is refused without echoing them.
+    @Test func aMistypedEndpointNeverEchoesItsCredentials() throws {
+        let cli = CLI()
+        let endpoints = [
+            "https://admin:hunter2secret@metastudio.example.com/", "http://example.com/?token=hunter2secret",
+            "https://example.com/base?AccessKeyId=AK1&Signature=hunter2secret", "https://example.com/#access_token=hunter2secret",
+            "htps://u:hunter2secret@example.com", "https://exa mple.com/?sig=hunter2secret", "example.com/?token=hunter2secret",
+            "https://[::1/?token=hunter2secret", "https://example.com:99999/?token=hunter2secret",
+        ]
+        for endpoint in endpoints {
+            let r = try cli.run(["fetch", "--db", "e.sqlite", "--endpoint", endpoint, "--project-id", "p"],
+                                environment: ["METASTUDIO_AUTH_TOKEN": "t-1234"])
+            #expect(r.status == 1, "\(endpoint): \(r.status) \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(endpoint): \(r.stderr)")
+            #expect(!r.stderr.contains("hunter2secret"), "\(endpoint): \(r.stderr)")
+        }
+    }
+}
