@@ -82,6 +82,10 @@ struct FetchCommand: ParsableCommand {
     @Flag(help: "Stop at the first job with a value that cannot be used, instead of storing it flagged.")
     var strict = false
 
+    @Option(help: ArgumentHelp("Most pages received but not yet committed (what a kill can lose); fetch waits at this many.",
+                               valueName: "n", visibility: .hidden))
+    var maxUncommittedPages = GroupCommitter.defaultMaxUncommittedPages
+
     @Flag(help: ArgumentHelp("Page strictly one page at a time, storing each before asking for the next (the way a hand-written pager over the vendor's SDK works); for comparisons.", visibility: .hidden))
     var sequential = false
 
@@ -104,6 +108,7 @@ struct FetchCommand: ParsableCommand {
             throw ValidationError("pass --region (cn-north-4, cn-east-3, ap-southeast-3) or --endpoint URL")
         }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard maxUncommittedPages >= 1 else { throw ValidationError("--max-uncommitted-pages must be at least 1") }
     }
 
     func run() throws {
@@ -152,7 +157,7 @@ struct FetchCommand: ParsableCommand {
         }
         let sink = try reportingErrors("fetch") {
             try FetchSink(store: store, projectId: project, region: api.region, sequential: sequential,
-                          strictness: strict ? .strict : .lenient)
+                          strictness: strict ? .strict : .lenient, maxUncommittedPages: maxUncommittedPages)
         }
         let signals = SignalTrap { pager.cancel() }
         let started = ProcessInfo.processInfo.systemUptime

@@ -9,9 +9,10 @@ final class FetchSink: PageSink, @unchecked Sendable {
     /// Store each page before the next request, as a hand-written pager over the vendor's SDK does.
     let sequential: Bool
 
-    init(store: JobStore, projectId: String, region: String?, sequential: Bool, strictness: Strictness) throws {
+    init(store: JobStore, projectId: String, region: String?, sequential: Bool, strictness: Strictness,
+         maxUncommittedPages: Int) throws {
         committer = try GroupCommitter(store: store, source: "fetch", projectId: projectId, region: region,
-                                       strictness: strictness)
+                                       strictness: strictness, maxUncommittedPages: maxUncommittedPages)
         self.sequential = sequential
     }
 
