@@ -68,7 +68,7 @@ public struct NormalizedJob: Sendable {
         var rules = Rules(job: job)
         let state = job.state
         let unfinished = state == "WAITING" || state == "PROCESSING"
-        let lastSign = [job.lastupdateTime, job.startTime, job.createTime].compactMap { $0 }.max()
+        let lastSign = NormalizedJob.newest(job.lastupdateTime, job.startTime, job.createTime)
         isStale = unfinished && lastSign.map { now - $0 > NormalizedJob.maximumUnfinishedAge } ?? false
         let processing = state == "PROCESSING"
         isOngoing = processing && !isStale
@@ -87,7 +87,7 @@ public struct NormalizedJob: Sendable {
         } else if isOngoing, job.startTime != nil, job.lastupdateTime != nil {
             live = rules.interval(from: job.startTime, to: job.lastupdateTime, endField: "lastupdate_time")
             source = live == nil ? nil : .ongoing
-        } else {
+        } else if rules.any {
             // No live length: say which flagged value it would have come from.
             rules.exclude([.liveHours, .streamRatio], field: "start_time")
             rules.exclude([.liveHours, .streamRatio], field: processing ? "lastupdate_time" : "end_time")
@@ -103,7 +103,7 @@ public struct NormalizedJob: Sendable {
         } else {
             streamedSeconds = streamed
         }
-        rules.exclude([.streamedHours, .streamRatio], field: "stream_duration")
+        if rules.any { rules.exclude([.streamedHours, .streamRatio], field: "stream_duration") }
         if let live, live > 0, let streamed = streamedSeconds {
             streamRatio = streamed / live
         } else {
@@ -120,17 +120,26 @@ public struct NormalizedJob: Sendable {
             rules.exclude(lostOngoingHours ? [.liveHours, .streamRatio, .ongoingJobs] : processing ? [.ongoingJobs] : [],
                           field: "state", reason: .staleUnfinished)
         }
-        rules.exclude([.errorRate, .blockRate, .ongoingJobs], field: "state", reason: .wrongType)
-        rules.exclude([.errorCodes], fieldPrefix: "error_info")
-        rules.exclude([.room], field: "room_id")
-        let home = job.startTime ?? job.createTime ?? job.lastupdateTime
-        if home == nil {
-            for field in ["start_time", "create_time", "lastupdate_time"] { rules.exclude([.month], field: field) }
+        if rules.any {
+            rules.exclude([.errorRate, .blockRate, .ongoingJobs], field: "state", reason: .wrongType)
+            rules.exclude([.errorCodes], fieldPrefix: "error_info")
+            rules.exclude([.room], field: "room_id")
+            if job.startTime == nil && job.createTime == nil && job.lastupdateTime == nil {
+                for field in ["start_time", "create_time", "lastupdate_time"] { rules.exclude([.month], field: field) }
+            }
         }
         isError = state == "FAILED"
         isBlocked = state == "BLOCKED"
         countsInRates = state == "SUCCEED" || isError || isBlocked
         flags = rules.flags
+    }
+
+    /// The latest of the instants that are known (no array: this runs for every stored job).
+    private static func newest(_ a: Double?, _ b: Double?, _ c: Double?) -> Double? {
+        var m = a
+        if let b, m == nil || b > m! { m = b }
+        if let c, m == nil || c > m! { m = c }
+        return m
     }
 
     /// The instant the job is counted at (its start, else its creation, else its last update).
@@ -151,7 +160,10 @@ private struct Rules {
         flags = job.flags.map { FlaggedValue(flag: $0, excluded: []) }
     }
 
-    func isFlagged(_ field: String) -> Bool { flags.contains { $0.flag.field == field } }
+    /// Whether any value is flagged so far: almost never, so the bookkeeping below is skipped.
+    var any: Bool { !flags.isEmpty }
+
+    func isFlagged(_ field: String) -> Bool { !flags.isEmpty && flags.contains { $0.flag.field == field } }
 
     mutating func flag(_ field: String, _ reason: JobFlag.Reason, _ detail: String) {
         flags.append(FlaggedValue(flag: JobFlag(field: field, reason: reason, detail: detail), excluded: []))
