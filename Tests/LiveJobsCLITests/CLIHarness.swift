@@ -100,6 +100,22 @@ struct CLI {
                       stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: outData)
     }
 
+    /// `run` for async tests: the wait for the child happens on a thread of its own, never on one of
+    /// Swift concurrency's few cooperative threads. A test whose child talks to an in-process
+    /// simulator must use this one: the simulator answers on those threads, and two tests blocking
+    /// them both while their children wait for the simulator would never end.
+    func run(_ arguments: [String], binary: String = "livejobs", environment: [String: String] = [:],
+             stdin: Data? = nil, timeout: Double = 120) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Swift.Result {
+                    try self.run(arguments, binary: binary, environment: environment, stdin: stdin, timeout: timeout) as Result
+                })
+            }
+            thread.start()
+        }
+    }
+
     /// Starts `livejobs` in the background (output discarded), for tests that signal it.
     func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
         let process = Process()

@@ -7,14 +7,14 @@ import Testing
         #"{"job_id":"\#(id)","room_id":"\#(room)","room_name":"\#(name)","state":"\#(state)","start_time":"\#(start)","duration":\#(duration),"stream_duration":\#(stream),"create_time":"\#(start)","lastupdate_time":"\#(start)"}"#
     }
 
-    @Test func importThenReportWritesMarkdownCSVAndChartsForTheLatestMonth() throws {
+    @Test func importThenReportWritesMarkdownCSVAndChartsForTheLatestMonth() async throws {
         let cli = CLI()
         let pages = CLI.samplePages
         #expect(pages.count >= 20)
-        let imported = try cli.run(["import", "--db", "s.sqlite"] + pages)
+        let imported = try await cli.run(["import", "--db", "s.sqlite"] + pages)
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("imported \(pages.count) of \(pages.count) files"))
-        let report = try cli.run(["report", "--db", "s.sqlite"])
+        let report = try await cli.run(["report", "--db", "s.sqlite"])
         #expect(report.status == 0, "\(report.stderr)")
         let dir = cli.workDir.appendingPathComponent("reports/2026-11")
         let markdown = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)
@@ -36,14 +36,14 @@ import Testing
         }
     }
 
-    @Test func reportSplitsHoursByTimeZoneAndExcelCSVHasBOMAndCRLF() throws {
+    @Test func reportSplitsHoursByTimeZoneAndExcelCSVHasBOMAndCRLF() async throws {
         let cli = CLI()
         let file = cli.write("p.json", #"{"count":1,"smart_live_jobs":["# + job("x", start: "2026-01-31T23:00:00Z") + "]}")
-        #expect(try cli.run(["import", "--db", "t.sqlite", file]).status == 0)
-        let utc = try cli.run(["query", "monthly_trend", "--db", "t.sqlite", "--param", "month=2026-02", "--format", "csv"])
+        #expect(try await cli.run(["import", "--db", "t.sqlite", file]).status == 0)
+        let utc = try await cli.run(["query", "monthly_trend", "--db", "t.sqlite", "--param", "month=2026-02", "--format", "csv"])
         #expect(utc.status == 0, "\(utc.stderr)")
         #expect(utc.stdout.contains("\n2026-01,1,1,1,") && utc.stdout.contains("\n2026-02,0,1,1,"))
-        let sh = try cli.run(["report", "--db", "t.sqlite", "--month", "2026-02", "--tz", "Asia/Shanghai", "--excel"])
+        let sh = try await cli.run(["report", "--db", "t.sqlite", "--month", "2026-02", "--tz", "Asia/Shanghai", "--excel"])
         #expect(sh.status == 0, "\(sh.stderr)")
         let csv = try Data(contentsOf: cli.workDir.appendingPathComponent("reports/2026-02_Asia-Shanghai/monthly_usage_by_room.csv"))
         #expect(csv.starts(with: [0xEF, 0xBB, 0xBF]))
@@ -52,26 +52,26 @@ import Testing
         #expect(text.contains("\r\nr1,Room One,1,2,"))
     }
 
-    @Test func queryFormatsAndReadOnlyRefusal() throws {
+    @Test func queryFormatsAndReadOnlyRefusal() async throws {
         let cli = CLI()
         let file = cli.write("p.json", #"{"count":2,"smart_live_jobs":["# + job("a") + "," + job("b", room: "r2", name: "=HYPERLINK(\\\"x\\\")", state: "FAILED") + "]}")
-        #expect(try cli.run(["import", "--db", "q.sqlite", file]).status == 0)
-        let json = try cli.run(["query", "jobs_per_state_per_room", "--db", "q.sqlite", "--format", "json"])
+        #expect(try await cli.run(["import", "--db", "q.sqlite", file]).status == 0)
+        let json = try await cli.run(["query", "jobs_per_state_per_room", "--db", "q.sqlite", "--format", "json"])
         #expect(json.status == 0, "\(json.stderr)")
         #expect(json.stdout.contains(#"{"room_id":"r1","room_name":"Room One","state":"SUCCEED","jobs":1}"#))
-        let csv = try cli.run(["query", "jobs_per_state_per_room", "--db", "q.sqlite", "--format", "csv"])
+        let csv = try await cli.run(["query", "jobs_per_state_per_room", "--db", "q.sqlite", "--format", "csv"])
         #expect(csv.stdout.contains(#"r2,"'=HYPERLINK(""x"")",FAILED,1"#))
         let writer = cli.write("evil.sql", "-- title: evil\nDELETE FROM jobs\n")
-        let refused = try cli.run(["query", writer, "--db", "q.sqlite"])
+        let refused = try await cli.run(["query", writer, "--db", "q.sqlite"])
         #expect(refused.status == 65)
         #expect(refused.stderr.contains("tries to change the database"))
-        #expect(try cli.run(["query", "jobs_per_state_per_room", "--db", "q.sqlite", "--format", "csv"]).stdout.split(separator: "\n").count == 3)
+        #expect(try await cli.run(["query", "jobs_per_state_per_room", "--db", "q.sqlite", "--format", "csv"]).stdout.split(separator: "\n").count == 3)
     }
 
-    @Test func everyKindOfBadInputGetsOneLineAndANonZeroExit() throws {
+    @Test func everyKindOfBadInputGetsOneLineAndANonZeroExit() async throws {
         let cli = CLI()
         let good = cli.write("good.json", #"{"count":1,"smart_live_jobs":["# + job("keep") + "]}")
-        #expect(try cli.run(["import", "--db", "e.sqlite", good]).status == 0)
+        #expect(try await cli.run(["import", "--db", "e.sqlite", good]).status == 0)
         let cases: [(args: [String], code: Int32, needle: String)] = [
             (["import", "--db", "e.sqlite", cli.write("bad.json", "{\"count\": 1, \"smart_live_jobs\": [")], 65, "bad.json:1: malformed JSON"),
             (["import", "--db", "e.sqlite", "--strict", cli.write("type.jsonl", job("t").replacingOccurrences(of: "\"duration\":7200.0", with: "\"duration\":true"))], 65, "job 0 (job_id t): field 'duration': expected a number, got boolean (--strict)"),
@@ -90,23 +90,23 @@ import Testing
             (["import", "--db", "e.sqlite", "--bogus", good], 64, "--bogus"),
         ]
         for c in cases {
-            let r = try cli.run(c.args)
+            let r = try await cli.run(c.args)
             #expect(r.status == c.code, "\(c.args): status \(r.status), stderr \(r.stderr)")
             #expect(r.stderr.contains(c.needle), "\(c.args): \(r.stderr)")
             if c.code == 65 || c.code == 1 {
                 #expect(r.stderr.split(separator: "\n").count == 1, "\(c.args): more than one line: \(r.stderr)")
             }
         }
-        let count = try cli.run(["query", cli.write("count.sql", "-- title: n\nSELECT count(*) AS n FROM jobs\n"), "--db", "e.sqlite", "--format", "csv"])
+        let count = try await cli.run(["query", cli.write("count.sql", "-- title: n\nSELECT count(*) AS n FROM jobs\n"), "--db", "e.sqlite", "--format", "csv"])
         #expect(count.stdout == "n\n1\n")
     }
 
-    @Test func compareShowsRoomsSideBySideByIdOrName() throws {
+    @Test func compareShowsRoomsSideBySideByIdOrName() async throws {
         let cli = CLI()
         let jobs = [job("a"), job("b", room: "r2", name: "美妆直播间", duration: 3600, stream: 1800), job("c", room: "r2", name: "美妆直播间", state: "BLOCKED")]
         let file = cli.write("p.jsonl", jobs.joined(separator: "\n"))
-        #expect(try cli.run(["import", "--db", "c.sqlite", file]).status == 0)
-        let r = try cli.run(["compare", "--db", "c.sqlite", "r1", "美妆直播间", "--month", "2026-10", "--format", "csv"])
+        #expect(try await cli.run(["import", "--db", "c.sqlite", file]).status == 0)
+        let r = try await cli.run(["compare", "--db", "c.sqlite", "r1", "美妆直播间", "--month", "2026-10", "--format", "csv"])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "figure,Room One,美妆直播间")
@@ -115,10 +115,10 @@ import Testing
         #expect(lines.contains("block_rate,0,0.5"))
     }
 
-    @Test func helpShowsAnExampleForEveryCommand() throws {
+    @Test func helpShowsAnExampleForEveryCommand() async throws {
         let cli = CLI()
         for command in ["import", "query", "report", "compare"] {
-            let r = try cli.run([command, "--help"])
+            let r = try await cli.run([command, "--help"])
             #expect(r.status == 0)
             #expect(r.stdout.contains("livejobs \(command)"), "\(command) --help has no example")
             #expect(r.stdout.contains("--db"))

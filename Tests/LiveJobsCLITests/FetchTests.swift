@@ -39,7 +39,7 @@ import Testing
         let sim = MetaStudioSimulator(generated: 1234, seed: 3, config: config)
         let cli = CLI()
         let r = try await withSimulator(sim) { base in
-            try cli.run(["fetch", "--db", "f.sqlite", "--endpoint", base, "--project-id", FetchTests.project], environment: tokenEnv())
+            try await cli.run(["fetch", "--db", "f.sqlite", "--endpoint", base, "--project-id", FetchTests.project], environment: tokenEnv())
         }
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("fetch succeeded: 1234 jobs (API count 1234) in "))
@@ -61,10 +61,10 @@ import Testing
                    "HUAWEICLOUD_SDK_PROJECT_ID": FetchTests.project]
         let (good, bad, failures) = try await withSimulator(sim) { base -> (CLI.Result, CLI.Result, Int) in
             // Spaces, commas, plus signs and Chinese in the filter must be signed exactly like the vendor's signer.
-            let good = try cli.run(["fetch", "--db", "a.sqlite", "--endpoint", base, "--room-name", "美妆直播间"], environment: env)
+            let good = try await cli.run(["fetch", "--db", "a.sqlite", "--endpoint", base, "--room-name", "美妆直播间"], environment: env)
             var wrong = env
             wrong["HUAWEICLOUD_SDK_SK"] = "SK-wrong-0000"
-            let bad = try cli.run(["fetch", "--db", "a.sqlite", "--endpoint", base, "--full", "--concurrency", "8",
+            let bad = try await cli.run(["fetch", "--db", "a.sqlite", "--endpoint", base, "--full", "--concurrency", "8",
                                    "--room-name", "Tea, \"Premium\" + Co"], environment: wrong)
             return (good, bad, sim.stats.authFailures)
         }
@@ -90,7 +90,7 @@ import Testing
         let cli = CLI()
         let profile = cli.write("creds.ini", "[default]\nak = nope\n\n[basic]\nak = \(FetchTests.ak)\nsk = \(FetchTests.sk)\nproject_id = \(FetchTests.project)\n")
         let r = try await withSimulator(sim) { base in
-            try cli.run(["fetch", "--db", "p.sqlite", "--endpoint", base], environment: ["HUAWEICLOUD_SDK_CREDENTIALS_FILE": profile])
+            try await cli.run(["fetch", "--db", "p.sqlite", "--endpoint", base], environment: ["HUAWEICLOUD_SDK_CREDENTIALS_FILE": profile])
         }
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try count(cli.path("p.sqlite"), "SELECT count(*) FROM jobs") == 120)
@@ -106,7 +106,7 @@ import Testing
         let sim = MetaStudioSimulator(generated: 3000, seed: 7, config: config)
         let cli = CLI()
         let (r, jobs, stats) = try await withSimulator(sim) { base in
-            (try cli.run(["fetch", "--db", "x.sqlite", "--endpoint", base, "--project-id", FetchTests.project,
+            (try await cli.run(["fetch", "--db", "x.sqlite", "--endpoint", base, "--project-id", FetchTests.project,
                           "--concurrency", "8", "--rate", "0", "--json"], environment: tokenEnv()), sim.jobs, sim.stats)
         }
         #expect(r.status == 0, "\(r.stderr)")
@@ -138,7 +138,7 @@ import Testing
         let args = ["fetch", "--project-id", FetchTests.project, "--concurrency", "4", "--rate", "0"]
 
         let lenient = try await withSimulator(MetaStudioSimulator(jobs: jobs, config: config)) { base in
-            try cli.run(args + ["--db", "f.sqlite", "--endpoint", base, "--json"], environment: tokenEnv())
+            try await cli.run(args + ["--db", "f.sqlite", "--endpoint", base, "--json"], environment: tokenEnv())
         }
         #expect(lenient.status == 0, "\(lenient.stderr)")
         #expect(lenient.stderr.isEmpty, "\(lenient.stderr)")
@@ -152,7 +152,7 @@ import Testing
         #expect(try strings(flagged, "SELECT outcome || ' ' || flagged FROM sync_runs") == ["succeeded 1"])
 
         let r = try await withSimulator(MetaStudioSimulator(jobs: jobs, config: config)) { base in
-            try cli.run(args + ["--db", "l.sqlite", "--endpoint", base, "--strict"], environment: tokenEnv())
+            try await cli.run(args + ["--db", "l.sqlite", "--endpoint", base, "--strict"], environment: tokenEnv())
         }
         #expect(r.status == 65, "\(r.stderr)")
         let lines = r.stderr.split(separator: "\n")
@@ -170,7 +170,7 @@ import Testing
 
         jobs[250]["duration"] = .number("86400")
         let again = try await withSimulator(MetaStudioSimulator(jobs: jobs, config: config)) { base in
-            try cli.run(args + ["--db", "l.sqlite", "--endpoint", base, "--strict"], environment: tokenEnv())
+            try await cli.run(args + ["--db", "l.sqlite", "--endpoint", base, "--strict"], environment: tokenEnv())
         }
         #expect(again.status == 0, "\(again.stderr) \(again.stdout)")
         #expect(try count(db, "SELECT count(*) FROM jobs") == 1000)
@@ -182,7 +182,7 @@ import Testing
         let sim = MetaStudioSimulator(generated: 2500, seed: 8, config: config)
         let cli = CLI()
         let (r, stats) = try await withSimulator(sim) { base in
-            (try cli.run(["fetch", "--db", "t.sqlite", "--endpoint", base, "--project-id", FetchTests.project], environment: tokenEnv()), sim.stats)
+            (try await cli.run(["fetch", "--db", "t.sqlite", "--endpoint", base, "--project-id", FetchTests.project], environment: tokenEnv()), sim.stats)
         }
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try count(cli.path("t.sqlite"), "SELECT count(*) FROM jobs") == 2500)
@@ -205,11 +205,11 @@ import Testing
         let db = cli.path("i.sqlite")
         let (first, second, requestsFirst, requestsSecond) = try await withSimulator(sim) { base -> (CLI.Result, CLI.Result, Int, Int) in
             let args = ["fetch", "--db", "i.sqlite", "--endpoint", base, "--project-id", FetchTests.project]
-            let first = try cli.run(args, environment: tokenEnv())
+            let first = try await cli.run(args, environment: tokenEnv())
             let afterFirst = sim.stats.requests
             let unfinished = try count(db, "SELECT count(*) FROM jobs WHERE state IN ('WAITING', 'PROCESSING')")
             #expect(unfinished > 0)
-            let second = try cli.run(args, environment: tokenEnv())
+            let second = try await cli.run(args, environment: tokenEnv())
             return (first, second, afterFirst, sim.stats.requests - afterFirst)
         }
         #expect(first.status == 0 && second.status == 0, "\(first.stderr) \(second.stderr)")
@@ -232,9 +232,9 @@ import Testing
         let (first, second, requestsFirst, requestsSecond) = try await withSimulator(tokenSim) { base -> (CLI.Result, CLI.Result, Int, Int) in
             var a = args
             a[1] = base
-            let first = try cli.run(["fetch", "--db", "r.sqlite"] + a, environment: tokenEnv())
+            let first = try await cli.run(["fetch", "--db", "r.sqlite"] + a, environment: tokenEnv())
             let afterFirst = tokenSim.stats.requests
-            let second = try cli.run(["fetch", "--db", "r.sqlite"] + a, environment: tokenEnv())
+            let second = try await cli.run(["fetch", "--db", "r.sqlite"] + a, environment: tokenEnv())
             return (first, second, afterFirst, tokenSim.stats.requests - afterFirst)
         }
         #expect(first.status == 0 && second.status == 0, "\(first.stderr) \(second.stderr)")
@@ -250,7 +250,7 @@ import Testing
         let (aksk, requestsAKSK) = try await withSimulator(akskSim) { base -> (CLI.Result, Int) in
             var a = args
             a[1] = base
-            return (try cli.run(["fetch", "--db", "k.sqlite"] + a, environment: env), akskSim.stats.requests)
+            return (try await cli.run(["fetch", "--db", "k.sqlite"] + a, environment: env), akskSim.stats.requests)
         }
         #expect(aksk.status == 0, "\(aksk.stderr)")
         #expect(requestsAKSK == 3, "the first page alone, then the 2 its count asks for")
@@ -261,7 +261,7 @@ import Testing
         let sim = MetaStudioSimulator(generated: 1000, seed: 10, config: SimulatorConfig())
         let cli = CLI()
         let r = try await withSimulator(sim) { base in
-            try cli.run(["fetch", "--db", "s.sqlite", "--endpoint", base, "--project-id", FetchTests.project,
+            try await cli.run(["fetch", "--db", "s.sqlite", "--endpoint", base, "--project-id", FetchTests.project,
                          "--state", "FAILED,BLOCKED", "--since", "2026-09-01T00:00:00Z", "--until", "2026-09-30T23:59:59Z"], environment: tokenEnv())
         }
         #expect(r.status == 0, "\(r.stderr)")
@@ -293,13 +293,13 @@ import Testing
                 #expect(try strings(db, "PRAGMA integrity_check") == ["ok"])
             }
             #expect(try count(db, "SELECT count(*) FROM sync_runs WHERE outcome = 'interrupted'") == 1)
-            let finish = try cli.run(["fetch", "--db", "c.sqlite", "--endpoint", base, "--project-id", FetchTests.project, "--rate", "0"], environment: tokenEnv())
+            let finish = try await cli.run(["fetch", "--db", "c.sqlite", "--endpoint", base, "--project-id", FetchTests.project, "--rate", "0"], environment: tokenEnv())
             #expect(finish.status == 0, "\(finish.stderr)")
         }
         #expect(try count(db, "SELECT count(*) FROM jobs") == 3000)
     }
 
-    @Test func badSetupsFailWithOneClearLine() throws {
+    @Test func badSetupsFailWithOneClearLine() async throws {
         let cli = CLI()
         let cases: [(args: [String], env: [String: String], code: Int32, needle: String)] = [
             (["fetch", "--endpoint", "http://example.com", "--project-id", "p"], tokenEnv(), 1, "plain http"),
@@ -311,7 +311,7 @@ import Testing
             (["fetch", "--endpoint", "http://127.0.0.1:9", "--project-id", "p", "--timeout", "2"], tokenEnv(), 1, "connect"),
         ]
         for c in cases {
-            let r = try cli.run(c.args + ["--db", "b.sqlite"], environment: c.env.merging(["HOME": cli.workDir.path]) { a, _ in a })
+            let r = try await cli.run(c.args + ["--db", "b.sqlite"], environment: c.env.merging(["HOME": cli.workDir.path]) { a, _ in a })
             #expect(r.status == c.code, "\(c.args): \(r.status) \(r.stderr)")
             #expect(r.stderr.lowercased().contains(c.needle.lowercased()), "\(c.args): \(r.stderr)")
             if c.code == 1 { #expect(r.stderr.split(separator: "\n").count == 1, "\(c.args): \(r.stderr)") }

@@ -55,12 +55,12 @@ import Testing
     /// The issue's example for import: 300 ordinary jobs and one SUCCEED job with `"duration": -5.0`.
     /// All 301 are stored, one flagged, exit 0; --json lists it; the report shows it under Data quality
     /// and leaves it out of the hours; --strict refuses the whole file and stores nothing of it.
-    @Test func oneOddJobAmongThreeHundredIsStoredFlaggedAndCostsNothingElse() throws {
+    @Test func oneOddJobAmongThreeHundredIsStoredFlaggedAndCostsNothingElse() async throws {
         let cli = CLI()
         var jobs = tenant(300, seed: 31)
         jobs.insert(job("minus-five", duration: "-5.0"), at: 150)
         let file = cli.write("p.json", page(jobs))
-        let r = try cli.run(["import", "--db", "o.sqlite", file])
+        let r = try await cli.run(["import", "--db", "o.sqlite", file])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.isEmpty, "\(r.stderr)")
         #expect(r.stdout.contains("301 jobs read, 301 new, 0 updated, 0 unchanged, 1 flagged"), "\(r.stdout)")
@@ -70,7 +70,7 @@ import Testing
         #expect(try strings(db, "SELECT job_id || ' ' || field || ' ' || reason FROM job_flags") == ["minus-five duration negative"])
         #expect(try count(db, "SELECT count(*) FROM jobs WHERE job_id = 'minus-five' AND live_seconds IS NULL AND raw_json LIKE '%-5.0%'") == 1)
 
-        let json = try cli.run(["import", "--db", "o.sqlite", "--json", file])
+        let json = try await cli.run(["import", "--db", "o.sqlite", "--json", file])
         #expect(json.status == 0, "\(json.stderr)")
         let summary = try #require(try JSONParser.parse(json.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue)
         #expect(summary["flagged"] == .number("1") && summary["unchanged"] == .number("301"))
@@ -79,7 +79,7 @@ import Testing
                 && flag["reason"]?.stringValue == "negative")
 
         let month = String(try #require(try strings(db, "SELECT substr(start_time, 1, 7) FROM jobs WHERE job_id = 'minus-five'").first))
-        let report = try cli.run(["report", "--db", "o.sqlite", "--month", month, "--out", "rep"])
+        let report = try await cli.run(["report", "--db", "o.sqlite", "--month", month, "--out", "rep"])
         #expect(report.status == 0, "\(report.stderr)")
         let markdown = try String(contentsOfFile: cli.path("rep/report.md"), encoding: .utf8)
         #expect(markdown.contains("- **Data quality:** 1 jobs flagged"), "\(markdown.prefix(600))")
@@ -91,7 +91,7 @@ import Testing
         #expect(try count(db, "SELECT count(*) FROM job_day_usage WHERE job_id = 'minus-five' AND live_seconds IS NOT NULL") == 0)
         #expect(try count(db, "SELECT count(*) FROM job_day_usage WHERE job_id = 'minus-five' AND is_home = 1 AND tz = 'UTC'") == 1)
 
-        let strict = try cli.run(["import", "--db", "s.sqlite", "--strict", file])
+        let strict = try await cli.run(["import", "--db", "s.sqlite", "--strict", file])
         #expect(strict.status == 65)
         #expect(strict.stderr.split(separator: "\n").count == 1)
         #expect(strict.stderr.contains("job 150 (job_id minus-five): field 'duration': negative (-5) (--strict)"), "\(strict.stderr)")
@@ -109,7 +109,7 @@ import Testing
         let env = ["METASTUDIO_AUTH_TOKEN": OddDataTests.token]
         let (first, second) = try await withSimulator(jobs) { base, _ -> (CLI.Result, CLI.Result) in
             let args = ["fetch", "--db", "t.sqlite", "--endpoint", base, "--project-id", OddDataTests.project]
-            return (try cli.run(args, environment: env), try cli.run(args, environment: env))
+            return (try await cli.run(args, environment: env), try await cli.run(args, environment: env))
         }
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.hasPrefix("fetch succeeded: 301 jobs (API count 301)"), "\(first.stdout)")
@@ -134,12 +134,12 @@ import Testing
             ]))])))]),
             job("stream", duration: "60", extra: [("stream_duration", .number("9e307"))]),
         ]
-        let imported = try cli.run(["import", "--db", "i.sqlite", cli.write("x.jsonl", "{\"job_id\":\"x\",\"duration\":1e19}\n")])
+        let imported = try await cli.run(["import", "--db", "i.sqlite", cli.write("x.jsonl", "{\"job_id\":\"x\",\"duration\":1e19}\n")])
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("1 jobs read, 1 new, 0 updated, 0 unchanged, 1 flagged"), "\(imported.stdout)")
         #expect(try strings(cli.path("i.sqlite"), "SELECT reason FROM job_flags") == ["over_366_days"])
 
-        let all = try cli.run(["import", "--db", "i.sqlite", "--json", cli.write("odd.json", page(odd))])
+        let all = try await cli.run(["import", "--db", "i.sqlite", "--json", cli.write("odd.json", page(odd))])
         #expect(all.status == 0, "\(all.stderr)")
         let reasons = try strings(cli.path("i.sqlite"), "SELECT job_id || ':' || field || ':' || reason FROM job_flags ORDER BY job_id, field")
         #expect(reasons == ["ctime:rtc_room_info.users[0].ctime:out_of_range", "ctime:rtc_room_info.users[1].ctime:out_of_range",
@@ -150,7 +150,7 @@ import Testing
         let env = ["METASTUDIO_AUTH_TOKEN": OddDataTests.token]
         let (fetched, again) = try await withSimulator(tenant(150, seed: 33) + odd) { base, _ -> (CLI.Result, CLI.Result) in
             let args = ["fetch", "--db", "f.sqlite", "--endpoint", base, "--project-id", OddDataTests.project]
-            return (try cli.run(args, environment: env), try cli.run(args, environment: env))
+            return (try await cli.run(args, environment: env), try await cli.run(args, environment: env))
         }
         #expect(fetched.status == 0, "\(fetched.stderr)")
         #expect(again.status == 0, "\(again.stderr)")
@@ -162,24 +162,24 @@ import Testing
 
     /// An error line quotes a job_id or a file name from outside: a megabyte of it is cut, and its
     /// control characters are escaped, whatever the input.
-    @Test func errorLinesAreCappedAndTerminalSafe() throws {
+    @Test func errorLinesAreCappedAndTerminalSafe() async throws {
         let cli = CLI()
         let longId = String(repeating: "a", count: 1 << 20)
         let hostile = "evil\u{1B}]0;pwned\u{07}\u{9B}31m"
         let file = cli.write("long.jsonl", page([job(longId, duration: "-1"), job(hostile, duration: "-1")]))
-        let r = try cli.run(["import", "--db", "l.sqlite", "--strict", file])
+        let r = try await cli.run(["import", "--db", "l.sqlite", "--strict", file])
         #expect(r.status == 65)
         #expect(r.stderr.split(separator: "\n").count == 1)
         #expect(r.stderr.utf8.count < 2_500, "\(r.stderr.utf8.count) bytes")
         #expect(r.stderr.contains("more characters"))
-        let second = try cli.run(["import", "--db", "l.sqlite", "--strict", cli.write("hostile.jsonl", page([job(hostile, duration: "-1")]))])
+        let second = try await cli.run(["import", "--db", "l.sqlite", "--strict", cli.write("hostile.jsonl", page([job(hostile, duration: "-1")]))])
         #expect(second.status == 65)
         #expect(!second.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B }, "\(second.stderr)")
         #expect(second.stderr.contains("evil\\u{1B}]0;pwned\\u{7}\\u{9B}31m"), "\(second.stderr)")
         // Printed back as data, the same id is escaped in every output format.
-        _ = try cli.run(["import", "--db", "h.sqlite", cli.write("h.json", page([job(hostile, duration: "60")]))])
+        _ = try await cli.run(["import", "--db", "h.sqlite", cli.write("h.json", page([job(hostile, duration: "60")]))])
         for format in ["table", "markdown", "csv", "json"] {
-            let out = try cli.run(["query", "--db", "h.sqlite", "--format", format,
+            let out = try await cli.run(["query", "--db", "h.sqlite", "--format", format,
                                    cli.write("ids.sql", "-- title: ids\nSELECT job_id FROM jobs\n")])
             #expect(out.status == 0, "\(format): \(out.stderr)")
             #expect(out.stdout.contains("pwned"), "\(format): \(out.stdout)")
@@ -189,21 +189,21 @@ import Testing
 
     /// Fractions of a second beyond the stored millisecond are cut: a job started in the last
     /// instant of 2026 is a 2026 job, in its stored text, its day and its month.
-    @Test func timestampsKeepTheirDayMonthAndYear() throws {
+    @Test func timestampsKeepTheirDayMonthAndYear() async throws {
         let cli = CLI()
         let jobs = [
             #"{"job_id":"nye","state":"SUCCEED","start_time":"2026-12-31T23:59:59.9999Z","create_time":"2026-12-31T23:59:59.99999Z","duration":0.0001}"#,
             #"{"job_id":"leap","state":"SUCCEED","start_time":"2026-06-30T23:59:60Z","duration":0}"#,
             #"{"job_id":"east","state":"SUCCEED","start_time":"2027-01-01T07:59:59.9999999+08:00","duration":0}"#,
         ]
-        let r = try cli.run(["import", "--db", "t.sqlite", cli.write("t.jsonl", jobs.joined(separator: "\n"))])
+        let r = try await cli.run(["import", "--db", "t.sqlite", cli.write("t.jsonl", jobs.joined(separator: "\n"))])
         #expect(r.status == 0, "\(r.stderr)")
         let db = cli.path("t.sqlite")
         #expect(try strings(db, "SELECT job_id || ' ' || start_time FROM jobs ORDER BY job_id")
                 == ["east 2026-12-31T23:59:59.999Z", "leap 2026-06-30T23:59:59.999Z", "nye 2026-12-31T23:59:59.999Z"])
         #expect(try strings(db, "SELECT job_id || ' ' || day FROM job_day_usage WHERE is_home = 1 ORDER BY job_id")
                 == ["east 2026-12-31", "leap 2026-06-30", "nye 2026-12-31"])
-        let trend = try cli.run(["query", "monthly_trend", "--db", "t.sqlite", "--param", "month=2027-01", "--format", "csv"])
+        let trend = try await cli.run(["query", "monthly_trend", "--db", "t.sqlite", "--param", "month=2027-01", "--format", "csv"])
         #expect(trend.status == 0, "\(trend.stderr)")
         #expect(trend.stdout.contains("\n2026-12,2,"), "\(trend.stdout)")
         #expect(!trend.stdout.contains("\n2027-01,1,") && !trend.stdout.contains("\n2027-01,2,") && !trend.stdout.contains("\n2027-01,3,"))
@@ -220,7 +220,7 @@ import Testing
         let jobs = [stuck] + tenant(300, seed: 34).filter { $0["state"]?.stringValue != "PROCESSING" && $0["state"]?.stringValue != "WAITING" }
         let (first, second) = try await withSimulator(jobs) { base, _ -> (CLI.Result, CLI.Result) in
             let args = ["fetch", "--db", "s.sqlite", "--endpoint", base, "--project-id", OddDataTests.project]
-            return (try cli.run(args, environment: env), try cli.run(args, environment: env))
+            return (try await cli.run(args, environment: env), try await cli.run(args, environment: env))
         }
         #expect(first.status == 0 && second.status == 0, "\(first.stderr) \(second.stderr)")
         let db = cli.path("s.sqlite")

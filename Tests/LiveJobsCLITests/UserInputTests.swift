@@ -11,9 +11,9 @@ import Testing
         #"{"job_id":"\#(id)","room_id":"r1","room_name":"Room One","state":"SUCCEED","start_time":"\#(start)","duration":3600,"stream_duration":3000,"create_time":"\#(start)","lastupdate_time":"\#(start)"}"#
     }
 
-    func database(_ cli: CLI) throws -> String {
+    func database(_ cli: CLI) async throws -> String {
         let file = cli.write("p.jsonl", [job("a"), job("b", start: "2026-10-31T20:00:00Z")].joined(separator: "\n"))
-        let r = try cli.run(["import", "--db", "u.sqlite", file])
+        let r = try await cli.run(["import", "--db", "u.sqlite", file])
         #expect(r.status == 0, "\(r.stderr)")
         return cli.path("u.sqlite")
     }
@@ -25,9 +25,9 @@ import Testing
     /// Time zones are IANA names. `CST` (US Central to the platform, China Standard Time to a user in
     /// China), legacy aliases, offsets in any spelling and misspellings are refused with one line that
     /// names what they may mean; nothing is computed or stored for them.
-    @Test func surprisingTimeZoneNamesAreRefusedWithWhatTheyMayMean() throws {
+    @Test func surprisingTimeZoneNamesAreRefusedWithWhatTheyMayMean() async throws {
         let cli = CLI()
-        let db = try database(cli)
+        let db = try await database(cli)
         let cases: [(tz: String, needles: [String])] = [
             ("CST", ["abbreviation", "Asia/Shanghai for China Standard Time", "America/Chicago for US Central Time"]),
             ("cst", ["abbreviation", "Asia/Shanghai"]),
@@ -48,49 +48,49 @@ import Testing
         ]
         for c in cases {
             for command in [["report", "--db", "u.sqlite", "--month", "2026-10"], ["compare", "--db", "u.sqlite", "r1", "--month", "2026-10"]] {
-                let r = try cli.run(command + ["--tz", c.tz])
+                let r = try await cli.run(command + ["--tz", c.tz])
                 #expect(r.status == 64, "\(command[0]) --tz \(c.tz): \(r.status) \(r.stderr)")
                 let line = r.stderr.split(separator: "\n").first.map(String.init) ?? ""
                 for needle in c.needles { #expect(line.contains(needle), "--tz \(c.tz): \(line)") }
                 #expect(!r.stderr.unicodeScalars.contains { $0.value == 0x1B })
             }
         }
-        let query = try cli.run(["query", "monthly_trend", "--db", "u.sqlite", "--param", "month=2026-10", "--param", "tz=CST"])
+        let query = try await cli.run(["query", "monthly_trend", "--db", "u.sqlite", "--param", "month=2026-10", "--param", "tz=CST"])
         #expect(query.status == 65)
         #expect(query.stderr.contains("parameter 'tz': 'CST' is an abbreviation"), "\(query.stderr)")
         #expect(try strings(db, "SELECT tz FROM usage_zones") == ["UTC"], "a refused zone must not be computed")
         // IANA names and UTC work, including Etc/UTC, which is stored as UTC.
         for tz in ["Asia/Shanghai", "America/Chicago", "UTC", "Etc/UTC"] {
-            let r = try cli.run(["report", "--db", "u.sqlite", "--month", "2026-10", "--tz", tz, "--out", "r-\(tz.replacingOccurrences(of: "/", with: "-"))"])
+            let r = try await cli.run(["report", "--db", "u.sqlite", "--month", "2026-10", "--tz", tz, "--out", "r-\(tz.replacingOccurrences(of: "/", with: "-"))"])
             #expect(r.status == 0, "\(tz): \(r.stderr)")
         }
         #expect(try strings(db, "SELECT tz FROM usage_zones ORDER BY tz") == ["America/Chicago", "Asia/Shanghai", "UTC"])
     }
 
     /// A zone asked for once by mistake is kept current by every later import; `zones --drop` ends that.
-    @Test func aZoneUsedByMistakeCanBeDropped() throws {
+    @Test func aZoneUsedByMistakeCanBeDropped() async throws {
         let cli = CLI()
-        let db = try database(cli)
-        #expect(try cli.run(["report", "--db", "u.sqlite", "--month", "2026-10", "--tz", "America/Chicago"]).status == 0)
-        let listed = try cli.run(["zones", "--db", "u.sqlite"])
+        let db = try await database(cli)
+        #expect(try await cli.run(["report", "--db", "u.sqlite", "--month", "2026-10", "--tz", "America/Chicago"]).status == 0)
+        let listed = try await cli.run(["zones", "--db", "u.sqlite"])
         #expect(listed.status == 0 && listed.stdout.contains("America/Chicago") && listed.stdout.contains("UTC"), "\(listed.stdout)")
-        let dropped = try cli.run(["zones", "--db", "u.sqlite", "--drop", "America/Chicago"])
+        let dropped = try await cli.run(["zones", "--db", "u.sqlite", "--drop", "America/Chicago"])
         #expect(dropped.status == 0, "\(dropped.stderr)")
         #expect(dropped.stdout.contains("dropped time zone America/Chicago"))
-        _ = try cli.run(["import", "--db", "u.sqlite", cli.write("q.jsonl", job("c"))])
+        _ = try await cli.run(["import", "--db", "u.sqlite", cli.write("q.jsonl", job("c"))])
         #expect(try strings(db, "SELECT DISTINCT tz FROM job_day_usage") == ["UTC"])
         #expect(try strings(db, "SELECT tz FROM usage_zones") == ["UTC"])
-        let utc = try cli.run(["zones", "--db", "u.sqlite", "--drop", "UTC"])
+        let utc = try await cli.run(["zones", "--db", "u.sqlite", "--drop", "UTC"])
         #expect(utc.status == 1 && utc.stderr.contains("UTC is always kept"))
-        let unknown = try cli.run(["zones", "--db", "u.sqlite", "--drop", "Europe/Paris"])
+        let unknown = try await cli.run(["zones", "--db", "u.sqlite", "--drop", "Europe/Paris"])
         #expect(unknown.status == 1 && unknown.stderr.contains("no time zone 'Europe/Paris' is kept"))
     }
 
     /// An option that cannot apply to what was asked is refused in one line, never ignored; so is a
     /// single-value option given twice (the last one used to win silently).
-    @Test func optionsThatCannotApplyOrAreGivenTwiceAreRefused() throws {
+    @Test func optionsThatCannotApplyOrAreGivenTwiceAreRefused() async throws {
         let cli = CLI()
-        _ = try database(cli)
+        _ = try await database(cli)
         let cases: [(args: [String], needle: String)] = [
             (["query", "monthly_trend", "--param", "month=2026-10", "--excel"], "--excel applies only to --format csv"),
             (["query", "monthly_trend", "--param", "month=2026-10", "--excel", "--format", "json"], "--excel applies only to --format csv"),
@@ -106,26 +106,26 @@ import Testing
              "--full rescans every job; --since asks for a window"),
         ]
         for c in cases {
-            let r = try cli.run(c.args + ["--db", "u.sqlite"], environment: ["METASTUDIO_AUTH_TOKEN": "t"])
+            let r = try await cli.run(c.args + ["--db", "u.sqlite"], environment: ["METASTUDIO_AUTH_TOKEN": "t"])
             #expect(r.status == 64, "\(c.args): \(r.status) \(r.stderr)")
             #expect(r.stderr.contains(c.needle), "\(c.args): \(r.stderr)")
             #expect(r.stdout.isEmpty, "\(c.args): \(r.stdout)")
         }
         #expect(!FileManager.default.fileExists(atPath: cli.path("reports")), "a refused report writes nothing")
         // Options that take many values still take them.
-        let params = try cli.run(["query", "monthly_trend", "--db", "u.sqlite", "--param", "month=2026-10", "--param", "tz=UTC"])
+        let params = try await cli.run(["query", "monthly_trend", "--db", "u.sqlite", "--param", "month=2026-10", "--param", "tz=UTC"])
         #expect(params.status == 0, "\(params.stderr)")
     }
 
     /// Output that cannot be written is one error line, never a trap; a reader that goes away ends
     /// the command quietly, as the shell's own tools end.
-    @Test func outputThatCannotBeWrittenIsOneLineAndAClosedPipeIsQuiet() throws {
+    @Test func outputThatCannotBeWrittenIsOneLineAndAClosedPipeIsQuiet() async throws {
         let cli = CLI()
-        _ = try database(cli)
+        _ = try await database(cli)
         let binary = CLI.binary("livejobs")
         for command in ["query monthly_trend --param month=2026-10 --format csv", "query --list", "compare r1",
                         "report --month 2026-10 --out full-report", "import \(cli.write("z.jsonl", job("z")))"] {
-            let r = try cli.run(["-c", "\"$0\" \(command) --db u.sqlite > /dev/full", binary], binary: "/bin/bash")
+            let r = try await cli.run(["-c", "\"$0\" \(command) --db u.sqlite > /dev/full", binary], binary: "/bin/bash")
             #expect(r.status == 1, "\(command): \(r.status) \(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count == 1, "\(command): \(r.stderr)")
             #expect(r.stderr.contains("cannot write to standard output: No space left on device"), "\(command): \(r.stderr)")
@@ -133,9 +133,9 @@ import Testing
         #expect(try strings(cli.path("u.sqlite"), "SELECT job_id FROM jobs WHERE job_id = 'z'") == ["z"], "the import itself is kept")
         // Enough rows that the reader is gone before the writer ends.
         let many = (0 ..< 3000).map { job("m\($0)") }.joined(separator: "\n")
-        _ = try cli.run(["import", "--db", "u.sqlite", cli.write("many.jsonl", many)])
+        _ = try await cli.run(["import", "--db", "u.sqlite", cli.write("many.jsonl", many)])
         let sql = cli.write("all.sql", "-- title: all\nSELECT * FROM jobs CROSS JOIN (SELECT 1 UNION SELECT 2 UNION SELECT 3)\n")
-        let piped = try cli.run(["-c", "\"$0\" query \"$1\" --db u.sqlite --format csv | head -n 1; echo \"status ${PIPESTATUS[0]}\"", binary, sql],
+        let piped = try await cli.run(["-c", "\"$0\" query \"$1\" --db u.sqlite --format csv | head -n 1; echo \"status ${PIPESTATUS[0]}\"", binary, sql],
                                 binary: "/bin/bash")
         #expect(piped.stderr.isEmpty, "\(piped.stderr)")
         #expect(piped.stdout.hasPrefix("job_id,"), "\(piped.stdout.prefix(200))")
@@ -150,7 +150,7 @@ import Testing
         let sim = MetaStudioSimulator(generated: 50, seed: 40, config: config)
         _ = try await sim.start()
         let cli = CLI()
-        let r = try cli.run(["fetch", "--db", "w.sqlite", "--endpoint", sim.baseURL, "--project-id", FetchTests.project],
+        let r = try await cli.run(["fetch", "--db", "w.sqlite", "--endpoint", sim.baseURL, "--project-id", FetchTests.project],
                             environment: ["METASTUDIO_AUTH_TOKEN": "wrong-token-5678"])
         try await sim.stop()
         #expect(r.status == 1, "\(r.stderr)")
@@ -165,7 +165,7 @@ import Testing
 
     /// No URL is printed with its user-info, query or fragment: a mistyped --endpoint with credentials
     /// in it is refused without echoing them.
-    @Test func aMistypedEndpointNeverEchoesItsCredentials() throws {
+    @Test func aMistypedEndpointNeverEchoesItsCredentials() async throws {
         let cli = CLI()
         let endpoints = [
             "https://admin:hunter2secret@metastudio.example.com/", "http://example.com/?token=hunter2secret",
@@ -174,7 +174,7 @@ import Testing
             "https://[::1/?token=hunter2secret", "https://example.com:99999/?token=hunter2secret",
         ]
         for endpoint in endpoints {
-            let r = try cli.run(["fetch", "--db", "e.sqlite", "--endpoint", endpoint, "--project-id", "p"],
+            let r = try await cli.run(["fetch", "--db", "e.sqlite", "--endpoint", endpoint, "--project-id", "p"],
                                 environment: ["METASTUDIO_AUTH_TOKEN": "t-1234"])
             #expect(r.status == 1, "\(endpoint): \(r.status) \(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count == 1, "\(endpoint): \(r.stderr)")
