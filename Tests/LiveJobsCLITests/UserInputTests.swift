@@ -181,4 +181,31 @@ import Testing
             #expect(!r.stderr.contains("hunter2secret"), "\(endpoint): \(r.stderr)")
         }
     }
+
+    /// A gateway that refuses a signature echoes the canonical request it computed, temporary
+    /// credentials' security token included: the error line, the database and its sync record never
+    /// carry the token, the AK, the SK or the signature.
+    @Test func aRefusedSignatureEchoedByTheGatewayLeaksNoCredential() async throws {
+        var config = SimulatorConfig()
+        config.auth = .aksk(ak: "AKECHOTEST0001", sk: "SK-right-secret-0001")
+        let sim = MetaStudioSimulator(generated: 20, seed: 42, config: config)
+        _ = try await sim.start()
+        let cli = CLI()
+        let env = ["HUAWEICLOUD_SDK_AK": "AKECHOTEST0001", "HUAWEICLOUD_SDK_SK": "SK-wrong-secret-0002",
+                   "HUAWEICLOUD_SDK_SECURITY_TOKEN": "STS-session-token-0003", "HUAWEICLOUD_SDK_PROJECT_ID": FetchTests.project]
+        let r = try await cli.run(["fetch", "--db", "g.sqlite", "--endpoint", sim.baseURL, "--json"], environment: env)
+        try await sim.stop()
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("HTTP 401 APIGW.0301"), "\(r.stderr)")
+        #expect(r.stderr.contains("CanonicalRequest"), "the gateway's echo is shown, masked: \(r.stderr)")
+        var bytes = Data((r.stdout + r.stderr).utf8)
+        for suffix in ["", "-wal", "-shm"] {
+            bytes += (try? Data(contentsOf: URL(fileURLWithPath: cli.path("g.sqlite") + suffix))) ?? Data()
+        }
+        for secret in ["AKECHOTEST0001", "SK-wrong-secret-0002", "SK-right-secret-0001", "STS-session-token-0003"] {
+            #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) leaked")
+        }
+        let message = try #require(try strings(cli.path("g.sqlite"), "SELECT message FROM sync_runs").first)
+        #expect(message.contains("[REDACTED]"), "\(message)")
+    }
 }
