@@ -67,10 +67,10 @@ struct FetchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Jobs per page (1-100).", valueName: "n"))
     var pageSize = 100
 
-    @Option(help: ArgumentHelp("Read the IAM token from this file.", valueName: "path"))
+    @Option(help: ArgumentHelp("Read the IAM token from this file.", valueName: "path"), transform: userPath)
     var tokenFile: String?
 
-    @Option(help: ArgumentHelp("CA certificates to verify TLS with (PEM).", valueName: "path"))
+    @Option(help: ArgumentHelp("CA certificates to verify TLS with (PEM).", valueName: "path"), transform: userPath)
     var caBundle: String?
 
     @Option(help: ArgumentHelp("Seconds before a request is given up (retried).", valueName: "s"))
