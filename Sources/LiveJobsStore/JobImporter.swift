@@ -58,13 +58,11 @@ extension JobStore {
     /// Imports one saved API response (`{"count", "smart_live_jobs"}`), a JSON array of jobs, or
     /// JSON Lines of jobs (or pages), in one transaction: a bad job anywhere leaves the file's rows out.
     /// JSON Lines are parsed and prepared on a second thread while this one writes.
-    public func importFile(_ path: String, projectId: String? = nil, region: String? = nil) throws -> ImportSummary {
-        let reader: LineReader
-        do {
-            reader = try LineReader(path: path)
-        } catch {
-            throw ImportError(file: path, message: "cannot read: \((error as? StoreError)?.description ?? error.localizedDescription)")
-        }
+    /// `argument` is a path (a file, FIFO or `/dev/fd/N`) or `-` for standard input, read once;
+    /// gzip-compressed input is decompressed as it is read (`LineReader`).
+    public func importFile(_ argument: String, projectId: String? = nil, region: String? = nil) throws -> ImportSummary {
+        let reader = try LineReader(path: argument)
+        let path = reader.name
         let zones = try materializedZones()
         let storedAt = RFC3339.format(Date().timeIntervalSince1970.rounded(.down))
         let isLines = try looksLikeJSONLines(reader, path: path)

@@ -27,11 +27,14 @@ struct ImportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Record these jobs under this region, e.g. cn-north-4.", valueName: "region"))
     var region: String?
 
-    @Argument(help: ArgumentHelp("Saved API pages or JSON Lines files.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Saved API pages or JSON Lines files, gzip-compressed or not; - for standard input.", valueName: "file"), transform: userPath)
     var files: [String]
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one file to import") }
+        guard files.filter({ $0 == "-" }).count <= 1 else {
+            throw ValidationError("standard input can be read only once: name - once")
+        }
     }
 
     func run() throws {
