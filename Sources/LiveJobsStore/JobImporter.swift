@@ -89,7 +89,8 @@ extension JobStore {
         } catch let error as ImportError {
             throw error
         } catch let error as DatabaseError {
-            throw ImportError(file: path, message: "database error: \(error.message ?? "\(error.resultCode)")")
+            // The input was fine; the database was not (full, read-only, locked): exit 1, not 65.
+            throw DatabaseProblem.describe(error, path: self.path)
         }
         logger.info("imported", metadata: ["file": "\(path)", "read": "\(summary.jobsRead)",
                                            "inserted": "\(summary.inserted)", "updated": "\(summary.updated)"])

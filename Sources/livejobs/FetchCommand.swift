@@ -103,6 +103,8 @@ struct FetchCommand: ParsableCommand {
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
         let logger = common.logger("livejobs.fetch")
+        // A --db that cannot be used is refused before credentials are read or a request is sent.
+        try reportingErrors("fetch") { _ = try DatabaseFile(path: common.databasePath).inspect() }
         let resolver = CredentialResolver()
         let (credentials, project, api) = try reportingErrors("fetch") { () -> (Credentials, String, APIEndpoint) in
             let credentials = try resolver.resolve(tokenFile: tokenFile)

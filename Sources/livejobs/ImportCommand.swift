@@ -40,6 +40,8 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         let store = try reportingErrors("import") { try JobStore(path: common.databasePath, logger: common.logger("livejobs.store")) }
         var failures = 0
+        var imported = 0
+        var databaseFailed = false
         var total = ImportSummary(file: "", format: .page)
         for file in files {
             do {
@@ -48,6 +50,13 @@ struct ImportCommand: ParsableCommand {
                 total.inserted += s.inserted
                 total.updated += s.updated
                 total.unchanged += s.unchanged
+                imported += 1
+            } catch let error as StoreError {
+                // The database cannot take more (a full disk, a read-only file): the other files
+                // would fail the same way. Files imported before stay stored.
+                FileHandle.standardError.write(Data("livejobs import: error: \(oneLine(error.description))\n".utf8))
+                databaseFailed = true
+                break
             } catch {
                 failures += 1
                 let message = (error as? ImportError)?.description ?? "\(file): \(error)"
@@ -55,7 +64,8 @@ struct ImportCommand: ParsableCommand {
             }
         }
         let count = (try? store.jobCount()) ?? 0
-        print("imported \(files.count - failures) of \(files.count) files: \(total.jobsRead) jobs read, \(total.inserted) new, \(total.updated) updated, \(total.unchanged) unchanged; \(count) jobs in \(common.databasePath)")
+        print("imported \(imported) of \(files.count) files: \(total.jobsRead) jobs read, \(total.inserted) new, \(total.updated) updated, \(total.unchanged) unchanged; \(count) jobs in \(common.databasePath)")
+        if databaseFailed { throw ExitCode(ExitCodes.failure) }
         if failures > 0 { throw ExitCode(ExitCodes.dataError) }
     }
 }
