@@ -55,6 +55,8 @@ func reportingErrors<T>(_ command: String, _ body: () throws -> T) throws -> T {
         fail(command, error.description, code: ExitCodes.dataError)
     } catch let error as StoreError {
         fail(command, error.description, code: ExitCodes.failure)
+    } catch let error as OutputFileError {
+        fail(command, error.description, code: ExitCodes.failure)
     } catch {
         fail(command, oneLine("\(error)"), code: ExitCodes.failure)
     }
