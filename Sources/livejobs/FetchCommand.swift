@@ -104,7 +104,11 @@ struct FetchCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let logger = common.logger("livejobs.fetch")
         // A --db that cannot be used is refused before credentials are read or a request is sent.
-        try reportingErrors("fetch") { _ = try DatabaseFile(path: common.databasePath).inspect() }
+        try reportingErrors("fetch") {
+            let file = try DatabaseFile(path: common.databasePath)
+            _ = try file.inspect()
+            try file.checkWritable()
+        }
         let resolver = CredentialResolver()
         let (credentials, project, api) = try reportingErrors("fetch") { () -> (Credentials, String, APIEndpoint) in
             let credentials = try resolver.resolve(tokenFile: tokenFile)
