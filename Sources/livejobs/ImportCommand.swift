@@ -8,7 +8,9 @@ struct ImportCommand: ParsableCommand {
         abstract: "Load saved API responses (pages or JSON Lines) into the database.",
         discussion: """
             Each FILE is an API page ({"count": N, "smart_live_jobs": [...]}), a JSON array of jobs,
-            or JSON Lines with one job (or page) per line; the format is detected. A job already
+            or JSON Lines with one job (or page) per line; the format is detected. FILE may be -
+            (standard input), a pipe, a FIFO or a process substitution, and may be compressed with
+            gzip (recognised by its first bytes); each is read once. A job already
             stored is replaced only by a copy with a newer lastupdate_time, so importing a file
             twice changes nothing. Each file is one transaction: a bad job leaves that file out
             and names the file, line and job. Secrets (RTC signatures, callback keys, credentials
@@ -16,6 +18,7 @@ struct ImportCommand: ParsableCommand {
 
             Example:
               livejobs import --db usage.sqlite sample-data/*.json
+              zcat saved/*.jsonl.gz | livejobs import -
             """
     )
 

@@ -14,7 +14,8 @@ struct LiveJobs: ParsableCommand {
               livejobs query monthly_usage_by_room --param month=2026-11 --format csv > usage.csv
 
             The database is one SQLite file: --db PATH, else $LIVEJOBS_DB, else ./livejobs.sqlite.
-            Exit codes: 0 success, 1 failure, 64 bad flags, 65 bad input data or query file.
+            Exit codes: 0 success, 1 failure (the database or the output too: full, read-only,
+            not a livejobs database), 64 bad flags, 65 bad input data or query file.
             """,
         subcommands: [ImportCommand.self, FetchCommand.self, QueryCommand.self, ReportCommand.self, CompareCommand.self]
     )
