@@ -39,9 +39,9 @@ public struct DatabaseFile: Sendable {
         sqlitePath = path.hasPrefix("file:") ? "./" + path : path
     }
 
-    /// The message for a read command pointed at no livejobs database.
+    /// The message for a read command pointed at no livejobs database (no file, or an empty one).
     public var noDatabase: StoreError {
-        StoreError("no livejobs database at \(path): run `livejobs import` or `livejobs fetch` first, or pass --db")
+        StoreError("no database at \(path) (no livejobs data yet): run `livejobs import` or `livejobs fetch` first, or pass --db")
     }
 
     /// What the file holds, read without writing or locking it (a WAL database whose `-wal` file
