@@ -1,4 +1,5 @@
 import Foundation
+import MetaStudioSimulator
 import Testing
 
 /// A read-only database, a full disk and a report folder that cannot be written, made real with a
@@ -57,6 +58,27 @@ import Testing
         #expect(count.status == 0 && count.stdout == "n\n40\n", "\(count.stdout) \(count.stderr)")
         expectOneLine(try outcome(cli, "report"), "tiny/report/", "report into a full folder")
         #expect(try outcome(cli, "report").stderr.contains("no space left on device"))
+    }
+
+    @Test func aFetchOntoAFullDiskIsOneLineExit1() async throws {
+        var config = SimulatorConfig()
+        config.auth = .token("TOKEN-full-disk-3c9d")
+        let sim = MetaStudioSimulator(generated: 3000, seed: 12, config: config)
+        let cli = CLI()
+        _ = try await sim.start()
+        let script = #"mkdir -p full && mount -t tmpfs -o size=1m none full || exit 90"# + "\n"
+            + #"METASTUDIO_AUTH_TOKEN=TOKEN-full-disk-3c9d run fetch fetch --db full/f.sqlite --project-id 0123456789abcdef0123456789abcdef --rate 0 --endpoint "# + sim.baseURL
+        // Waited for on a thread of its own, so that the simulator keeps a cooperative thread.
+        let r = try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try self.inNamespace(cli, script) }) }.start()
+        }
+        try await sim.stop()
+        #expect(r.status == 0, "\(r.stderr)")
+        let fetch = try outcome(cli, "fetch")
+        #expect(fetch.status == 1, "\(fetch.status) \(fetch.stderr)")
+        #expect(fetch.stderr.contains("the disk holding full/f.sqlite is full"), "\(fetch.stderr)")
+        #expect(fetch.stderr.split(separator: "\n").count == 1, "\(fetch.stderr)")
+        #expect(!fetch.stderr.contains("TOKEN-full-disk-3c9d"))
     }
 
     @Test func aReadOnlyDatabaseOrFolderIsOneLineExit1AndStillReads() throws {
