@@ -75,7 +75,9 @@ public struct DatabaseFile: Sendable {
     }
 
     /// Refuses a file that does not start with SQLite's 16-byte header string
-    /// (https://sqlite.org/fileformat.html, section 1.3.1), naming what it seems to be instead.
+    /// (https://sqlite.org/fileformat.html, section 1.3.1), showing how it starts instead (printable
+    /// ASCII only: the file's bytes never reach the terminal raw). Runs before this process opens
+    /// any SQLite connection to the file: closing a descriptor drops the process's fcntl locks on it.
     private func checkHeader() throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw StoreError("cannot read \(path): permission denied; pass another --db")
@@ -83,10 +85,8 @@ public struct DatabaseFile: Sendable {
         let head = (try? handle.read(upToCount: 100)) ?? Data()
         try? handle.close()
         guard !head.starts(with: Data("SQLite format 3\u{0}".utf8)) else { return }
-        let text = head.prefix(24)
-        let looksLikeText = text.allSatisfy { (0x20..<0x7F).contains($0) || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 >= 0x80 }
-        let first = String(decoding: text, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        let shown = looksLikeText ? " (it starts with \"\(first.prefix(16))\")" : ""
+        let first = String(decoding: head.prefix(16).prefix(while: { (0x20..<0x7F).contains($0) }), as: UTF8.self)
+        let shown = first.isEmpty ? "" : " (it starts with \"\(first)\")"
         let hint = first.hasPrefix("{") || first.hasPrefix("[") ? ": a JSON file? --db names the database, files to import come last" : ": pass the livejobs database file as --db"
         throw StoreError("\(path) is not a SQLite database\(shown)\(hint)")
     }
