@@ -26,9 +26,11 @@ let package = Package(
         ]),
         // SQLite's variadic configuration call, wrapped like libcurl's.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // zlib, for saved pages compressed with gzip; a system library with a shim for its set-up macro.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The SQLite database: schema, migrations, import, normalizer.
         .target(name: "LiveJobsStore", dependencies: [
-            "MetaStudio", "CSQLite",
+            "MetaStudio", "CSQLite", "CZlib",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),

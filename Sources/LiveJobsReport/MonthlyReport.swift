@@ -18,9 +18,10 @@ public struct MonthlyReport {
         tz == "UTC" ? "reports/\(month)" : "reports/\(month)_\(tz.replacingOccurrences(of: "/", with: "-"))"
     }
 
-    /// Writes every file into `directory` and returns the paths written, Markdown first.
+    /// Writes every file into `directory` and returns the paths written, Markdown first. Throws
+    /// `OutputFileError` (which path and why, one line) when the folder or a file cannot be written.
     public func write(using context: ReportContext, to directory: String) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try OutputFileError.makeFolder(directory)
         var written: [String] = []
         var sections: [String] = []
         var headline: ResultTable?
@@ -41,7 +42,7 @@ public struct MonthlyReport {
             if !query.summary.isEmpty { section += MarkdownTable.escapeInline(query.summary) + "\n\n" }
             if let chart = query.chart, let svg = ReportCharts.render(chart, title: query.title, table: table) {
                 let svgPath = (directory as NSString).appendingPathComponent("\(query.name).svg")
-                try svg.write(toFile: svgPath, atomically: true, encoding: .utf8)
+                try OutputFileError.writing(svgPath) { try svg.write(toFile: svgPath, atomically: true, encoding: .utf8) }
                 written.append(svgPath)
                 section += "![\(MarkdownTable.escapeInline(query.title))](\(query.name).svg)\n\n"
             }
@@ -55,7 +56,7 @@ public struct MonthlyReport {
         if let headline { markdown += Headline.render(headline) + "\n" }
         markdown += sections.joined(separator: "\n")
         let mdPath = (directory as NSString).appendingPathComponent("report.md")
-        try markdown.write(toFile: mdPath, atomically: true, encoding: .utf8)
+        try OutputFileError.writing(mdPath) { try markdown.write(toFile: mdPath, atomically: true, encoding: .utf8) }
         return [mdPath] + written
     }
 }

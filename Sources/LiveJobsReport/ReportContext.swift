@@ -10,22 +10,39 @@ public struct ReportContext {
     public let databasePath: String
 
     public init(databasePath: String, catalog: QueryCatalog, zones: [String]) throws {
-        guard FileManager.default.fileExists(atPath: databasePath) else {
-            throw StoreError("no database at \(databasePath); run `livejobs import` or `livejobs fetch` first, or pass --db")
-        }
+        let file = try DatabaseFile(path: databasePath)
+        let contents = try file.inspect()
+        guard contents.isLivejobs else { throw file.noDatabase }
         let needed = try zones.map { name -> ZoneOffsets in
             let valid: String
             do { valid = try TimeZoneName.validate(name) } catch { throw QueryError("--tz: \(error)") }
             guard let zone = ZoneOffsets(identifier: valid) else { throw QueryError("--tz: unknown time zone '\(valid)'") }
             return zone
         }
-        if needed.contains(where: { $0.identifier != "UTC" }) {
-            let store = try JobStore(path: databasePath)
-            for zone in needed { try store.ensureUsage(for: zone) }
+        // The only writes a read command makes: an older schema's migrations, and per-day usage
+        // rows of a time zone asked for the first time. Never a new file, never a journal mode
+        // change; a read-only database that needs neither is read as it is.
+        if contents != .livejobs(current: true) {
+            _ = try JobStore(path: databasePath, access: .upkeep)
+        }
+        let readOnly = try JobStore.openReadOnly(path: databasePath)
+        let built = try DatabaseProblem.mapping(path: databasePath) {
+            try readOnly.read { db in try Set(String.fetchAll(db, sql: "SELECT tz FROM usage_zones")) }
+        }
+        let missing = needed.filter { !built.contains($0.identifier) }
+        if !missing.isEmpty {
+            do {
+                try file.checkWritable()
+            } catch let error as StoreError {
+                let names = missing.map(\.identifier).joined(separator: ", ")
+                throw StoreError("--tz \(names): \(databasePath) holds no per-day usage rows for this time zone yet and cannot be given them: \(error.description); or use a time zone already built (UTC)")
+            }
+            let store = try JobStore(path: databasePath, access: .upkeep)
+            for zone in missing { try store.ensureUsage(for: zone) }
         }
         self.catalog = catalog
         self.databasePath = databasePath
-        runner = QueryRunner(readOnly: try JobStore.openReadOnly(path: databasePath))
+        runner = QueryRunner(readOnly: readOnly)
     }
 
     /// Runs `query` with text parameters checked against its header.

@@ -138,14 +138,12 @@ extension JobStore {
     /// stored flagged (`.lenient`) or refuses the whole file (`.strict`); text that is not JSON, or
     /// not jobs, refuses the whole file either way (`ImportError`, nothing of the file stored).
     /// JSON Lines are parsed and prepared on a second thread while this one writes.
-    public func importFile(_ path: String, projectId: String? = nil, region: String? = nil,
+    /// `argument` is a path (a file, FIFO or `/dev/fd/N`) or `-` for standard input, read once;
+    /// gzip-compressed input is decompressed as it is read (`LineReader`).
+    public func importFile(_ argument: String, projectId: String? = nil, region: String? = nil,
                            strictness: Strictness = .lenient) throws -> ImportSummary {
-        let reader: LineReader
-        do {
-            reader = try LineReader(path: path)
-        } catch {
-            throw ImportError(file: path, message: "cannot read: \((error as? StoreError)?.description ?? error.localizedDescription)")
-        }
+        let reader = try LineReader(path: argument)
+        let path = reader.name
         let zones = try materializedZones()
         let now = Date().timeIntervalSince1970
         let storedAt = RFC3339.format(now.rounded(.down))
@@ -173,7 +171,8 @@ extension JobStore {
         } catch let error as ImportError {
             throw error
         } catch let error as DatabaseError {
-            throw ImportError(file: path, message: "database error: \(error.message ?? "\(error.resultCode)")")
+            // The input was fine; the database was not (full, read-only, locked): exit 1, not 65.
+            throw DatabaseProblem.describe(error, path: self.path)
         }
         logger.info("imported", metadata: ["file": "\(SafeText.escaped(path))", "read": "\(summary.jobsRead)",
                                            "inserted": "\(summary.inserted)", "updated": "\(summary.updated)",

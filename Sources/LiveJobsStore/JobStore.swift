@@ -11,23 +11,62 @@ public final class JobStore {
     let dbQueue: DatabaseQueue
     let logger: Logger
 
-    /// Opens (creating if needed) and migrates the database at `path`. Without a `logger`, nothing
-    /// is logged: a library never picks where log lines go (standard output may be a CSV).
-    public init(path: String, logger: Logger = Logger(label: "livejobs.store", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
+    /// How a command uses the database.
+    public enum Access: Sendable {
+        /// `import`, `fetch`: creates the file if needed, in WAL mode with 16 KiB pages.
+        case write
+        /// A read command's writes (per-day usage rows of a new time zone, an older schema's
+        /// migrations) on an existing livejobs file: never creates a file, never changes its
+        /// journal mode or page size.
+        case upkeep
+    }
+
+    /// Opens (creating if needed, for `.write`) and migrates the database at `path`. Before any
+    /// write, `DatabaseFile.inspect` refuses a path that is no usable file, is not SQLite, or is
+    /// another application's database; the schema is created or upgraded under a lock, so that
+    /// commands started at once on a new file create it once. Throws `StoreError` with the path
+    /// and what to do (`DatabaseProblem`). Without a `logger`, nothing is logged: a library never
+    /// picks where log lines go (standard output may be a CSV).
+    public init(path: String, logger: Logger = Logger(label: "livejobs.store", factory: { _ in SwiftLogNoOpLogHandler() }),
+                access: Access = .write) throws {
         JobStore.configureSQLite()
         self.path = path
         self.logger = logger
+        let file = try DatabaseFile(path: path)
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
+        let setsUpFile = access == .write
         config.prepareDatabase { db in
-            // 16 KiB pages for a new file (an existing one keeps its own): a job row is ~2 KiB of
-            // mostly raw JSON, and bigger pages halve the WAL frames and syscalls of a bulk write.
-            try db.execute(sql: "PRAGMA page_size = 16384")
-            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768")
+            if setsUpFile {
+                // 16 KiB pages for a new file (an existing one keeps its own): a job row is ~2 KiB of
+                // mostly raw JSON, and bigger pages halve the WAL frames and syscalls of a bulk write.
+                try db.execute(sql: "PRAGMA page_size = 16384")
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768")
         }
-        dbQueue = try DatabaseQueue(path: path, configuration: config)
-        try Migrations.migrator.migrate(dbQueue)
+        dbQueue = try DatabaseProblem.mapping(path: path) {
+            let contents = try file.inspect()
+            if access == .upkeep && !contents.isLivejobs { throw file.noDatabase }
+            if access == .write { try file.checkWritable() }
+            if contents != .livejobs(current: true) {
+                if access == .upkeep && Glibc.access(path, W_OK) != 0 {
+                    throw StoreError("\(path) was written by an older livejobs and its schema must be upgraded, which needs write access, but it is read-only: make it writable, or work on a writable copy")
+                }
+                try file.withSchemaLock {
+                    let queue = try DatabaseQueue(path: file.sqlitePath, configuration: config)
+                    defer { try? queue.close() }
+                    try Migrations.migrator.migrate(queue)
+                }
+            }
+            let queue = try DatabaseQueue(path: file.sqlitePath, configuration: config)
+            // SQLite opens a file it may not write read-only without a word; say so before any work.
+            if access == .write, try queue.read({ db in sqlite3_db_readonly(db.sqliteConnection, "main") == 1 }) {
+                throw DatabaseProblem.readOnly(path)
+            }
+            return queue
+        }
     }
 
     /// Process-wide SQLite settings, applied before the first connection opens: no memory
@@ -37,18 +76,30 @@ public final class JobStore {
     static func configureSQLite() { _ = sqliteConfigured }
 
     /// A read-only connection: queries run here cannot change the database, whatever their SQL.
+    /// Throws `StoreError` when `path` holds no livejobs database (see `DatabaseFile.inspect`), or
+    /// one whose schema is older than this livejobs (open it with `.upkeep` access first).
     public static func openReadOnly(path: String) throws -> DatabaseQueue {
         configureSQLite()
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError("no database at \(path); run `livejobs import` or `livejobs fetch` first, or pass --db")
+        let file = try DatabaseFile(path: path)
+        return try DatabaseProblem.mapping(path: path) {
+            switch try file.inspect() {
+            case .absent, .empty: throw file.noDatabase
+            case .livejobs(current: false):
+                throw StoreError("\(path) was written by an older livejobs and its schema must be upgraded first (open it with write access)")
+            case .livejobs(current: true): break
+            }
+            var config = Configuration()
+            config.readonly = true
+            config.busyMode = .timeout(10)
+            do {
+                return try DatabaseQueue(path: file.sqlitePath, configuration: config)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CANTOPEN {
+                // A WAL database in a folder this process cannot write (read-only media, another
+                // user's folder): nobody is writing it when no -wal file exists, so read it as is.
+                guard let uri = file.immutableURI else { throw error }
+                return try DatabaseQueue(path: uri, configuration: config)
+            }
         }
-        var config = Configuration()
-        config.readonly = true
-        config.busyMode = .timeout(10)
-        let queue = try DatabaseQueue(path: path, configuration: config)
-        let hasJobs = try queue.read { db in try db.tableExists("jobs") }
-        guard hasJobs else { throw StoreError("\(path) is not a livejobs database (no jobs table)") }
-        return queue
     }
 
     /// A second connection that copies committed WAL frames into the database file while the
@@ -77,6 +128,16 @@ public final class JobStore {
     /// Makes sure `job_day_usage` holds rows for `zone`, computing them from stored jobs the first
     /// time a zone is asked for; later imports keep them current.
     public func ensureUsage(for zone: ZoneOffsets) throws {
+        do {
+            try buildUsage(for: zone)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
+            throw StoreError("time zone \(zone.identifier) needs per-day usage rows that \(path) does not hold yet, and it is read-only: run once with write access, or use --tz UTC")
+        } catch let error as DatabaseError {
+            throw DatabaseProblem.describe(error, path: path)
+        }
+    }
+
+    private func buildUsage(for zone: ZoneOffsets) throws {
         let known = try dbQueue.read { db in
             try Bool.fetchOne(db, sql: "SELECT 1 FROM usage_zones WHERE tz = ?", arguments: [zone.identifier]) ?? false
         }

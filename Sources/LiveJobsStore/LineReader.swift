@@ -1,79 +1,129 @@
 import Foundation
 
-/// Reads a file a chunk at a time and hands out its lines without copying them, so a
-/// JSON Lines file of any size is imported in constant memory.
+/// Reads an import input once, front to back, a chunk at a time, and hands out its lines without
+/// copying them, so JSON Lines of any size are imported in constant memory. The input may be a
+/// file, standard input (`-`), a pipe, a FIFO or a process substitution, gzip-compressed or not
+/// (`InputOpener`). `peekFirstLine` looks at the first line without consuming it, so the format
+/// is told from the same single read as the import.
 final class LineReader {
-    let path: String
-    private let chunkSize: Int
+    /// The name used in messages and stored as the jobs' `source`: the path, or `<stdin>`.
+    let name: String
+    private let source: ByteSource
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var start = 0          // first byte not yet handed out
+    private var end = 0            // end of the bytes read so far
+    private var streamOffset = 0   // offset in the (decompressed) stream of buffer[0]
+    private var lineNumber = 0
+    private var atStreamStart = true
+    private var eof = false
 
+    /// Opens `path` (`-` for standard input). Throws `ImportError` when it cannot be read, or holds
+    /// data compressed with something other than gzip.
     init(path: String, chunkSize: Int = 1 << 20) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw StoreError("no such file")
+        (source, name) = try InputOpener.open(path)
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize * 2, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Reads more bytes behind `end`, first moving the unread bytes to the front and growing the
+    /// buffer when a line does not fit; false at the end of the input.
+    private func fill() throws -> Bool {
+        if eof { return false }
+        if start > 0 && (end == buffer.count || start >= buffer.count / 2) {
+            if end > start { memmove(buffer.baseAddress!, buffer.baseAddress! + start, end - start) }
+            streamOffset += start
+            end -= start
+            start = 0
         }
-        guard !isDirectory.boolValue else { throw StoreError("is a directory") }
-        self.path = path
-        self.chunkSize = chunkSize
+        if end == buffer.count {
+            let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
+            bigger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end)
+            buffer.deallocate()
+            buffer = bigger
+        }
+        let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+        if n == 0 { eof = true; return false }
+        end += n
+        return true
     }
 
-    private func open() throws -> FileHandle {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw StoreError("cannot open \(path)") }
-        return handle
+    /// 3 when the input starts with a UTF-8 byte order mark and nothing has been handed out yet, else 0.
+    private func byteOrderMarkLength() throws -> Int {
+        guard streamOffset + start == 0 else { return 0 }
+        while end - start < 3, try fill() {}
+        guard end - start >= 3 else { return 0 }
+        let b = buffer.baseAddress! + start
+        return b.load(as: UInt8.self) == 0xEF && b.load(fromByteOffset: 1, as: UInt8.self) == 0xBB
+            && b.load(fromByteOffset: 2, as: UInt8.self) == 0xBF ? 3 : 0
     }
 
-    /// The whole file; for page files, which hold one JSON document.
-    func readAll() throws -> Data {
-        let handle = try open()
-        defer { try? handle.close() }
-        return try handle.readToEnd() ?? Data()
+    private static func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
+        !line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D })
     }
 
-    /// The first non-blank line (without a UTF-8 byte order mark), or nil for a blank file.
-    func peekFirstLine() throws -> Data? {
-        var first: Data?
-        try forEachLine(stopAfterFirst: true) { line, _, _ in first = Data(line) }
-        return first
-    }
-
-    /// Calls `body` with each non-blank line, its 1-based line number and the byte offset of its start.
-    func forEachLine(stopAfterFirst: Bool = false,
-                     _ body: (UnsafeRawBufferPointer, Int, Int) throws -> Void) throws {
-        let handle = try open()
-        defer { try? handle.close() }
-        var buffer = [UInt8]()
-        buffer.reserveCapacity(chunkSize * 2)
-        var bufferStartOffset = 0   // file offset of buffer[0]
-        var lineNumber = 0
-        var atFileStart = true
-        var eof = false
-        while !eof {
-            let chunk = try handle.read(upToCount: chunkSize) ?? Data()
-            if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
-            var consumed = 0
-            var stop = false
-            try buffer.withUnsafeBytes { bytes in
-                var start = 0
-                if atFileStart, bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
-                if atFileStart && (bytes.count >= 3 || eof) { atFileStart = false }
-                while start < bytes.count {
-                    let rest = UnsafeRawBufferPointer(rebasing: bytes[start...])
-                    guard let newline = rest.firstIndex(of: 0x0A).map({ $0 - rest.startIndex + start }) ?? (eof ? bytes.count : nil) else { break }
-                    lineNumber += 1
-                    var end = newline
-                    if end > start && bytes[end - 1] == 0x0D { end -= 1 }
-                    let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                    if line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) {
-                        try body(line, lineNumber, bufferStartOffset + start)
-                        if stopAfterFirst { stop = true; return }
-                    }
-                    start = newline + 1
-                }
-                consumed = min(start, bytes.count)
+    /// The line that starts `offset` bytes after `start` (without its `\n` or `\r\n`), as a range
+    /// relative to `start`, and the offset of the line after it; nil at the end of the input.
+    /// Reads more input as needed; offsets relative to `start` survive `fill()` moving the bytes.
+    private func line(at offset: Int) throws -> (range: Range<Int>, next: Int)? {
+        var scanned = offset
+        while true {
+            let base = buffer.baseAddress! + start
+            let available = end - start
+            if scanned < available, let hit = memchr(base + scanned, 0x0A, available - scanned) {
+                let newline = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+                var stop = newline
+                if stop > offset && base.load(fromByteOffset: stop - 1, as: UInt8.self) == 0x0D { stop -= 1 }
+                return (offset..<stop, newline + 1)
             }
-            if stop { return }
-            buffer.removeFirst(consumed)
-            bufferStartOffset += consumed
+            scanned = available
+            guard try fill() else {
+                guard available > offset else { return nil }
+                let base = buffer.baseAddress! + start
+                var stop = available
+                if base.load(fromByteOffset: stop - 1, as: UInt8.self) == 0x0D { stop -= 1 }
+                return (offset..<stop, available)
+            }
         }
+    }
+
+    private func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: buffer.baseAddress! + start + range.lowerBound, count: range.count)
+    }
+
+    /// The first non-blank line (without a UTF-8 byte order mark), or nil for a blank input. Consumes
+    /// nothing: `forEachLine` and `readAll` still see the whole input.
+    func peekFirstLine() throws -> Data? {
+        var offset = try byteOrderMarkLength()
+        while let (range, next) = try line(at: offset) {
+            if !LineReader.isBlank(bytes(range)) { return Data(bytes(range)) }
+            offset = next
+        }
+        return nil
+    }
+
+    /// Calls `body` with each non-blank line, its 1-based line number and the byte offset of its
+    /// start in the (decompressed) input. The line's bytes are valid only during the call.
+    func forEachLine(_ body: (UnsafeRawBufferPointer, Int, Int) throws -> Void) throws {
+        var offset = try byteOrderMarkLength()
+        while let (range, next) = try line(at: offset) {
+            lineNumber += 1
+            let line = bytes(range)
+            if !LineReader.isBlank(line) { try body(line, lineNumber, streamOffset + start + range.lowerBound) }
+            start += next
+            offset = 0
+        }
+    }
+
+    /// The rest of the input; for page files, which hold one JSON document.
+    func readAll() throws -> Data {
+        var all = Data(UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
+        start = end
+        while !eof {
+            let n = try source.read(into: buffer)
+            if n == 0 { eof = true } else { all.append(UnsafeRawBufferPointer(rebasing: buffer[..<n]).bindMemory(to: UInt8.self)) }
+        }
+        return all
     }
 
     /// The 1-based line that holds byte `offset` of `data`.

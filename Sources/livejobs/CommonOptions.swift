@@ -7,7 +7,7 @@ import MetaStudio
 
 /// Options every subcommand shares: where the database is and how much to log.
 struct CommonOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("SQLite database file (default: $LIVEJOBS_DB, else ./livejobs.sqlite).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("SQLite database file (default: $LIVEJOBS_DB, else ./livejobs.sqlite).", valueName: "path"), transform: userPath)
     var db: String?
 
     @Option(name: .long, help: ArgumentHelp("Log level on stderr: trace, debug, info, notice, warning, error.", valueName: "level"))
@@ -15,7 +15,7 @@ struct CommonOptions: ParsableArguments {
 
     var databasePath: String {
         if let db { return db }
-        if let env = ProcessInfo.processInfo.environment["LIVEJOBS_DB"], !env.isEmpty { return env }
+        if let env = ProcessInfo.processInfo.environment["LIVEJOBS_DB"], !env.isEmpty { return userPath(env) }
         return "livejobs.sqlite"
     }
 
@@ -32,6 +32,10 @@ struct CommonOptions: ParsableArguments {
         return logger
     }
 }
+
+/// A path from an argument or the environment with a leading `~` read as `$HOME`: shells leave
+/// `--db=~/x.sqlite` and quoted tildes alone (see `UserPath`).
+func userPath(_ path: String) -> String { UserPath.expand(path) }
 
 /// Parses repeated `--param k=v` options.
 func parseParams(_ raw: [String]) throws -> [String: String] {

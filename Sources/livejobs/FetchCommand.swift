@@ -67,10 +67,10 @@ struct FetchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Jobs per page (1-100).", valueName: "n"))
     var pageSize = 100
 
-    @Option(help: ArgumentHelp("Read the IAM token from this file.", valueName: "path"))
+    @Option(help: ArgumentHelp("Read the IAM token from this file.", valueName: "path"), transform: userPath)
     var tokenFile: String?
 
-    @Option(help: ArgumentHelp("CA certificates to verify TLS with (PEM).", valueName: "path"))
+    @Option(help: ArgumentHelp("CA certificates to verify TLS with (PEM).", valueName: "path"), transform: userPath)
     var caBundle: String?
 
     @Option(help: ArgumentHelp("Seconds before a request is given up (retried).", valueName: "s"))
@@ -114,6 +114,12 @@ struct FetchCommand: ParsableCommand {
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
         let logger = common.logger("livejobs.fetch")
+        // A --db that cannot be used is refused before credentials are read or a request is sent.
+        try reportingErrors("fetch") {
+            let file = try DatabaseFile(path: common.databasePath)
+            _ = try file.inspect()
+            try file.checkWritable()
+        }
         let resolver = CredentialResolver()
         let (credentials, project, api) = try reportingErrors("fetch") { () -> (Credentials, String, APIEndpoint) in
             let credentials = try resolver.resolve(tokenFile: tokenFile)
@@ -176,7 +182,9 @@ struct FetchCommand: ParsableCommand {
         let closed = Result { try store.close() }
         try reportingErrors("fetch") { try Output.line(json ? summary.json : summary.line) }
         if let message = summary.errorLine { printError("fetch", message) }
-        if case .failure(let error) = closed { throw reported("fetch", error) }
+        // A failed run has said why in its one line (a full disk fails the close too); otherwise a
+        // failure to close is the run's failure.
+        if case .failure(let error) = closed, summary.errorLine == nil { throw reported("fetch", error) }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 

@@ -9,7 +9,9 @@ struct ImportCommand: ParsableCommand {
         abstract: "Load saved API responses (pages or JSON Lines) into the database.",
         discussion: """
             Each FILE is an API page ({"count": N, "smart_live_jobs": [...]}), a JSON array of jobs,
-            or JSON Lines with one job (or page) per line; the format is detected. A job already
+            or JSON Lines with one job (or page) per line; the format is detected. FILE may be -
+            (standard input), a pipe, a FIFO or a process substitution, and may be compressed with
+            gzip (recognised by its first bytes); each is read once. A job already
             stored is replaced only by a copy with a newer lastupdate_time, so importing a file
             twice changes nothing. Secrets (RTC signatures, callback keys, credentials in URLs) are
             masked before anything is stored.
@@ -23,10 +25,11 @@ struct ImportCommand: ParsableCommand {
 
             Examples:
               livejobs import --db usage.sqlite sample-data/*.json
+              zcat saved/*.jsonl.gz | livejobs import -
               livejobs import --json saved/jobs.jsonl > import-summary.json
 
             Exit codes: 0 every file imported (flagged jobs included), 1 a database or output
-            problem, 64 bad flags, 65 a file refused.
+            problem (the files imported before it stay stored), 64 bad flags, 65 a file refused.
             """
     )
 
@@ -44,11 +47,14 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Print the summary as one JSON object on stdout, listing every flagged value.")
     var json = false
 
-    @Argument(help: ArgumentHelp("Saved API pages or JSON Lines files.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Saved API pages or JSON Lines files, gzip-compressed or not; - for standard input.", valueName: "file"), transform: userPath)
     var files: [String]
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one file to import") }
+        guard files.filter({ $0 == "-" }).count <= 1 else {
+            throw ValidationError("standard input can be read only once: name - once")
+        }
     }
 
     func run() throws {
@@ -62,6 +68,13 @@ struct ImportCommand: ParsableCommand {
                                                    strictness: strict ? .strict : .lenient)
                 total.add(summary)
                 outcomes.append((file, summary, nil))
+            } catch let error as StoreError {
+                // The database cannot take more (a full disk, a read-only file): the other files
+                // would fail the same way. Files imported before stay stored.
+                printError("import", error.description)
+                outcomes.append((file, nil, SafeText.line(error.description)))
+                failed += 1
+                break
             } catch {
                 let message = (error as? ImportError)?.description ?? "\(file): \(describe(error))"
                 printError("import", message)
@@ -70,10 +83,17 @@ struct ImportCommand: ParsableCommand {
                 if error is ImportError { refused += 1 } else { failed += 1 }
             }
         }
-        let stored = try reportingErrors("import") { () -> Int in
-            let count = try store.jobCount()
-            try store.close()
-            return count
+        // After a database failure, one line has said so: counting and closing are best effort.
+        let stored: Int
+        if failed > 0 {
+            stored = (try? store.jobCount()) ?? 0
+            try? store.close()
+        } else {
+            stored = try reportingErrors("import") { () -> Int in
+                let count = try store.jobCount()
+                try store.close()
+                return count
+            }
         }
         try reportingErrors("import") {
             if json {

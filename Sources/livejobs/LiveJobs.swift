@@ -14,8 +14,9 @@ struct LiveJobs: ParsableCommand {
               livejobs query monthly_usage_by_room --param month=2026-11 --format csv > usage.csv
 
             The database is one SQLite file: --db PATH, else $LIVEJOBS_DB, else ./livejobs.sqlite.
-            Exit codes: 0 success, 1 failure (database, network, output), 3 fetch incomplete,
-            64 bad flags, 65 bad input data or query file, 130 interrupted.
+            Exit codes: 0 success, 1 failure (the database, the network or the output: full,
+            read-only, not a livejobs database), 3 fetch incomplete, 64 bad flags, 65 bad input
+            data or query file, 130 interrupted.
             """,
         subcommands: [ImportCommand.self, FetchCommand.self, QueryCommand.self, ReportCommand.self, CompareCommand.self,
                       ZonesCommand.self]

@@ -15,7 +15,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(help: "CSV for Excel: UTF-8 byte order mark and CRLF line ends.")
     var excel = false
 
-    @Option(help: ArgumentHelp("Folder of stored queries (default: $LIVEJOBS_QUERIES, ./queries, or the installed set).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder of stored queries (default: $LIVEJOBS_QUERIES, ./queries, or the installed set).", valueName: "dir"), transform: userPath)
     var queries: String?
 
     func validate() throws {

@@ -28,13 +28,13 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("IANA time zone of the report's days and months.", valueName: "zone"))
     var tz: String = "UTC"
 
-    @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir"), transform: userPath)
     var out: String?
 
     @Flag(help: "Write the CSV files for Excel: UTF-8 byte order mark and CRLF line ends.")
     var excel = false
 
-    @Option(help: ArgumentHelp("Folder of stored queries.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder of stored queries.", valueName: "dir"), transform: userPath)
     var queries: String?
 
     func validate() throws {

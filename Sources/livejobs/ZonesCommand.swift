@@ -26,7 +26,7 @@ struct ZonesCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors("zones") {
-            let store = try JobStore(path: common.databasePath, logger: common.logger("livejobs.store"))
+            let store = try JobStore(path: common.databasePath, logger: common.logger("livejobs.store"), access: .upkeep)
             defer { try? store.close() }
             if let drop {
                 let rows = try store.dropUsage(for: drop)

@@ -23,7 +23,7 @@ struct CLI {
         return root.appendingPathComponent(".build/debug")
     }()
 
-    /// A built product by name, or any program by absolute path (`/bin/bash`, for pipes and redirections).
+    /// A built product by name, or any program by absolute path (`/bin/bash`, `/usr/bin/unshare`).
     static func binary(_ name: String) -> String { name.hasPrefix("/") ? name : productsDirectory.appendingPathComponent(name).path }
 
     let workDir: URL
@@ -62,6 +62,9 @@ struct CLI {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
+        // A child that exits before reading all of stdin must fail its test, not kill the test
+        // process with SIGPIPE while it is fed.
+        if stdin != nil { signal(SIGPIPE, SIG_IGN) }
         try process.run()
         // Feed stdin from another thread, so a child that never reads cannot block this one.
         let feeder = DispatchGroup()

@@ -46,8 +46,9 @@ public enum CSVWriter {
     }
 
     /// Writes the CSV to `url` atomically, so a failed run never leaves half a report behind.
+    /// Throws `OutputFileError` (the path and why) when it cannot be written.
     public static func write(_ table: ResultTable, to url: URL, options: CSVOptions = CSVOptions()) throws {
-        try Data(render(table, options: options)).write(to: url, options: .atomic)
+        try OutputFileError.writing(url.path) { try Data(render(table, options: options)).write(to: url, options: .atomic) }
     }
 
     /// One cell as a finished CSV field: numbers bare, text neutralized then quoted if needed.

@@ -1,4 +1,5 @@
 import Foundation
+import MetaStudio
 
 /// The stored queries: every `*.sql` file of the queries folder, found in this order:
 /// an explicit folder, `$LIVEJOBS_QUERIES`, `./queries`, then beside the installed binary
@@ -22,8 +23,10 @@ public struct QueryCatalog: Sendable {
 
     /// The catalog at `explicit`, or the first queries folder found by the search order above.
     public static func locate(explicit: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> QueryCatalog {
-        if let explicit { return try QueryCatalog(directory: explicit) }
-        if let fromEnv = environment["LIVEJOBS_QUERIES"], !fromEnv.isEmpty { return try QueryCatalog(directory: fromEnv) }
+        if let explicit { return try QueryCatalog(directory: UserPath.expand(explicit, environment: environment)) }
+        if let fromEnv = environment["LIVEJOBS_QUERIES"], !fromEnv.isEmpty {
+            return try QueryCatalog(directory: UserPath.expand(fromEnv, environment: environment))
+        }
         for candidate in candidates() where isQueryFolder(candidate) {
             return try QueryCatalog(directory: candidate)
         }
@@ -47,8 +50,10 @@ public struct QueryCatalog: Sendable {
     }
 
     /// A query by catalog name, or a user's own `.sql` file by path.
+    /// A leading `~` in a path is the home folder (`UserPath`).
     public func query(named nameOrPath: String) throws -> QueryFile {
         if nameOrPath.hasSuffix(".sql") || nameOrPath.contains("/") {
+            let nameOrPath = UserPath.expand(nameOrPath)
             guard FileManager.default.fileExists(atPath: nameOrPath) else {
                 throw QueryError("\(nameOrPath): no such query file")
             }

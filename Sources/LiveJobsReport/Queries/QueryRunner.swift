@@ -1,5 +1,6 @@
 import GRDB
 import GRDBSQLite
+import LiveJobsStore
 
 /// Runs stored queries on a read-only connection: a query that tries to write is refused before
 /// it runs, and the connection could not write anyway.
@@ -47,6 +48,8 @@ public struct QueryRunner {
                 }
                 return ResultTable(columns: columns, rows: rows)
             }
+        } catch let error as DatabaseError where DatabaseProblem.isAboutTheFile(error) {
+            throw DatabaseProblem.describe(error, path: self.db.path)
         } catch let error as DatabaseError {
             throw QueryError("query '\(query.name)' (\(query.path)): SQL error: \(error.message ?? "\(error.resultCode)")")
         }

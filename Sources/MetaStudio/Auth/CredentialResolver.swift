@@ -34,16 +34,19 @@ public struct CredentialResolver {
     public var environment: [String: String]
     public var homeDirectory: String
 
+    /// `homeDirectory` defaults to `$HOME` of `environment` (see `UserPath.home`), as the vendor's
+    /// SDK and CLI find `~/.huaweicloud/credentials`; not the password database's home folder.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment,
-                homeDirectory: String = NSHomeDirectory()) {
+                homeDirectory: String? = nil) {
         self.environment = environment
-        self.homeDirectory = homeDirectory
+        self.homeDirectory = homeDirectory ?? UserPath.home(environment: environment)
     }
 
     /// Order: `--token-file`, `METASTUDIO_AUTH_TOKEN`, `HUAWEICLOUD_SDK_AK`/`_SK` (+ `_SECURITY_TOKEN`),
     /// then the `[basic]` section of `HUAWEICLOUD_SDK_CREDENTIALS_FILE` or `~/.huaweicloud/credentials`.
+    /// A leading `~` in `tokenFile` and in `HUAWEICLOUD_SDK_CREDENTIALS_FILE` is the home folder.
     public func resolve(tokenFile: String?) throws -> Credentials {
-        if let tokenFile {
+        if let tokenFile = tokenFile.map({ UserPath.expand($0, environment: environment) }) {
             guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
                 throw CredentialError(description: "cannot read the token file \(tokenFile)")
             }
@@ -76,7 +79,8 @@ public struct CredentialResolver {
     }
 
     var profilePath: String {
-        value("HUAWEICLOUD_SDK_CREDENTIALS_FILE") ?? (homeDirectory as NSString).appendingPathComponent(".huaweicloud/credentials")
+        value("HUAWEICLOUD_SDK_CREDENTIALS_FILE").map { UserPath.expand($0, environment: environment) }
+            ?? (homeDirectory as NSString).appendingPathComponent(".huaweicloud/credentials")
     }
 
     private func value(_ name: String) -> String? {
