@@ -14,6 +14,9 @@ enum Migrations {
         migrator.registerMigration("v3-live-source-check") { db in
             try rewriteJobsSQL(db, from: v1LiveSourceCheck, to: v3LiveSourceCheck)
         }
+        migrator.registerMigration("v5-sync-runs-unresolved") { db in
+            try db.execute(sql: v5)
+        }
         return migrator
     }
 
@@ -36,6 +39,12 @@ enum Migrations {
         let check = try String.fetchAll(db, sql: "PRAGMA quick_check(jobs)")
         guard check == ["ok"] else { throw StoreError("schema upgrade v3 left the jobs table inconsistent: \(check.joined(separator: "; "))") }
     }
+
+    /// Where an incomplete fetch left jobs unverified, so the next fetch reads from there again
+    /// even when that is older than where it would start.
+    static let v5 = """
+        ALTER TABLE sync_runs ADD COLUMN unresolved_since TEXT;
+        """
 
     /// Fetch runs, so the next fetch knows where the last complete one ended.
     static let v2 = """

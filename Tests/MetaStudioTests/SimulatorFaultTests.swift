@@ -9,7 +9,8 @@ import Testing
     static let jobs = Array(JobGenerator(options: .init(jobs: 500, seed: 23)).jobs())
     static let path = "/v1/\(SimulatorConfig().projectId)/smart-live-jobs"
 
-    /// One page as (count, jobs), over one libcurl connection.
+    /// One page as (count, jobs), over one libcurl connection. Blocking, so the tests run on a
+    /// thread of their own (see `with`), never on the few threads the simulator's tasks need.
     func page(_ sim: MetaStudioSimulator, _ query: String) throws -> (count: Int, jobs: [JSONObject]) {
         let reply = try HTTPConnection(options: HTTPClientOptions()).get(sim.baseURL + Self.path + "?" + query, headers: [])
         #expect(reply.status == 200, "\(query): \(String(decoding: reply.body, as: UTF8.self))")
@@ -19,11 +20,13 @@ import Testing
     }
 
     func with(_ config: SimulatorConfig, jobs: [JSONObject] = SimulatorFaultTests.jobs,
-              _ body: (MetaStudioSimulator) throws -> Void) async throws {
+              _ body: @escaping @Sendable (MetaStudioSimulator) throws -> Void) async throws {
         let sim = MetaStudioSimulator(jobs: jobs, config: config)
         _ = try await sim.start()
         do {
-            try body(sim)
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                Thread { continuation.resume(with: Result { try body(sim) }) }.start()
+            }
         } catch {
             try? await sim.stop()
             throw error

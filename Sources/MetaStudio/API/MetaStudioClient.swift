@@ -6,6 +6,9 @@ public struct JobPage: Sendable {
     public var count: Int
     public var items: [PageJob]
     public var requestId: String?
+    /// Which page of the scan this is, for messages: "offset 200", or "offset 0 of create_time X
+    /// to Y" for a window read again (set by the pager; nil for a page fetched on its own).
+    public var label: String?
 
     /// The jobs as trees.
     public var jobs: [JSONValue] { items.map(\.value) }
@@ -55,6 +58,8 @@ public struct PageDecodeError: Error, Sendable, CustomStringConvertible {
     public var offset: Int
     public var requestId: String?
     public var message: String
+    /// False when the body arrived whole and sending the request again cannot change it.
+    public var isRetryable = true
     public var description: String { "page at offset \(offset): \(message) (X-Request-Id \(requestId ?? "none"))" }
 }
 
