@@ -53,7 +53,7 @@ public enum PageJob: Sendable {
 }
 
 /// A 200 whose body is not a page (cut short, not JSON, wrong shape): retried, since it is
-/// almost always a connection cut mid-body.
+/// almost always a connection cut mid-body; a whole page whose `count` is not a usable number is not.
 public struct PageDecodeError: Error, Sendable, CustomStringConvertible {
     public var offset: Int
     public var requestId: String?
@@ -161,13 +161,41 @@ public final class MetaStudioClient {
         return JobPage(offset: offset, count: page.count, items: page.jobs.map(PageJob.tree), requestId: requestId)
     }
 
+    /// Why a JSON number cannot be a `count`.
+    struct CountProblem: Error { var reason: String }
+
+    /// The largest count accepted: beyond 2^53 a JSON number no longer names one integer.
+    static let maxCount = 9_007_199_254_740_992
+
+    /// A JSON number's text as a count: a non-negative integer, also when written with a fraction
+    /// or an exponent that leaves an integer (`3.0e2`); out of range beyond `maxCount` (`1e400`).
+    static func checkedCount(_ text: String) -> Result<Int, CountProblem> {
+        if text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+            guard let value = Int(text), value <= maxCount else { return .failure(CountProblem(reason: "out of range (0 … \(maxCount))")) }
+            return .success(value)
+        }
+        guard let value = Double(text), value.isFinite else { return .failure(CountProblem(reason: "out of range (0 … \(maxCount))")) }
+        guard value >= 0 else { return .failure(CountProblem(reason: "negative")) }
+        guard value <= Double(maxCount) else { return .failure(CountProblem(reason: "out of range (0 … \(maxCount))")) }
+        guard value == value.rounded(.towardZero) else { return .failure(CountProblem(reason: "not a whole number")) }
+        return .success(Int(value))
+    }
+
     /// The page's `count` and jobs, or why the body is not a page: one set of checks for a tape
     /// and a tree, so both fail alike.
     private static func pageShape<Value: JobJSONValue>(_ page: Value, failure: (String) -> PageDecodeError) throws
         -> (count: Int, jobs: [Value]) {
         guard let object = page.asObject else { throw failure("expected a page object, got \(page.typeName)") }
-        guard let countText = object.find("count", from: 0)?.value.numberText, let count = Int(countText), count >= 0 else {
-            throw failure("field 'count' missing or not a non-negative integer")
+        guard let countText = object.find("count", from: 0)?.value.numberText else {
+            throw failure("field 'count' missing or not a number")
+        }
+        let count: Int
+        switch checkedCount(countText) {
+        case .success(let value): count = value
+        case .failure(let problem):
+            var error = failure("field 'count' is \(countText.prefix(40)): \(problem.reason)")
+            error.isRetryable = false
+            throw error
         }
         guard let list = object.find("smart_live_jobs", from: 0)?.value, !list.isNull else { return (count, []) }
         guard let jobs = list.asArray else {
