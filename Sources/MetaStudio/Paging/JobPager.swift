@@ -149,14 +149,15 @@ public final class JobPager: @unchecked Sendable {
         }
     }
 
-    /// One page, retried per `RetryPolicy`. Every failed answer's X-Request-Id is recorded, the
-    /// last one (not retried) too; `retries` counts only the requests sent again.
+    /// One page, retried per `RetryPolicy`. Every failed answer's X-Request-Id is recorded (the
+    /// last one, not retried, too; a 429 only when it is not retried, since then it is the throttle
+    /// working); `retries` counts the requests really sent again.
     private func fetchWithRetries(_ client: MetaStudioClient, request: PageRequest, random: inout SystemRandomNumberGenerator) throws -> JobPage {
         var failures = 0
         var throttles = 0
         while true {
             guard limiter.acquire(cancelled: { isCancelled }) else { throw ScanCancelled(result: ScanResult()) }
-            state.countRequest()
+            state.countRequest(retry: failures + throttles > 0)
             let retryAfter: Double?
             do {
                 let page = try client.fetchPage(request.query, offset: request.offset)
@@ -165,26 +166,24 @@ public final class JobPager: @unchecked Sendable {
             } catch let error as APIError where error.isThrottle {
                 throttles += 1
                 let retry = throttles < options.retry.maxThrottledAttempts
-                state.countThrottle(requestId: error.requestId, retried: retry)
+                state.countThrottle(requestId: retry ? nil : error.requestId)
                 limiter.onThrottle(message: error.errorMessage)
                 guard retry else { throw error }
                 retryAfter = error.retryAfter
             } catch let error as APIError {
                 failures += 1
                 let retry = error.isRetryable && failures < options.retry.maxAttempts
-                state.countFailure(requestId: error.requestId, retried: retry)
+                state.countFailure(requestId: error.requestId)
                 guard retry else { throw error }
                 retryAfter = error.retryAfter
             } catch let error as TransportError {
                 failures += 1
-                let retry = error.isRetryable && !isCancelled && failures < options.retry.maxAttempts
-                if !isCancelled { state.countFailure(requestId: nil, retried: retry) }
-                guard retry else { throw error }
+                guard error.isRetryable && !isCancelled && failures < options.retry.maxAttempts else { throw error }
                 retryAfter = nil
             } catch let error as PageDecodeError {
                 failures += 1
                 let retry = error.isRetryable && failures < options.retry.maxAttempts
-                state.countFailure(requestId: error.requestId, retried: retry)
+                state.countFailure(requestId: error.requestId)
                 guard retry else { throw error }
                 retryAfter = nil
             }

@@ -96,21 +96,26 @@ final class ScanState: @unchecked Sendable {
         condition.unlock()
     }
 
-    func countRequest() { condition.lock(); requests += 1; condition.unlock() }
-
-    /// A failed request: its X-Request-Id is kept (up to 50), and it is a retry when `retried`.
-    func countFailure(requestId: String?, retried: Bool) {
+    /// A request is being sent; `retry` when it is a page asked for again.
+    func countRequest(retry: Bool) {
         condition.lock()
-        if retried { retries += 1 }
+        requests += 1
+        if retry { retries += 1 }
+        condition.unlock()
+    }
+
+    /// A failed answer: its X-Request-Id is kept (up to 50).
+    func countFailure(requestId: String?) {
+        condition.lock()
         if let requestId, failedRequestIds.count < 50 { failedRequestIds.append(requestId) }
         condition.unlock()
     }
 
-    func countThrottle(requestId: String?, retried: Bool) {
+    /// A 429; `requestId` when it ends the scan.
+    func countThrottle(requestId: String?) {
         condition.lock()
         throttled += 1
-        if retried { retries += 1 }
-        if !retried, let requestId, failedRequestIds.count < 50 { failedRequestIds.append(requestId) }
+        if let requestId, failedRequestIds.count < 50 { failedRequestIds.append(requestId) }
         condition.unlock()
     }
 
