@@ -59,9 +59,12 @@ struct PositionPlan: Sendable {
     mutating func next(maxInFlight: Int) -> Int? {
         guard inFlight.count < max(1, maxInFlight) else { return nil }
         let position = firstUnplanned()
-        if count == nil {
-            guard firstRoundLeft > 0 else { return nil }
+        if firstRoundLeft > 0 {
+            // The first round goes out whole, whatever an early answer says (the pages past the
+            // end come back empty): the round trip it saves must not depend on thread timing.
             firstRoundLeft -= 1
+        } else if count == nil {
+            return nil
         } else if position == 0 && !offsetZeroAnswered {
             // The first page is always read, whatever the count.
         } else {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Decides what a scan reads, and when it is done. Not thread-safe: `ScanState` calls it under its lock.
 ///
 /// 1. **Main listing**: every page of the query, oldest first, consecutive pages overlapping by two
@@ -12,7 +14,8 @@
 ///    the jobs created last; jobs a later answer no longer lists are gone (not a failure); if the
 ///    count still exceeds the jobs found (jobs entered mid-order, a state filter they now match),
 ///    windows are halved by create_time, comparing each one's count with the jobs seen in it,
-///    until the missing ones are found.
+///    until the missing ones are found; or, when so many are missing that halving would cost more
+///    than reading every page again, every page is read again.
 ///
 /// In the quiet case (nothing moved) this costs only the overlap: no request beyond the main listing.
 struct ScanPlanner: Sendable {
@@ -257,7 +260,17 @@ struct ScanPlanner: Sendable {
             return
         }
         phase = .probing
-        split(CoverageGap(lower: range.lower, upper: range.upper))
+        // Halving finds m missing jobs among P pages in about 2m(log2(P/m) + 1) probes; when that
+        // is no cheaper than reading every page again (many jobs entered, all over), read them again.
+        let whole = CoverageGap(lower: range.lower, upper: range.upper)
+        let pages = JobPager.pages(forCount: latestCount, pageSize: main.plan.served)
+        let probes = 2.0 * Double(missing) * (log2(max(1, Double(pages) / Double(missing))) + 1)
+        if probes >= Double(pages) {
+            listings.append(ScanListing(purpose: .repair(whole), lower: range.lower, upper: range.upper,
+                                        plan: PositionPlan(limit: main.plan.limit)))
+        } else {
+            split(whole)
+        }
     }
 
     /// Halves a window whose count exceeds the jobs seen in it (at the median create_time of those
