@@ -63,6 +63,17 @@ import Testing
         #expect(offsets.count == 4, "only as many pages ahead as may be in flight, not one per offset the count implies")
     }
 
+    @Test func offsetsStayWithinTheContract() {
+        var plan = PositionPlan(limit: 100)
+        #expect(plan.next(maxInFlight: 1) == 0)
+        // An answer claiming three billion jobs, of which the first 2147483700 arrived at once.
+        plan.completed(offset: 0, returned: 2_147_483_700, count: 3_000_000_000, seq: 1)
+        #expect(plan.next(maxInFlight: 1) == nil, "offset 2147483698 is past the largest the API accepts")
+        #expect(plan.beyondOffsetLimit)
+        #expect(ScanIssue.beyondOffsetLimit(count: 3_000_000_000).description
+                == "the API counts 3000000000 jobs, more than offsets up to 2147483647 can reach")
+    }
+
     func edge(_ epoch: Double) -> TimeEdge { TimeEdge(epoch: epoch, text: "t\(Int(epoch))") }
     let whole = (lower: TimeEdge.below, upper: TimeEdge.above)
 
