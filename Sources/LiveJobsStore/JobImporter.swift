@@ -36,9 +36,11 @@ public struct ImportSummary: Sendable, Equatable {
     public var inserted = 0
     public var updated = 0
     public var unchanged = 0
-    /// Jobs read with at least one flagged value (stored all the same).
-    public var flagged = 0
-    /// Every flagged value read, in order.
+    /// Distinct jobs read with at least one flagged value (stored all the same); a job read twice
+    /// (overlapping pages, a page read again) counts once.
+    public var flagged: Int { flaggedIds.count }
+    private var flaggedIds = Set<String>()
+    /// Every flagged value read, in order, each job's once.
     public var flags: [FlagReport] = []
     /// Items of a job list that were not job objects, so not stored.
     public var skipped: [SkippedItem] = []
@@ -55,8 +57,7 @@ public struct ImportSummary: Sendable, Equatable {
         case .updated: updated += 1
         case .unchanged: unchanged += 1
         }
-        if !job.flags.isEmpty {
-            flagged += 1
+        if !job.flags.isEmpty, flaggedIds.insert(job.jobId).inserted {
             for f in job.flags {
                 flags.append(FlagReport(jobId: job.jobId, field: f.flag.field, reason: f.flag.reason.rawValue,
                                         detail: f.flag.detail, excluded: f.excludedText))
@@ -78,8 +79,8 @@ public struct ImportSummary: Sendable, Equatable {
         inserted += other.inserted
         updated += other.updated
         unchanged += other.unchanged
-        flagged += other.flagged
-        flags += other.flags
+        for f in other.flags where !flaggedIds.contains(f.jobId) { flags.append(f) }
+        flaggedIds.formUnion(other.flaggedIds)
         skipped += other.skipped
     }
 }

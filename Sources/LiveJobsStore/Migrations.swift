@@ -17,6 +17,9 @@ enum Migrations {
         migrator.registerMigration("v4-job-flags") { db in
             try db.execute(sql: v4)
         }
+        migrator.registerMigration("v5-sync-runs-unresolved") { db in
+            try db.execute(sql: v5)
+        }
         return migrator
     }
 
@@ -54,6 +57,12 @@ enum Migrations {
         ALTER TABLE import_runs ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE import_runs ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE sync_runs ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;
+        """
+
+    /// Where an incomplete fetch left jobs unverified, so the next fetch reads from there again
+    /// even when that is older than where it would start.
+    static let v5 = """
+        ALTER TABLE sync_runs ADD COLUMN unresolved_since TEXT;
         """
 
     /// Fetch runs, so the next fetch knows where the last complete one ended.

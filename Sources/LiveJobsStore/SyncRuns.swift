@@ -36,6 +36,9 @@ public struct SyncRunOutcome: Sendable {
     public var message: String?
     /// Jobs stored with a flagged value.
     public var flagged: Int
+    /// The oldest create_time an incomplete run left unverified (RFC 3339): the next fetch of the
+    /// same project, region and filters starts no later than this.
+    public var unresolvedSince: String?
 
     public init(outcome: String, pages: Int, requests: Int, retries: Int, throttled: Int, jobs: Int,
                 expectedCount: Int?, newestCreateTime: String?, failedRequestIds: [String], message: String?,
@@ -72,11 +75,13 @@ extension JobStore {
         try dbQueue.write { db in
             try db.execute(sql: """
                 UPDATE sync_runs SET finished_at = ?, outcome = ?, pages = ?, requests = ?, retries = ?, throttled = ?,
-                    jobs = ?, expected_count = ?, newest_create_time = ?, failed_request_ids = ?, message = ?, flagged = ?
+                    jobs = ?, expected_count = ?, newest_create_time = ?, failed_request_ids = ?, message = ?, flagged = ?,
+                    unresolved_since = ?
                 WHERE id = ?
                 """, arguments: [RFC3339.format(Date().timeIntervalSince1970.rounded(.down)), o.outcome, o.pages, o.requests,
                                  o.retries, o.throttled, o.jobs, o.expectedCount, o.newestCreateTime, ids,
-                                 o.message.map { SafeText.escaped($0, limit: SafeText.lineLimit) }, o.flagged, id])
+                                 o.message.map { SafeText.escaped($0, limit: SafeText.lineLimit) }, o.flagged,
+                                 o.unresolvedSince, id])
         }
     }
 
@@ -93,17 +98,26 @@ extension JobStore {
     }
 
     /// Where an incremental fetch starts: the newest create_time of the last successful run of the
-    /// same project, region and filters, less `overlap`, and no later than the oldest job still held
-    /// as WAITING or PROCESSING (so its end state is read). Nil means a full scan.
+    /// same project, region and filters, less `overlap`; no later than the oldest job still held
+    /// as WAITING or PROCESSING (so its end state is read), nor than the oldest create_time an
+    /// incomplete run since then left unverified (so the next fetch repairs it without `--full`).
+    /// Nil means a full scan.
     public func incrementalStart(projectId: String, region: String?, query: String, overlap: Double) throws -> String? {
         try dbQueue.read { db in
-            let newest = try String.fetchOne(db, sql: """
-                SELECT newest_create_time FROM sync_runs
+            let last = try Row.fetchOne(db, sql: """
+                SELECT id, newest_create_time FROM sync_runs
                 WHERE project_id = ? AND region IS ? AND query = ? AND outcome = 'succeeded' AND newest_create_time IS NOT NULL
                 ORDER BY id DESC LIMIT 1
                 """, arguments: [projectId, region, query])
-            guard let newest, let newestEpoch = RFC3339.parse(newest) else { return nil }
+            guard let last, let newest: String = last["newest_create_time"], let newestEpoch = RFC3339.parse(newest) else { return nil }
             var start = newestEpoch - overlap
+            let unresolved = try String.fetchAll(db, sql: """
+                SELECT unresolved_since FROM sync_runs
+                WHERE project_id = ? AND region IS ? AND query = ? AND id > ? AND unresolved_since IS NOT NULL
+                """, arguments: [projectId, region, query, last["id"] as Int64])
+            for since in unresolved {
+                if let epoch = RFC3339.parse(since) { start = min(start, epoch) }
+            }
             // A job stale in its WAITING or PROCESSING state no longer holds the start back: otherwise
             // one job stuck for months would make every fetch rescan those months.
             let pending = try String.fetchOne(db, sql: """

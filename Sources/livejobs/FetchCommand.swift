@@ -24,8 +24,13 @@ struct FetchCommand: ParsableCommand {
               livejobs fetch --region cn-east-3 --state FAILED,BLOCKED --since 2026-11-01T00:00:00Z --json
               livejobs fetch --endpoint http://127.0.0.1:8080 --project-id 0123456789abcdef0123456789abcdef
 
-            Exit codes: 0 every job stored, 1 failure, 3 incomplete (the count and the jobs disagree),
-            64 bad flags, 130 interrupted (pages received so far are kept; the next fetch resumes).
+            Consecutive pages overlap by two jobs and are checked against each other by create_time;
+            whatever moved during the scan (jobs deleted, finished, created, ties reordered, short
+            pages) is read again by create_time window.
+
+            Exit codes: 0 every job the API listed is stored, 1 failure, 3 incomplete (one line says
+            why and for which create_time window; the next fetch reads it again), 64 bad flags, 130
+            interrupted (pages received so far are kept; the next fetch resumes).
             """
     )
 
@@ -171,7 +176,7 @@ struct FetchCommand: ParsableCommand {
         progress.start(every: 0.25) { pager.progress(elapsed: ProcessInfo.processInfo.systemUptime - started) }
         var outcome = FetchOutcome.run { try pager.run(into: sink) }
         // Pages handed to the writer are committed before the run is recorded, even after Ctrl-C.
-        if let storeError = sink.finish(), !outcome.isFailure { outcome = .failed(storeError) }
+        if let storeError = sink.finish(), !outcome.isFailure { outcome = .failed(storeError, outcome.result) }
         progress.stop()
         signals.release()
         let elapsed = ProcessInfo.processInfo.systemUptime - started
@@ -192,10 +197,11 @@ struct FetchCommand: ParsableCommand {
     /// fail once, not once per worker, or the gateway locks the pair. With a token, as many as the
     /// last run of the same kind counted, up to `concurrency`; with no such run, all of
     /// `concurrency` for a full or windowed scan (a whole history is rarely one page) and one for an
-    /// incremental one (what changed since the last fetch usually is).
+    /// incremental one (what changed since the last fetch usually is). Pages overlap by two jobs,
+    /// so `count` jobs take 1 + ⌈(count − pageSize) / (pageSize − 2)⌉ pages.
     static func firstRound(credentials: Credentials, concurrency: Int, pageSize: Int, mode: String, lastCount: Int?) -> Int {
         guard case .token = credentials else { return 1 }
         guard let lastCount else { return mode == "incremental" ? 1 : concurrency }
-        return min(concurrency, max(1, (lastCount + pageSize - 1) / pageSize))
+        return min(concurrency, JobPager.pages(forCount: lastCount, pageSize: pageSize))
     }
 }

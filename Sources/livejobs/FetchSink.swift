@@ -21,7 +21,7 @@ final class FetchSink: PageSink, @unchecked Sendable {
 
     func store(_ page: JobPage) throws {
         try DatabaseProblem.mapping(path: databasePath) {
-            try committer.submit(page.items, context: "page at offset \(page.offset) (X-Request-Id \(page.requestId ?? "none"))")
+            try committer.submit(page.items, context: "page at \(page.label ?? "offset \(page.offset)") (X-Request-Id \(page.requestId ?? "none"))")
             if sequential { try committer.flush() }
         }
     }

@@ -31,15 +31,22 @@ final class SignalTrap {
     }
 }
 
-/// What the pager returned: a result, an interruption (with its partial result) or an error.
+/// What the pager returned: a result, an interruption or an error, each with the scan's true
+/// counts (a failed run is recorded with the requests, retries and request ids it really made).
 enum FetchOutcome {
     case finished(ScanResult)
     case interrupted(ScanResult)
-    case failed(Error)
+    case failed(Error, ScanResult)
 
     var isFailure: Bool {
         if case .failed = self { return true }
         return false
+    }
+
+    var result: ScanResult {
+        switch self {
+        case .finished(let r), .interrupted(let r), .failed(_, let r): return r
+        }
     }
 
     static func run(_ body: () throws -> ScanResult) -> FetchOutcome {
@@ -47,8 +54,10 @@ enum FetchOutcome {
             return .finished(try body())
         } catch let cancelled as ScanCancelled {
             return .interrupted(cancelled.result)
+        } catch let failed as ScanFailed {
+            return .failed(failed.error, failed.result)
         } catch {
-            return .failed(error)
+            return .failed(error, ScanResult())
         }
     }
 }
@@ -64,12 +73,7 @@ struct FetchSummary {
     let elapsed: Double
     let credentials: Credentials
 
-    var result: ScanResult {
-        switch outcome {
-        case .finished(let r), .interrupted(let r): return r
-        case .failed: return ScanResult()
-        }
-    }
+    var result: ScanResult { outcome.result }
 
     var outcomeName: String {
         switch outcome {
@@ -81,7 +85,7 @@ struct FetchSummary {
 
     var exitCode: Int32 {
         // --strict refusing a job is the input's fault, like an import refusing a file.
-        if case .failed(let error) = outcome, error is ImportError { return ExitCodes.dataError }
+        if case .failed(let error, _) = outcome, error is ImportError { return ExitCodes.dataError }
         switch outcomeName {
         case "succeeded": return 0
         case "incomplete": return 3
@@ -93,7 +97,7 @@ struct FetchSummary {
     /// The error or the reason the set is incomplete, one line, secrets masked.
     var errorLine: String? {
         switch outcome {
-        case .failed(let error):
+        case .failed(let error, _):
             return SecretRedactor.masking(credentials.secrets, in: "\(error)")
         case .finished(let r): return r.incompleteReason
         case .interrupted: return nil
@@ -104,10 +108,12 @@ struct FetchSummary {
 
     var record: SyncRunOutcome {
         let r = result
-        return SyncRunOutcome(outcome: outcomeName, pages: r.pagesStored, requests: r.requests, retries: r.retries,
-                              throttled: r.throttled, jobs: r.distinctJobs, expectedCount: r.expectedCount,
-                              newestCreateTime: newest, failedRequestIds: r.failedRequestIds, message: errorLine,
-                              flagged: sink.summary.flagged)
+        var record = SyncRunOutcome(outcome: outcomeName, pages: r.pagesStored, requests: r.requests, retries: r.retries,
+                                    throttled: r.throttled, jobs: r.distinctJobs, expectedCount: r.expectedCount,
+                                    newestCreateTime: newest, failedRequestIds: r.failedRequestIds, message: errorLine,
+                                    flagged: sink.summary.flagged)
+        record.unresolvedSince = outcomeName == "incomplete" ? r.unresolvedSince : nil
+        return record
     }
 
     var line: String {
@@ -116,7 +122,19 @@ struct FetchSummary {
                       outcomeName, r.distinctJobs, r.expectedCount, r.pagesStored, sink.inserted, sink.updated, sink.unchanged,
                       sink.summary.flagged,
                       r.requests, r.retries, r.throttled, elapsed, elapsed > 0 ? Double(r.pagesStored) / elapsed : 0,
-                      mode == "incremental" ? "since \(since ?? "-")" : mode)
+                      mode == "incremental" ? "since \(since ?? "-")" : mode) + movement
+    }
+
+    /// "; the listing moved during the scan: 3 jobs no longer listed, 12 pages read again, the server
+    /// served 50 jobs per page": what the scan had to do beyond reading each page once.
+    var movement: String {
+        let r = result
+        var parts: [String] = []
+        if r.gone > 0 { parts.append("\(r.gone) \(r.gone == 1 ? "job" : "jobs") no longer listed") }
+        if r.rereads > 0 { parts.append("\(r.rereads) \(r.rereads == 1 ? "page" : "pages") read again") }
+        if let served = r.pageSizeServed { parts.append("the server served \(served) jobs per page") }
+        guard r.moved || !parts.isEmpty else { return "" }
+        return "; the listing moved during the scan" + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", "))
     }
 
     var json: String {
@@ -129,7 +147,10 @@ struct FetchSummary {
             ("pages", .number("\(r.pagesStored)")), ("requests", .number("\(r.requests)")),
             ("retries", .number("\(r.retries)")), ("throttled", .number("\(r.throttled)")),
             ("inserted", .number("\(sink.inserted)")), ("updated", .number("\(sink.updated)")),
-            ("unchanged", .number("\(sink.unchanged)")), ("passes", .number("\(r.passes)")),
+            ("unchanged", .number("\(sink.unchanged)")), ("rereads", .number("\(r.rereads)")),
+            ("moved", .bool(r.moved)), ("gone", .number("\(r.gone)")),
+            ("page_size_served", r.pageSizeServed.map { .number("\($0)") } ?? .null),
+            ("unresolved_since", record.unresolvedSince.map { .string($0) } ?? .null),
             ("seconds", .number(String(format: "%.3f", elapsed))),
             ("newest_create_time", newest.map { .string($0) } ?? .null),
         ]

@@ -17,6 +17,14 @@ struct Serve: AsyncParsableCommand {
             as `generate --format pages` writes) or are generated (--generate, default 3000).
             The credentials are test credentials for the simulator, never real ones.
 
+            Faults of a result set that moves under a scan (each seeded by --seed, so a run can be \
+            replayed): --insert-during-scan, --delete-during-scan and --finish-during-scan change the \
+            jobs while the first scan runs (spread over its requests with offset > 0; a scan starts \
+            with an ascending listing at offset 0 without create_until); --finish-processing ends \
+            every open job when the next scan starts; --page-cap serves fewer jobs per page than \
+            asked; --tie-size and --shuffle-ties make jobs share a create_time and list them in a new \
+            order on every request; --count-excess and --claimed-count make count lie.
+
             Example:
               metastudio-sim serve --port 8080 --generate 3000 --token demo-token \\
                 --throttle 20 --error-rate 0.05
@@ -77,6 +85,27 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "End every WAITING/PROCESSING job when a new scan starts.")
     var finishProcessing = false
 
+    @Option(help: "Jobs deleted while the first scan runs, each among those its listing has passed (so later jobs shift back).")
+    var deleteDuringScan: Int = 0
+
+    @Option(help: "WAITING/PROCESSING jobs that end while the first scan runs (they leave a state=PROCESSING listing and enter a state=SUCCEED one mid-order).")
+    var finishDuringScan: Int = 0
+
+    @Option(help: ArgumentHelp("Serve at most this many jobs per page, whatever limit asks.", valueName: "n"))
+    var pageCap: Int?
+
+    @Option(help: ArgumentHelp("Give each run of this many jobs (in creation order) one create_time.", valueName: "n"))
+    var tieSize: Int = 1
+
+    @Flag(help: "List jobs that share a create_time in a different order on every request.")
+    var shuffleTies = false
+
+    @Option(help: ArgumentHelp("Claim this many more jobs in count than match.", valueName: "n"))
+    var countExcess: Int = 0
+
+    @Option(help: ArgumentHelp("Always claim this count (e.g. 1000000000000), whatever matches.", valueName: "n"))
+    var claimedCount: Int?
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port).") }
         guard allowRemote || Self.isLoopback(host) else {
@@ -91,6 +120,12 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--error-rate and --truncate-rate must be within 0...1.")
         }
         guard insertDuringScan >= 0 else { throw ValidationError("--insert-during-scan must be 0 or more.") }
+        guard deleteDuringScan >= 0 else { throw ValidationError("--delete-during-scan must be 0 or more.") }
+        guard finishDuringScan >= 0 else { throw ValidationError("--finish-during-scan must be 0 or more.") }
+        if let pageCap, pageCap < 1 { throw ValidationError("--page-cap must be 1 or more.") }
+        guard tieSize >= 1 else { throw ValidationError("--tie-size must be 1 or more.") }
+        guard countExcess >= 0 else { throw ValidationError("--count-excess must be 0 or more.") }
+        if let claimedCount, claimedCount < 0 { throw ValidationError("--claimed-count must be 0 or more.") }
     }
 
     static func isLoopback(_ host: String) -> Bool {
@@ -113,6 +148,13 @@ struct Serve: AsyncParsableCommand {
         config.truncateRate = truncateRate
         config.insertDuringScan = insertDuringScan
         config.finishProcessingBetweenScans = finishProcessing
+        config.deleteDuringScan = deleteDuringScan
+        config.finishDuringScan = finishDuringScan
+        config.pageCap = pageCap
+        config.tieSize = tieSize
+        config.shuffleTies = shuffleTies
+        config.countExcess = countExcess
+        config.claimedCount = claimedCount
         config.seed = seed
 
         let simulator: MetaStudioSimulator

@@ -2,6 +2,8 @@
 # livejobs benchmark: every figure is a ratio against plain SQLite measured in the same run,
 # so it means the same on any machine. Wall time and peak memory come from /usr/bin/time -v;
 # each figure is the median of BENCH_RUNS runs. Usage: make bench  (or Tests/Benchmarks/run.sh)
+# BENCH_ONLY=fetch (or import, report; comma-separated) runs only those parts; BENCH_BIN=DIR
+# measures the binaries in DIR instead of .build/release (to compare two builds on one machine).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -9,7 +11,9 @@ RUNS=${BENCH_RUNS:-3}
 IMPORT_JOBS=${BENCH_IMPORT_JOBS:-200000}
 SMALL_JOBS=${BENCH_SMALL_JOBS:-20000}
 REPORT_JOBS=${BENCH_REPORT_JOBS:-1000000}
-BIN=.build/release
+BIN=${BENCH_BIN:-.build/release}
+ONLY=${BENCH_ONLY:-import,report,fetch}
+want() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 WORK=${BENCH_DIR:-.build/bench}
 mkdir -p "$WORK"
 
@@ -38,6 +42,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 echo "livejobs benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, median of $RUNS runs)"
 
 # ---- import: livejobs vs the sqlite3 shell loading the same JSON Lines through its JSON functions
+if want import; then
 for n in "$SMALL_JOBS" "$IMPORT_JOBS"; do
     [ -s "$WORK/jobs-$n.jsonl" ] || "$BIN/metastudio-sim" generate --jobs "$n" --seed 7 --format jsonl --out "$WORK/jobs-$n.jsonl"
 done
@@ -69,8 +74,10 @@ echo "  sqlite3 shell, JSON functions: ${base_wall}s"
 echo "  livejobs import:               ${lj_wall}s, peak $((lj_rss / 1024)) MB (at $SMALL_JOBS jobs: $((small_rss / 1024)) MB)"
 echo "  RATIO import time livejobs/sqlite3:            $(ratio "$lj_wall" "$base_wall")   (target <= 1.00)"
 echo "  RATIO peak memory ${IMPORT_JOBS}/${SMALL_JOBS} jobs:          $(ratio "$lj_rss" "$small_rss")   (target <= 1.50; peak < 100 MB)"
+fi
 
 # ---- report: livejobs report vs the sqlite3 shell running the same queries on the same database
+if want report; then
 [ -s "$WORK/jobs-$REPORT_JOBS.jsonl" ] || "$BIN/metastudio-sim" generate --jobs "$REPORT_JOBS" --seed 11 --format jsonl --out "$WORK/jobs-$REPORT_JOBS.jsonl"
 if [ ! -s "$WORK/report.sqlite" ]; then
     "$BIN/livejobs" import --db "$WORK/report.sqlite" "$WORK/jobs-$REPORT_JOBS.jsonl" >/dev/null
@@ -92,8 +99,10 @@ echo "report for $month over $REPORT_JOBS jobs ($(grep -l '^-- report:' queries/
 echo "  sqlite3 shell, same queries:   ${base_wall}s"
 echo "  livejobs report:               ${lj_wall}s"
 echo "  RATIO report time livejobs/sqlite3:            $(ratio "$lj_wall" "$base_wall")   (target <= 1.50)"
+fi
 
 # ---- fetch: livejobs fetch against metastudio-sim (20 ms latency per request, 20,000 jobs)
+want fetch || exit 0
 FETCH_JOBS=${BENCH_FETCH_JOBS:-20000}
 SIM_PID=""
 stop_sim() { [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null; SIM_PID=""; }

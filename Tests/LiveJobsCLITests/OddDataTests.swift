@@ -229,4 +229,28 @@ import Testing
         let since = try #require(try strings(db, "SELECT create_since FROM sync_runs WHERE mode = 'incremental'").first)
         #expect(since > longAgo, "the incremental start \(since) went back to the stale job of \(longAgo)")
     }
+
+    /// A job without a job_id (or with a number for one) is still one of the jobs the API counts: the
+    /// fetch stores it under the id made from its content and ends complete, not "incomplete".
+    @Test func jobsWithoutAUsableIdAreCountedStoredAndFlagged() async throws {
+        var jobs = tenant(250, seed: 35)
+        var noId = job("x", duration: "60")
+        noId["job_id"] = nil
+        var numeric = job("x", duration: "61")
+        numeric["job_id"] = .number("12345")
+        jobs.insert(noId, at: 120)
+        jobs.insert(numeric, at: 180)
+        let cli = CLI()
+        let r = try await withSimulator(jobs) { base, _ in
+            try await cli.run(["fetch", "--db", "n.sqlite", "--endpoint", base, "--project-id", OddDataTests.project],
+                              environment: ["METASTUDIO_AUTH_TOKEN": OddDataTests.token])
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("fetch succeeded: 252 jobs (API count 252)"), "\(r.stdout)")
+        #expect(r.stdout.contains(", 2 flagged;"), "jobs read twice count once: \(r.stdout)")
+        let db = cli.path("n.sqlite")
+        #expect(try count(db, "SELECT count(*) FROM jobs") == 252)
+        #expect(try strings(db, "SELECT reason FROM job_flags WHERE field = 'job_id' ORDER BY reason") == ["missing", "wrong_type"])
+        #expect(try count(db, "SELECT count(*) FROM jobs WHERE job_id = '12345' OR job_id LIKE 'missing-job-id-%'") == 2)
+    }
 }

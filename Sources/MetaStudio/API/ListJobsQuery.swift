@@ -1,5 +1,5 @@
-/// What one scan asks the list API for. Paging and sorting are fixed (100 per page, oldest first
-/// by create_time) because complete, shift-detecting paging depends on them.
+/// What one scan asks the list API for. Paging and sorting are fixed (100 per page, by
+/// create_time, oldest first unless `descending`) because complete, shift-detecting paging depends on them.
 public struct ListJobsQuery: Sendable, Equatable {
     public var states: [String] = []
     /// RFC 3339 instants, inclusive.
@@ -8,6 +8,8 @@ public struct ListJobsQuery: Sendable, Equatable {
     public var roomName: String?
     public var appUserId: String?
     public var pageSize = 100
+    /// `sort_dir=desc`: newest first (the scan reads the newest jobs this way to check its end).
+    public var descending = false
 
     public init(states: [String] = [], createSince: String? = nil, createUntil: String? = nil,
                 roomName: String? = nil, appUserId: String? = nil, pageSize: Int = 100) {
@@ -22,7 +24,7 @@ public struct ListJobsQuery: Sendable, Equatable {
     /// The query parameters of the page at `offset`, unencoded (the signer encodes them).
     public func items(offset: Int) -> [(name: String, value: String)] {
         var items: [(name: String, value: String)] = [
-            ("offset", String(offset)), ("limit", String(pageSize)), ("sort_key", "create_time"), ("sort_dir", "asc"),
+            ("offset", String(offset)), ("limit", String(pageSize)), ("sort_key", "create_time"), ("sort_dir", descending ? "desc" : "asc"),
         ]
         if !states.isEmpty { items.append(("state", states.joined(separator: ","))) }
         if let createSince { items.append(("create_since", createSince)) }

@@ -6,6 +6,9 @@ public struct JobPage: Sendable {
     public var count: Int
     public var items: [PageJob]
     public var requestId: String?
+    /// Which page of the scan this is, for messages: "offset 200", or "offset 0 of create_time X
+    /// to Y" for a window read again (set by the pager; nil for a page fetched on its own).
+    public var label: String?
 
     /// The jobs as trees.
     public var jobs: [JSONValue] { items.map(\.value) }
@@ -41,6 +44,13 @@ public enum PageJob: Sendable {
         }
     }
 
+    /// The id the job is stored under (`SmartLiveJob.jobId`): its `job_id`, the digits of a numeric
+    /// one, or for a job without one an id made from its content. Nil for an item that is not an object.
+    public var storedJobId: String? {
+        if let id = string("job_id"), !id.isEmpty { return id }
+        return (try? smartLiveJob())?.jobId
+    }
+
     public func smartLiveJob() throws(JobFieldError) -> SmartLiveJob {
         switch self {
         case .tree(let value): return try SmartLiveJob(json: value)
@@ -50,11 +60,13 @@ public enum PageJob: Sendable {
 }
 
 /// A 200 whose body is not a page (cut short, not JSON, wrong shape): retried, since it is
-/// almost always a connection cut mid-body.
+/// almost always a connection cut mid-body; a whole page whose `count` is not a usable number is not.
 public struct PageDecodeError: Error, Sendable, CustomStringConvertible {
     public var offset: Int
     public var requestId: String?
     public var message: String
+    /// False when the body arrived whole and sending the request again cannot change it.
+    public var isRetryable = true
     public var description: String { "page at offset \(offset): \(message) (X-Request-Id \(requestId ?? "none"))" }
 }
 
@@ -156,13 +168,41 @@ public final class MetaStudioClient {
         return JobPage(offset: offset, count: page.count, items: page.jobs.map(PageJob.tree), requestId: requestId)
     }
 
+    /// Why a JSON number cannot be a `count`.
+    struct CountProblem: Error { var reason: String }
+
+    /// The largest count accepted: beyond 2^53 a JSON number no longer names one integer.
+    static let maxCount = 9_007_199_254_740_992
+
+    /// A JSON number's text as a count: a non-negative integer, also when written with a fraction
+    /// or an exponent that leaves an integer (`3.0e2`); out of range beyond `maxCount` (`1e400`).
+    static func checkedCount(_ text: String) -> Result<Int, CountProblem> {
+        if text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+            guard let value = Int(text), value <= maxCount else { return .failure(CountProblem(reason: "out of range (0 … \(maxCount))")) }
+            return .success(value)
+        }
+        guard let value = Double(text), value.isFinite else { return .failure(CountProblem(reason: "out of range (0 … \(maxCount))")) }
+        guard value >= 0 else { return .failure(CountProblem(reason: "negative")) }
+        guard value <= Double(maxCount) else { return .failure(CountProblem(reason: "out of range (0 … \(maxCount))")) }
+        guard value == value.rounded(.towardZero) else { return .failure(CountProblem(reason: "not a whole number")) }
+        return .success(Int(value))
+    }
+
     /// The page's `count` and jobs, or why the body is not a page: one set of checks for a tape
     /// and a tree, so both fail alike.
     private static func pageShape<Value: JobJSONValue>(_ page: Value, failure: (String) -> PageDecodeError) throws
         -> (count: Int, jobs: [Value]) {
         guard let object = page.asObject else { throw failure("expected a page object, got \(page.typeName)") }
-        guard let countText = object.find("count", from: 0)?.value.numberText, let count = Int(countText), count >= 0 else {
-            throw failure("field 'count' missing or not a non-negative integer")
+        guard let countText = object.find("count", from: 0)?.value.numberText else {
+            throw failure("field 'count' missing or not a number")
+        }
+        let count: Int
+        switch checkedCount(countText) {
+        case .success(let value): count = value
+        case .failure(let problem):
+            var error = failure("field 'count' is \(countText.prefix(40)): \(problem.reason)")
+            error.isRetryable = false
+            throw error
         }
         guard let list = object.find("smart_live_jobs", from: 0)?.value, !list.isNull else { return (count, []) }
         guard let jobs = list.asArray else {

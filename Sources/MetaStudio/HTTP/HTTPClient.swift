@@ -15,12 +15,17 @@ private final class TransferContext {
     var inHeaderBlock = false
     var lastHeaderName: String?
     var shouldAbort: (@Sendable () -> Bool)?
+    /// Bytes a body may take, as sent and after decompression (`HTTPClientOptions.maxBodyBytes`).
+    var maxBodyBytes = Int.max
+    /// Set by a callback that stopped a body for going over `maxBodyBytes`.
+    var overCap: BodyTooLarge.Measure?
 
     func reset(shouldAbort: (@Sendable () -> Bool)?) {
         body = []
         headers = [:]
         inHeaderBlock = false
         lastHeaderName = nil
+        overCap = nil
         self.shouldAbort = shouldAbort
     }
 
@@ -70,6 +75,11 @@ private enum Callbacks {
             // A lower bound when the body is compressed; capped so a lying header costs nothing.
             ctx.body.reserveCapacity(min(length, 1 << 24))
         }
+        guard ctx.body.count <= ctx.maxBodyBytes - n else {
+            // A short count makes curl stop with CURLE_WRITE_ERROR.
+            ctx.overCap = ctx.headers["content-encoding"].map { $0.lowercased() != "identity" } == true ? .decoded : .sent
+            return 0
+        }
         if n > 0, let data { ctx.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: n)) }
         return n
     }
@@ -82,10 +92,17 @@ private enum Callbacks {
         return n
     }
 
-    /// Non-zero aborts the transfer with CURLE_ABORTED_BY_CALLBACK; curl calls this at least about once a second.
-    static let progress: curl_xferinfo_callback = { user, _, _, _, _ in
+    /// Non-zero aborts the transfer with CURLE_ABORTED_BY_CALLBACK; curl calls this as bytes arrive
+    /// and at least about once a second. `received` counts body bytes as sent (still compressed),
+    /// so a body that only a length-less transfer makes too large is stopped here (libcurl before
+    /// 8.4 applies CURLOPT_MAXFILESIZE_LARGE to a declared Content-Length only).
+    static let progress: curl_xferinfo_callback = { user, _, received, _, _ in
         guard let user else { return 0 }
         let ctx = Unmanaged<TransferContext>.fromOpaque(user).takeUnretainedValue()
+        if received > ctx.maxBodyBytes {
+            ctx.overCap = .sent
+            return 1
+        }
         return (ctx.shouldAbort?() ?? false) ? 1 : 0
     }
 }
@@ -162,6 +179,10 @@ public final class HTTPConnection {
         try set(CCurl_easy_setopt_string(h, CURLOPT_USERAGENT, options.userAgent), "USERAGENT")
         try set(CCurl_easy_setopt_string(h, CURLOPT_ACCEPT_ENCODING, options.compressed ? "" : nil), "ACCEPT_ENCODING")
         try set(CCurl_easy_setopt_long(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1), "SUPPRESS_CONNECT_HEADERS")
+        // A declared Content-Length over the cap is refused before the body is read.
+        try set(CCurl_easy_setopt_off_t(h, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(options.maxBodyBytes)), "MAXFILESIZE_LARGE")
+        try set(CCurl_easy_setopt_long(h, CURLOPT_NOPROGRESS, 0), "NOPROGRESS")  // the progress callback counts bytes sent
+        context.maxBodyBytes = options.maxBodyBytes
     }
 
     deinit {
@@ -192,7 +213,6 @@ public final class HTTPConnection {
         try set(CCurl_easy_setopt_string(handle, CURLOPT_URL, url), "URL")
         try set(CCurl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, list), "HTTPHEADER")
         try set(CCurl_easy_setopt_long(handle, CURLOPT_HTTPGET, 1), "HTTPGET")
-        try set(CCurl_easy_setopt_long(handle, CURLOPT_NOPROGRESS, abort == nil ? 1 : 0), "NOPROGRESS")
         // Loopback traffic never goes through a proxy; otherwise nil lets libcurl read http(s)_proxy/no_proxy.
         let loopback = (try? Endpoint.split(url)).map { Endpoint.isLoopback($0.host) } ?? false
         try set(CCurl_easy_setopt_string(handle, CURLOPT_PROXY, loopback ? "" : nil), "PROXY")
@@ -202,6 +222,11 @@ public final class HTTPConnection {
         defer { context.reset(shouldAbort: nil) }
         let code = curl_easy_perform(handle)
         guard code == CURLE_OK else {
+            if let measure = context.overCap ?? (code == CURLE_FILESIZE_EXCEEDED ? .declared : nil) {
+                let declared = context.headers["content-length"].flatMap { Int($0) }
+                throw BodyTooLarge(measure: measure, cap: options.maxBodyBytes, declared: declared)
+                    .transportError(curlCode: Int32(bitPattern: code.rawValue))
+            }
             throw TransportError(curl: code, message: errorMessage(code))
         }
         var status = 0

@@ -16,6 +16,10 @@ public struct HTTPClientOptions: Sendable {
     public var userAgent: String = "livejobs/0.1"
     /// Ask for and transparently decode gzip/deflate/br/zstd bodies (CURLOPT_ACCEPT_ENCODING "").
     public var compressed: Bool = true
+    /// Bytes a response body may take, as sent and again after decompression (a page of 100 jobs
+    /// is about 200 KB; 32 MiB leaves room for 150 of those and stops a gzip bomb or an endless
+    /// body early). A body over it fails with `TransportError.Kind.tooLarge`, never retried.
+    public var maxBodyBytes: Int = 32 << 20
 
     public init() {}
 }
@@ -45,6 +49,8 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     /// Coarse classes a retry policy can act on without knowing curl's codes.
     public enum Kind: String, Sendable {
         case timeout, connect, resolve, tls, reset, partial, aborted, other
+        /// The body went over `HTTPClientOptions.maxBodyBytes`.
+        case tooLarge = "body size"
     }
 
     public var kind: Kind
@@ -63,12 +69,40 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     public var isRetryable: Bool {
         switch kind {
         case .timeout, .connect, .resolve, .reset, .partial: return true
-        case .tls, .aborted, .other: return false
+        case .tls, .aborted, .other, .tooLarge: return false
         }
     }
 
     public var description: String {
         "\(kind.rawValue) error (curl \(curlCode)): \(message)"
+    }
+}
+
+/// A response body that went over `HTTPClientOptions.maxBodyBytes`, and how it was measured.
+struct BodyTooLarge {
+    enum Measure {
+        /// The Content-Length header declared more (refused before the body was read).
+        case declared
+        /// More bytes arrived than the cap (still compressed, if the body was).
+        case sent
+        /// The body grew past the cap while it was decompressed.
+        case decoded
+    }
+
+    var measure: Measure
+    var cap: Int
+    var declared: Int?
+
+    func transportError(curlCode: Int32) -> TransportError {
+        let limit = cap % (1 << 20) == 0 ? "\(cap >> 20) MiB" : cap % (1 << 10) == 0 ? "\(cap >> 10) KiB" : "\(cap) bytes"
+        let how: String
+        switch measure {
+        case .declared: how = declared.map { "its Content-Length declares \($0) bytes" } ?? "its Content-Length declares more"
+        case .sent: how = "more than that arrived"
+        case .decoded: how = "it decompresses to more than that" + (declared.map { " (\($0) bytes as sent)" } ?? "")
+        }
+        return TransportError(kind: .tooLarge, curlCode: curlCode,
+                              message: "response body over the \(limit) cap: \(how); not retried")
     }
 }
 

@@ -11,14 +11,31 @@ public struct ScanResult: Sendable {
     public var requests = 0
     public var retries = 0
     public var throttled = 0
-    public var passes = 0
+    /// Pages read beyond the main listing: windows read again, the newest page, count probes.
+    public var rereads = 0
+    /// The API's latest `count` for the whole query.
     public var expectedCount = 0
+    /// Distinct jobs received (jobs gone since they were received included).
     public var distinctJobs = 0
     public var newestCreateTime: Double?
     public var failedRequestIds: [String] = []
-    /// Why the distinct jobs seen differ from the API's last count, when they do.
-    public var incompleteReason: String?
-    public var complete: Bool { incompleteReason == nil }
+    /// Whether the result set moved under the scan (counts changed, pages shifted, short pages).
+    public var moved = false
+    /// Jobs received during the scan that the API no longer lists (deleted, or left a state filter).
+    public var gone = 0
+    /// The jobs per page the server served, when fewer than asked.
+    public var pageSizeServed: Int?
+    /// Why the scan cannot confirm it holds every job the API listed; empty when it can.
+    public var issues: [ScanIssue] = []
+    /// The oldest create_time the scan left unverified (RFC 3339), when incomplete.
+    public var unresolvedSince: String?
+
+    /// Why the distinct jobs seen may differ from what the API lists, as one line.
+    public var incompleteReason: String? {
+        guard let first = issues.first else { return nil }
+        return issues.count == 1 ? first.description : "\(first.description) (and \(issues.count - 1) more)"
+    }
+    public var complete: Bool { issues.isEmpty }
 
     public init() {}
 }
@@ -41,8 +58,6 @@ public struct PagerOptions: Sendable {
     public var concurrency = 4
     public var rate: RateLimiter.Mode = .adaptive(initial: 20)
     public var retry = RetryPolicy()
-    /// Full re-reads allowed after the tail re-read, when jobs appeared mid-scan in the middle of the order.
-    public var maxPasses = 4
     /// Pages asked for at once before any `count` is known (offsets 0, 100, 200, ...; at most
     /// `concurrency`). 1 sends the first page alone, so that it proves the credentials before any
     /// other request goes out; more saves a round trip on a result known or likely to span that
@@ -51,9 +66,10 @@ public struct PagerOptions: Sendable {
     public init() {}
 }
 
-/// Reads every page of a query: the first page (or first round of pages), then all the pages its `count` says remain,
-/// concurrently under the rate limiter; re-reads when the count moves or pages overlap, until the
-/// distinct jobs seen match the API's count. Failed requests are retried per `RetryPolicy`.
+/// Reads every page of a query: the first page (or first round of pages), then all the pages its
+/// `count` says remain, concurrently under the rate limiter, consecutive pages overlapping by two
+/// jobs; then re-reads, by create_time window, whatever moved under the scan (see `ScanPlanner`).
+/// Failed requests are retried per `RetryPolicy`.
 public final class JobPager: @unchecked Sendable {
     let makeClient: () throws -> MetaStudioClient
     let query: ListJobsQuery
@@ -67,8 +83,15 @@ public final class JobPager: @unchecked Sendable {
         self.options = options
         self.makeClient = makeClient
         limiter = RateLimiter(mode: options.rate)
-        state = ScanState(pageSize: query.pageSize, maxPasses: options.maxPasses,
+        state = ScanState(query: query, concurrency: max(1, options.concurrency),
                           firstPages: min(max(1, options.firstRound), max(1, options.concurrency)))
+    }
+
+    /// Pages a quiet scan of `count` jobs takes: consecutive pages overlap by two jobs, so
+    /// 1 + ⌈(count − pageSize) / (pageSize − 2)⌉ (at least 1).
+    public static func pages(forCount count: Int, pageSize: Int) -> Int {
+        let stride = max(1, pageSize - PositionPlan.overlap)
+        return count <= pageSize ? 1 : 1 + (count - pageSize + stride - 1) / stride
     }
 
     /// Stops the scan: no new request starts and requests in flight are aborted.
@@ -78,8 +101,9 @@ public final class JobPager: @unchecked Sendable {
     /// A snapshot for progress display.
     public func progress(elapsed: Double) -> ScanProgress { state.progress(rate: limiter.currentRate, elapsed: elapsed) }
 
-    /// Runs the scan to the end; throws the first error that retries could not fix (after
-    /// stopping the other workers). Pages stored before an error stay stored.
+    /// Runs the scan to the end. Throws `ScanFailed` (the first error that retries could not fix,
+    /// after stopping the other workers, with the counts so far) or `ScanCancelled`. Pages stored
+    /// before an error stay stored.
     public func run(into sink: PageSink) throws -> ScanResult {
         let workers = max(1, options.concurrency)
         let group = DispatchGroup()
@@ -93,7 +117,7 @@ public final class JobPager: @unchecked Sendable {
             thread.start()
         }
         group.wait()
-        if let error = state.fatalError { throw error }
+        if let error = state.fatalError { throw ScanFailed(error: error, result: state.result()) }
         if isCancelled { throw ScanCancelled(result: state.result()) }
         return state.result()
     }
@@ -110,51 +134,57 @@ public final class JobPager: @unchecked Sendable {
         let cancelled: @Sendable () -> Bool = { [cancelFlag] in cancelFlag.isSet }
         client.shouldAbort = cancelled
         var random = SystemRandomNumberGenerator()
-        while let offset = state.next(cancelled: cancelled) {
+        while let request = state.next(cancelled: cancelled) {
             do {
-                let page = try fetchWithRetries(client, offset: offset, random: &random)
+                var page = try fetchWithRetries(client, request: request, random: &random)
+                page.label = request.label
                 try sink.store(page)
-                state.completed(page)
+                state.completed(page, for: request)
             } catch {
                 if !isCancelled { state.fail(error) }
                 cancel()
-                state.abandon()
+                state.abandon(request)
                 return
             }
         }
     }
 
-    private func fetchWithRetries(_ client: MetaStudioClient, offset: Int, random: inout SystemRandomNumberGenerator) throws -> JobPage {
+    /// One page, retried per `RetryPolicy`. Every failed answer's X-Request-Id is recorded (the
+    /// last one, not retried, too; a 429 only when it is not retried, since then it is the throttle
+    /// working); `retries` counts the requests really sent again.
+    private func fetchWithRetries(_ client: MetaStudioClient, request: PageRequest, random: inout SystemRandomNumberGenerator) throws -> JobPage {
         var failures = 0
         var throttles = 0
         while true {
             guard limiter.acquire(cancelled: { isCancelled }) else { throw ScanCancelled(result: ScanResult()) }
-            state.countRequest()
+            state.countRequest(retry: failures + throttles > 0)
             let retryAfter: Double?
             do {
-                let page = try client.fetchPage(query, offset: offset)
+                let page = try client.fetchPage(request.query, offset: request.offset)
                 limiter.onSuccess()
                 return page
             } catch let error as APIError where error.isThrottle {
                 throttles += 1
-                state.countThrottle(requestId: error.requestId)
+                let retry = throttles < options.retry.maxThrottledAttempts
+                state.countThrottle(requestId: retry ? nil : error.requestId)
                 limiter.onThrottle(message: error.errorMessage)
-                guard throttles < options.retry.maxThrottledAttempts else { throw error }
+                guard retry else { throw error }
                 retryAfter = error.retryAfter
-            } catch let error as APIError where error.isRetryable {
+            } catch let error as APIError {
                 failures += 1
-                state.countRetry(requestId: error.requestId)
-                guard failures < options.retry.maxAttempts else { throw error }
+                let retry = error.isRetryable && failures < options.retry.maxAttempts
+                state.countFailure(requestId: error.requestId)
+                guard retry else { throw error }
                 retryAfter = error.retryAfter
-            } catch let error as TransportError where error.isRetryable && !isCancelled {
+            } catch let error as TransportError {
                 failures += 1
-                state.countRetry(requestId: nil)
-                guard failures < options.retry.maxAttempts else { throw error }
+                guard error.isRetryable && !isCancelled && failures < options.retry.maxAttempts else { throw error }
                 retryAfter = nil
             } catch let error as PageDecodeError {
                 failures += 1
-                state.countRetry(requestId: error.requestId)
-                guard failures < options.retry.maxAttempts else { throw error }
+                let retry = error.isRetryable && failures < options.retry.maxAttempts
+                state.countFailure(requestId: error.requestId)
+                guard retry else { throw error }
                 retryAfter = nil
             }
             let attempt = max(1, failures + (throttles > 0 ? 1 : 0))
@@ -172,6 +202,15 @@ public final class JobPager: @unchecked Sendable {
 public struct ScanCancelled: Error, Sendable, CustomStringConvertible {
     public var result: ScanResult
     public var description: String { "interrupted" }
+}
+
+/// The scan stopped on an error that retries could not fix; `result` holds its true counts (pages,
+/// requests, retries, the X-Request-Ids of the failed requests, the last one included).
+public struct ScanFailed: Error, Sendable, CustomStringConvertible {
+    public var error: Error
+    public var result: ScanResult
+    /// The underlying error's line.
+    public var description: String { "\(error)" }
 }
 
 /// A set-once flag readable from any thread.

@@ -1,20 +1,24 @@
 import Foundation
 
-/// The shared state of one scan: which offsets are due, what was seen, and when the set is complete.
-/// Workers take offsets from here; when a pass ends it plans the next one or declares the scan done.
+/// One page to fetch: which listing of the scan, at which offset, as which query.
+struct PageRequest: Sendable {
+    var listing: Int
+    var offset: Int
+    var query: ListJobsQuery
+    var descending: Bool
+    /// "offset 200", or "offset 0 of create_time X to Y", for messages.
+    var label: String
+}
+
+/// The shared state of one scan: the planner (what to read next, when the scan is done) and the
+/// counters, behind one lock. Workers take requests from here and hand back what they read.
 final class ScanState: @unchecked Sendable {
     private let condition = NSCondition()
-    private let pageSize: Int
-    private let maxPasses: Int
-    private var pending: [Int]
+    private let query: ListJobsQuery
+    private var planner: ScanPlanner
     private var inFlight = 0
-    /// Pages for jobs up to this count are scheduled in the current pass.
-    private var scheduledCount: Int
-    private var pass = 1
-    private var ids = Set<String>()
-    private var latestCount: Int?
-    private var done = false
-    private var incompleteReason: String?
+    /// Answers so far; each page's number orders the sightings of a job.
+    private var answers = 0
     private var pagesStored = 0
     private var requests = 0
     private var retries = 0
@@ -23,28 +27,32 @@ final class ScanState: @unchecked Sendable {
     private var newestCreateTime: Double?
     private(set) var fatalError: Error?
 
-    /// Starts with the first `firstPages` pages; their `count` says which pages follow. One page
-    /// alone proves the credentials before any other request goes out (the gateway locks an AK/SK
-    /// pair after five failures, and parallel requests with a wrong key would all fail).
-    init(pageSize: Int, maxPasses: Int, firstPages: Int = 1) {
-        self.pageSize = pageSize
-        self.maxPasses = maxPasses
-        pending = Array(stride(from: 0, to: max(1, firstPages) * pageSize, by: pageSize))
-        scheduledCount = max(1, firstPages) * pageSize
+    /// `firstPages`: pages asked for before the first count is known. One page alone proves the
+    /// credentials before any other request goes out (the gateway locks an AK/SK pair after five
+    /// failures, and parallel requests with a wrong key would all fail).
+    init(query: ListJobsQuery, concurrency: Int, firstPages: Int = 1) {
+        self.query = query
+        let lower = query.createSince.flatMap(RFC3339.parse).map { TimeEdge(epoch: $0, text: nil) } ?? .below
+        let upper = query.createUntil.flatMap(RFC3339.parse).map { TimeEdge(epoch: $0, text: nil) } ?? .above
+        planner = ScanPlanner(limit: query.pageSize, firstRound: firstPages, concurrency: concurrency,
+                              range: (lower, upper))
     }
 
-    /// The next offset to fetch, waiting while others are in flight; nil when the scan is over.
-    func next(cancelled: () -> Bool) -> Int? {
+    /// The next page to fetch, waiting while others are in flight; nil when the scan is over.
+    func next(cancelled: () -> Bool) -> PageRequest? {
         condition.lock()
         defer { condition.unlock() }
         while true {
-            if done || fatalError != nil || cancelled() { return nil }
-            if !pending.isEmpty {
+            if fatalError != nil || cancelled() { return nil }
+            if let due = planner.next() {
                 inFlight += 1
-                return pending.removeFirst()
+                let listing = planner.listings[due.listing]
+                return PageRequest(listing: due.listing, offset: due.offset, query: listing.query(query),
+                                   descending: listing.descending, label: listing.label(offset: due.offset))
             }
+            if planner.phase == .finished { return nil }
             if inFlight == 0 {
-                planNextPass()
+                planner.advance()
                 condition.broadcast()
                 continue
             }
@@ -52,39 +60,25 @@ final class ScanState: @unchecked Sendable {
         }
     }
 
-    /// A page arrived and was stored: note its jobs and its count; a larger count schedules more pages,
-    /// starting again at the page that held the previous end (it may have grown).
-    func completed(_ page: JobPage) {
-        // The page is read before taking the lock: workers whose pages arrive together should not
-        // queue behind each other's string work.
-        var pageIds: [String] = []
-        pageIds.reserveCapacity(page.items.count)
-        var pageNewest: Double?
-        for job in page.items {
-            if let id = job.string("job_id") { pageIds.append(id) }
-            if let created = job.timestamp("create_time") {
-                pageNewest = max(pageNewest ?? created, created)
-            }
-        }
+    /// A page arrived and was stored: what it shows goes to the planner, which may plan more.
+    func completed(_ page: JobPage, for request: PageRequest) {
+        // Read before taking the lock: workers whose pages arrive together should not queue
+        // behind each other's string work.
+        let facts = PageFacts(page, descending: request.descending)
         condition.lock()
         defer { condition.broadcast(); condition.unlock() }
         inFlight -= 1
         pagesStored += 1
-        for id in pageIds { ids.insert(id) }
-        if let pageNewest { newestCreateTime = max(newestCreateTime ?? pageNewest, pageNewest) }
-        latestCount = page.count
-        if page.count > scheduledCount {
-            let from = (scheduledCount / pageSize) * pageSize
-            let end = ((page.count + pageSize - 1) / pageSize) * pageSize
-            pending.append(contentsOf: stride(from: from, to: end, by: pageSize))
-            scheduledCount = page.count
-        }
+        answers += 1
+        if let newest = facts.newest { newestCreateTime = max(newestCreateTime ?? newest, newest) }
+        planner.completed(listing: request.listing, offset: request.offset, facts: facts, seq: answers)
     }
 
-    /// A worker gave up its offset (an error or Ctrl-C).
-    func abandon() {
+    /// A worker gave up its request (an error or Ctrl-C).
+    func abandon(_ request: PageRequest) {
         condition.lock()
         inFlight -= 1
+        planner.abandoned(listing: request.listing, offset: request.offset)
         condition.broadcast()
         condition.unlock()
     }
@@ -102,41 +96,27 @@ final class ScanState: @unchecked Sendable {
         condition.unlock()
     }
 
-    func countRequest() { condition.lock(); requests += 1; condition.unlock() }
-
-    func countRetry(requestId: String?) {
+    /// A request is being sent; `retry` when it is a page asked for again.
+    func countRequest(retry: Bool) {
         condition.lock()
-        retries += 1
+        requests += 1
+        if retry { retries += 1 }
+        condition.unlock()
+    }
+
+    /// A failed answer: its X-Request-Id is kept (up to 50).
+    func countFailure(requestId: String?) {
+        condition.lock()
         if let requestId, failedRequestIds.count < 50 { failedRequestIds.append(requestId) }
         condition.unlock()
     }
 
+    /// A 429; `requestId` when it ends the scan.
     func countThrottle(requestId: String?) {
         condition.lock()
         throttled += 1
-        retries += 1
+        if let requestId, failedRequestIds.count < 50 { failedRequestIds.append(requestId) }
         condition.unlock()
-    }
-
-    /// Called with the lock held when a pass has drained: done if the distinct jobs match the count,
-    /// else re-read every page (jobs moved in the order), up to `maxPasses` passes.
-    private func planNextPass() {
-        let count = latestCount ?? 0
-        if ids.count == count { done = true; return }
-        if ids.count > count {
-            incompleteReason = "saw \(ids.count) distinct jobs but the API now counts \(count): jobs were removed during the scan"
-            done = true
-            return
-        }
-        guard pass < maxPasses else {
-            incompleteReason = "the API counts \(count) jobs but \(ids.count) distinct ones came back after \(pass) passes"
-            done = true
-            return
-        }
-        pass += 1
-        let end = ((count + pageSize - 1) / pageSize) * pageSize
-        pending = Array(stride(from: 0, to: end, by: pageSize))
-        scheduledCount = count
     }
 
     func result() -> ScanResult {
@@ -147,21 +127,38 @@ final class ScanState: @unchecked Sendable {
         r.requests = requests
         r.retries = retries
         r.throttled = throttled
-        r.passes = pass
-        r.expectedCount = latestCount ?? 0
-        r.distinctJobs = ids.count
+        r.rereads = planner.rereads
+        r.expectedCount = planner.latestCount
+        r.distinctJobs = planner.ledger.count
         r.newestCreateTime = newestCreateTime
         r.failedRequestIds = failedRequestIds
-        r.incompleteReason = incompleteReason
+        r.moved = planner.moved
+        r.pageSizeServed = planner.main.plan.served < planner.main.plan.limit ? planner.main.plan.served : nil
+        let issues = planner.phase == .finished ? planner.issues : []
+        r.issues = issues
+        if issues.isEmpty {
+            r.gone = max(0, planner.ledger.count - planner.latestCount)
+        } else {
+            r.gone = planner.ledger.goneCount
+            let since = issues.map { $0.since }
+            if since.contains(where: { $0 == nil }) {
+                r.unresolvedSince = query.createSince ?? "1970-01-01T00:00:00Z"
+            } else if let earliest = since.compactMap({ $0 }).min(by: { $0.epoch < $1.epoch }) {
+                r.unresolvedSince = earliest.text ?? RFC3339.format(earliest.epoch.rounded(.down))
+            }
+        }
         return r
     }
 
     func progress(rate: Double, elapsed: Double) -> ScanProgress {
         condition.lock()
         defer { condition.unlock() }
-        let count = latestCount ?? 0
-        let pages = max(pagesStored + pending.count + inFlight, (count + pageSize - 1) / pageSize)
-        return ScanProgress(pagesDone: pagesStored, pagesTotal: pages, jobsSeen: ids.count, expectedCount: count,
+        let plan = planner.main.plan
+        let count = planner.latestCount
+        let stride = max(1, plan.stride)
+        let expected = count <= plan.served ? 1 : 1 + (min(count, 1 << 40) - plan.served + stride - 1) / stride
+        let pages = max(pagesStored + inFlight, expected + planner.rereads)
+        return ScanProgress(pagesDone: pagesStored, pagesTotal: pages, jobsSeen: planner.ledger.count, expectedCount: count,
                             requests: requests, retries: retries, throttled: throttled, rate: rate, elapsed: elapsed)
     }
 }

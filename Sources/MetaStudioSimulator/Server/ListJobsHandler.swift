@@ -29,9 +29,20 @@ final class ListJobsHandler: @unchecked Sendable {
     /// Filtered and sorted positions per `resultKey`, valid for one tenant version: a scan of 10,000
     /// pages filters once instead of 10,000 times.
     private var cache: [String: (version: Int, order: [Int])] = [:]
+    /// The page-shape faults: page cap, lying counts, reordered ties.
+    private let pageCap: Int?
+    private let countExcess: Int
+    private let claimedCount: Int?
+    private let shuffleTies: Bool
+    private var tieRNG: SplitMix64
 
-    init(tenant: SimulatedTenant) {
+    init(tenant: SimulatedTenant, config: SimulatorConfig = SimulatorConfig()) {
         self.tenant = tenant
+        pageCap = config.pageCap.map { max(1, $0) }
+        countExcess = max(0, config.countExcess)
+        claimedCount = config.claimedCount
+        shuffleTies = config.shuffleTies
+        tieRNG = SplitMix64(seed: SplitMix64.mix(config.seed ^ 0x5449_4553))
     }
 
     // MARK: Query parsing
@@ -108,21 +119,49 @@ final class ListJobsHandler: @unchecked Sendable {
 
     // MARK: Answering
 
-    /// The 200 body for `query` and the total number of matching jobs.
+    /// The 200 body for `query` and the `count` it claims (the number of matching jobs, unless a
+    /// count fault lies about it). A page cap serves fewer than `limit`; with `shuffleTies`, jobs
+    /// sharing a create_time are listed in a new order on every request.
     func page(_ query: ListQuery) -> (count: Int, body: [UInt8]) {
         let (jobs, version) = tenant.snapshot()
-        let order = matching(query, jobs: jobs, version: version)
+        var order = matching(query, jobs: jobs, version: version)
         var body: [UInt8] = []
         let start = min(query.offset, order.count)
-        let end = min(order.count, start + query.limit)
+        let end = min(order.count, start + min(query.limit, pageCap ?? query.limit))
+        if shuffleTies { reorderTies(&order, around: start..<end, jobs: jobs) }
+        let count = claimedCount ?? order.count + countExcess
         body.reserveCapacity(order[start..<end].reduce(64) { $0 + jobs[$1].bytes.count + 1 })
-        body.append(contentsOf: "{\"count\":\(order.count),\"smart_live_jobs\":[".utf8)
+        body.append(contentsOf: "{\"count\":\(count),\"smart_live_jobs\":[".utf8)
         for position in start..<end {
             if position > start { body.append(UInt8(ascii: ",")) }
             body.append(contentsOf: jobs[order[position]].bytes)
         }
         body.append(contentsOf: "]}".utf8)
-        return (order.count, body)
+        return (count, body)
+    }
+
+    /// Shuffles each run of jobs with equal create_time that reaches into `range` (the positions a
+    /// page serves), so the page shows a different selection and order of a tie on each request.
+    private func reorderTies(_ order: inout [Int], around range: Range<Int>, jobs: [TenantJob]) {
+        guard !range.isEmpty else { return }
+        func created(_ position: Int) -> Double? { jobs[order[position]].created }
+        var low = range.lowerBound
+        while low > 0, created(low - 1) == created(range.lowerBound) { low -= 1 }
+        var high = range.upperBound
+        while high < order.count, created(high) == created(range.upperBound - 1) { high += 1 }
+        lock.lock()
+        defer { lock.unlock() }
+        var runStart = low
+        while runStart < high {
+            var runEnd = runStart + 1
+            while runEnd < high, created(runEnd) == created(runStart) { runEnd += 1 }
+            if runEnd - runStart > 1 {
+                for i in stride(from: runEnd - 1, to: runStart, by: -1) {
+                    order.swapAt(i, runStart + tieRNG.below(i - runStart + 1))
+                }
+            }
+            runStart = runEnd
+        }
     }
 
     /// Positions in `jobs` of the jobs that match, in the requested order.

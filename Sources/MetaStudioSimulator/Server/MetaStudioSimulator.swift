@@ -28,7 +28,7 @@ public final class MetaStudioSimulator: @unchecked Sendable {
     private init<Jobs: Sequence<JSONObject>>(sequence jobs: Jobs, config: SimulatorConfig) {
         self.config = config
         tenant = SimulatedTenant(jobs: jobs, config: config)
-        handler = ListJobsHandler(tenant: tenant)
+        handler = ListJobsHandler(tenant: tenant, config: config)
         auth = SimulatorAuth(config: config)
         faults = FaultInjector(config: config)
     }
@@ -187,7 +187,7 @@ public final class MetaStudioSimulator: @unchecked Sendable {
         case .success(let parsed): query = parsed
         }
         if let error = faults.serverError() { return .failure(error) }
-        tenant.willAnswer(offset: query.offset, limit: query.limit)
+        tenant.willAnswer(query)
         return .success(handler.page(query).body)
     }
 }

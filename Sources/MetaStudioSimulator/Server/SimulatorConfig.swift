@@ -37,6 +37,28 @@ public struct SimulatorConfig: Sendable {
     /// When a new scan starts (offset=0 after the first scan), every PROCESSING/WAITING job ends as
     /// SUCCEED or FAILED, with end_time, duration, stream_duration and a newer lastupdate_time.
     public var finishProcessingBetweenScans: Bool = false
+    /// Jobs deleted while the first scan runs, spread over its requests with offset > 0 like
+    /// `insertDuringScan`; each is picked (seeded) among the jobs the request's listing has already
+    /// passed (positions before its offset), so the jobs behind them shift back by one under a pager
+    /// that pages by offset. Jobs not yet deleted when the next scan starts are deleted then.
+    public var deleteDuringScan: Int = 0
+    /// WAITING/PROCESSING jobs that end (SUCCEED, or FAILED about one in seven) while the first scan
+    /// runs, spread over its requests with offset > 0: mid-order, they leave a `state=PROCESSING`
+    /// listing and enter a `state=SUCCEED` one. Picked at random (seeded) among the open jobs.
+    public var finishDuringScan: Int = 0
+    /// At most this many jobs per page, whatever `limit` asks (a proxy or a private deployment that
+    /// caps pages); nil serves what `limit` asks.
+    public var pageCap: Int? = nil
+    /// Jobs share one create_time in runs of this many in creation order (the first job's), as jobs
+    /// created in one batch do; 1 leaves create_time as it is.
+    public var tieSize: Int = 1
+    /// Jobs with equal create_time come back in a different order on every request (seeded), as the
+    /// contract allows: their order between requests is not promised.
+    public var shuffleTies: Bool = false
+    /// `count` claims this many more jobs than match (the pages hold only the real ones).
+    public var countExcess: Int = 0
+    /// `count` is always this value (an absurd claim such as 10^12), whatever matches.
+    public var claimedCount: Int? = nil
     /// Seeds every random choice (faults, inserted and finished jobs), so a run can be replayed.
     public var seed: UInt64 = 1
     /// How long an AK stays locked after more than five consecutive authentication failures (the
