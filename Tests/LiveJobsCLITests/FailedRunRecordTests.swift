@@ -78,7 +78,10 @@ import Testing
         #expect(run.outcome == "failed")
         #expect(run.requests == stats.requests && stats.requests >= RetryPolicy().maxAttempts, "\(stats)")
         #expect(run.retries >= RetryPolicy().maxAttempts - 1 && run.retries < run.requests)
-        #expect(run.ids.count == min(50, stats.serverErrors) && run.ids.contains(id), "\(run.ids)")
+        // Every answer read is recorded; when one worker gives up, the others' requests in flight are
+        // aborted: answered by the server (up to one per other worker, of the default 4), never read.
+        let answered = min(50, stats.serverErrors)
+        #expect(run.ids.count <= answered && run.ids.count >= answered - 3 && run.ids.contains(id), "\(run.ids) \(stats)")
     }
 
     @Test func aRefusedConnectionIsRecordedWithItsAttempts() async throws {
