@@ -208,4 +208,39 @@ import Testing
         let message = try #require(try strings(cli.path("g.sqlite"), "SELECT message FROM sync_runs").first)
         #expect(message.contains("[REDACTED]"), "\(message)")
     }
+
+    /// Server text reaches the user's terminal and the sync record with its control characters escaped
+    /// (an `error_msg` with an OSC sequence used to retitle the terminal), long text cut, and a body
+    /// that is not text described instead of printed.
+    @Test func serverTextIsMadeSafeBeforeItReachesTheTerminalOrTheDatabase() async throws {
+        let hostile = "x\u{1B}]0;pwned\u{07}\u{9B}2J\u{202E}" + String(repeating: "A", count: 5000)
+        let refusals: [(SimulatorConfig.Refusal, needle: String)] = [
+            (.json(status: 400, code: "MSS.00000003", message: hostile), "x\\u{1B}]0;pwned\\u{7}\\u{9B}2J\\u{202E}"),
+            (SimulatorConfig.Refusal(status: 502, body: [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x1B, 0x9B] + Array(repeating: 0xFE, count: 300)),
+             "binary body of 307 bytes"),
+            (SimulatorConfig.Refusal(status: 403, body: Array("<html>\n<title>\u{1B}[31mDenied</title>\n</html>".utf8)),
+             "<html> ⏎ <title>\\u{1B}[31mDenied</title> ⏎ </html>"),
+        ]
+        for (index, (refusal, needle)) in refusals.enumerated() {
+            var config = SimulatorConfig()
+            config.refusal = refusal
+            config.auth = .token("server-text-token")
+            let sim = MetaStudioSimulator(generated: 10, seed: 43, config: config)
+            _ = try await sim.start()
+            let cli = CLI()
+            let r = try await cli.run(["fetch", "--db", "s\(index).sqlite", "--endpoint", sim.baseURL, "--project-id", FetchTests.project,
+                                       "--timeout", "5"], environment: ["METASTUDIO_AUTH_TOKEN": "server-text-token"])
+            try await sim.stop()
+            #expect(r.status == 1, "\(index): \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(index): \(r.stderr)")
+            #expect(r.stderr.contains(needle), "\(index): \(r.stderr)")
+            #expect(r.stderr.utf8.count < 2_500, "\(index): \(r.stderr.utf8.count) bytes")
+            let raw = r.stdout + r.stderr
+            #expect(!raw.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || (0x80...0x9F).contains($0.value) || $0.value == 0x202E },
+                    "\(index): a control character reached the terminal")
+            let message = try #require(try strings(cli.path("s\(index).sqlite"), "SELECT message FROM sync_runs").first)
+            #expect(message.contains(needle), "\(index): \(message)")
+            #expect(!message.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || (0x80...0x9F).contains($0.value) })
+        }
+    }
 }

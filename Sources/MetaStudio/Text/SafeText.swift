@@ -86,16 +86,15 @@ public enum SafeText {
         return out
     }
 
-    /// A short description of a body that is not text worth printing (binary, or not UTF-8), or nil
-    /// when `bytes` is text: "binary body of 4,096 bytes".
+    /// A short description of a body that is not text worth printing, or nil when `bytes` is text
+    /// (its controls are then escaped like any text's): "binary body of 4096 bytes". Binary means a
+    /// NUL, bytes that are not UTF-8, or more than one control character in ten, in the first 512 bytes.
     public static func describeBinary(_ bytes: some Collection<UInt8>) -> String? {
-        var controls = 0
-        for b in bytes.prefix(512) where b == 0 || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) {
-            controls += 1
-        }
         let sample = Array(bytes.prefix(512))
+        var controls = 0
+        for b in sample where b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { controls += 1 }
         let validUTF8 = String(validating: sample.prefix(upTo: utf8Boundary(sample)), as: UTF8.self) != nil
-        guard controls > 0 || !validUTF8 else { return nil }
+        guard sample.contains(0) || !validUTF8 || controls * 10 > sample.count else { return nil }
         return "binary body of \(bytes.count) bytes"
     }
 

@@ -147,7 +147,12 @@ public final class MetaStudioSimulator: @unchecked Sendable {
         }
         recorder.arrived(at: Date().timeIntervalSince1970)
         await faults.delay()
-        switch answer(request) {
+        let result = answer(request, dryRun: config.refusal != nil)
+        if let refusal = config.refusal, case .success = result {
+            recorder.record(status: refusal.status)
+            return SimulatorHTTP.raw(status: refusal.status, body: refusal.body, requestId: requestId)
+        }
+        switch result {
         case .failure(let error):
             recorder.record(status: error.status)
             return SimulatorHTTP.error(error, requestId: requestId)
@@ -161,7 +166,9 @@ public final class MetaStudioSimulator: @unchecked Sendable {
         }
     }
 
-    private func answer(_ request: Request) -> Result<[UInt8], SimulatorError> {
+    /// The page for `request`, or the error it gets. A `dryRun` checks the route, auth, throttle,
+    /// project and parameters only, changing nothing in the tenant and building no page.
+    private func answer(_ request: Request, dryRun: Bool = false) -> Result<[UInt8], SimulatorError> {
         let segments = request.uri.path.split(separator: "/", omittingEmptySubsequences: false)
         guard segments.count == 4, segments[0].isEmpty, segments[1] == "v1", segments[3] == "smart-live-jobs" else {
             return .failure(.notFound("The API does not exist or has not been published in the environment."))
@@ -186,6 +193,7 @@ public final class MetaStudioSimulator: @unchecked Sendable {
         case .failure(let error): return .failure(error)
         case .success(let parsed): query = parsed
         }
+        if dryRun { return .success([]) }
         if let error = faults.serverError() { return .failure(error) }
         tenant.willAnswer(query)
         return .success(handler.page(query).body)
@@ -290,6 +298,11 @@ enum SimulatorHTTP {
     static func json(status code: Int, body: [UInt8], requestId: String,
                      extra: [(name: String, value: String)] = []) -> Response {
         Response(status: status(code), headers: headers(requestId, extra: extra), body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// Any status with any body, sent as it is (`SimulatorConfig.refusal`).
+    static func raw(status code: Int, body: [UInt8], requestId: String) -> Response {
+        Response(status: status(code), headers: headers(requestId), body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     static func error(_ error: SimulatorError, requestId: String) -> Response {

@@ -1,4 +1,5 @@
 import Foundation
+import MetaStudio
 
 /// How a simulated MetaStudio endpoint behaves: who may call it and which faults it injects, so tests,
 /// benchmarks and demos can reproduce the real gateway's bad days on demand (and with a seed, repeatably).
@@ -59,6 +60,10 @@ public struct SimulatorConfig: Sendable {
     public var countExcess: Int = 0
     /// `count` is always this value (an absurd claim such as 10^12), whatever matches.
     public var claimedCount: Int? = nil
+    /// Every list request that passes authentication is answered with this status and body instead
+    /// of a page, as a gateway, proxy or load balancer in front of the service may answer: any text,
+    /// control characters, an HTML page or binary bytes. For checking how server text reaches users.
+    public var refusal: Refusal? = nil
     /// Seeds every random choice (faults, inserted and finished jobs), so a run can be replayed.
     public var seed: UInt64 = 1
     /// How long an AK stays locked after more than five consecutive authentication failures (the
@@ -68,6 +73,24 @@ public struct SimulatorConfig: Sendable {
     public var maxClockSkewSeconds: Double = 900
 
     public init() {}
+
+    /// A fixed answer in place of every page (see `refusal`).
+    public struct Refusal: Sendable {
+        public var status: Int
+        public var body: [UInt8]
+
+        public init(status: Int, body: [UInt8]) {
+            self.status = status
+            self.body = body
+        }
+
+        /// The vendor's error shape, `{"error_code": code, "error_msg": message}`.
+        public static func json(status: Int, code: String, message: String) -> Refusal {
+            var bytes: [UInt8] = []
+            JSONObject([("error_code", .string(code)), ("error_msg", .string(message))]).write(to: &bytes)
+            return Refusal(status: status, body: bytes)
+        }
+    }
 }
 
 /// A counter snapshot of what the simulator answered, so tests and benchmarks can check what the client
