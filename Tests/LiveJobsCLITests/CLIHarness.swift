@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+import MetaStudioSimulator
 
 /// Runs the real built binaries (`livejobs`, `metastudio-sim`) as a user would, from a scratch folder.
 struct CLI {
@@ -103,19 +105,14 @@ struct CLI {
                       stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: outData)
     }
 
-    /// `run` for async tests: the wait for the child happens on a thread of its own, never on one of
-    /// Swift concurrency's few cooperative threads. A test whose child talks to an in-process
-    /// simulator must use this one: the simulator answers on those threads, and two tests blocking
-    /// them both while their children wait for the simulator would never end.
+    /// `run` for async tests: the wait for the child happens on a thread of its own (`onOwnThread`),
+    /// never on one of Swift concurrency's few cooperative threads. A test whose child talks to an
+    /// in-process simulator must use this one: the simulator answers on those threads, and two tests
+    /// blocking them both while their children wait for the simulator would never end.
     func run(_ arguments: [String], binary: String = "livejobs", environment: [String: String] = [:],
              stdin: Data? = nil, timeout: Double = 120) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Swift.Result {
-                    try self.run(arguments, binary: binary, environment: environment, stdin: stdin, timeout: timeout) as Result
-                })
-            }
-            thread.start()
+        try await onOwnThread {
+            try self.run(arguments, binary: binary, environment: environment, stdin: stdin, timeout: timeout) as Result
         }
     }
 
@@ -141,4 +138,40 @@ struct CLI {
         return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
             .filter { $0.hasSuffix(".json") }.sorted().map { dir.appendingPathComponent($0).path }
     }
+}
+
+/// Runs blocking work (waiting for a child process, a blocking HTTP call) on a thread of its own:
+/// a test that blocked one of the few threads Swift concurrency runs on (two on a 2-core machine)
+/// would starve the in-process simulators of every suite running alongside.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+extension CLI: @unchecked Sendable {}
+extension CLI.Result: @unchecked Sendable {}
+
+/// Runs `body` with `sim` started on a free loopback port (its base URL as the argument), and stops
+/// the simulator afterwards whatever happens.
+func withSimulator<T>(_ sim: MetaStudioSimulator, _ body: (String) async throws -> T) async throws -> T {
+    _ = try await sim.start()
+    do {
+        let result = try await body(sim.baseURL)
+        try await sim.stop()
+        return result
+    } catch {
+        try? await sim.stop()
+        throw error
+    }
+}
+
+/// The first column of the first row of `sql` on the database at `db`, as an integer (-1 for none).
+func count(_ db: String, _ sql: String) throws -> Int {
+    try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: sql) ?? -1 }
+}
+
+/// The first column of every row of `sql` on the database at `db`, as text.
+func strings(_ db: String, _ sql: String) throws -> [String] {
+    try DatabaseQueue(path: db).read { try String.fetchAll($0, sql: sql) }
 }

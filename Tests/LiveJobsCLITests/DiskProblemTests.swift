@@ -69,9 +69,7 @@ import Testing
         let script = #"mkdir -p full && mount -t tmpfs -o size=1m none full || exit 90"# + "\n"
             + #"METASTUDIO_AUTH_TOKEN=TOKEN-full-disk-3c9d run fetch fetch --db full/f.sqlite --project-id 0123456789abcdef0123456789abcdef --rate 0 --endpoint "# + sim.baseURL
         // Waited for on a thread of its own, so that the simulator keeps a cooperative thread.
-        let r = try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try self.inNamespace(cli, script) }) }.start()
-        }
+        let r = try await onOwnThread { try self.inNamespace(cli, script) }
         try await sim.stop()
         #expect(r.status == 0, "\(r.stderr)")
         let fetch = try outcome(cli, "fetch")

@@ -38,10 +38,8 @@ import Testing
         _ = try await sim.start()
         do {
             let base = sim.baseURL
-            let r = try await onOwnThread {
-                try cli.run(["fetch", "--db", "f.sqlite", "--endpoint", base, "--project-id", Self.project, "--rate", "0"],
-                            environment: ["METASTUDIO_AUTH_TOKEN": token])
-            }
+            let r = try await cli.run(["fetch", "--db", "f.sqlite", "--endpoint", base, "--project-id", Self.project, "--rate", "0"],
+                                      environment: ["METASTUDIO_AUTH_TOKEN": token])
             let stats = sim.stats
             try await sim.stop()
             return (r, stats)
@@ -99,10 +97,8 @@ import Testing
             }
             return Int(UInt16(bigEndian: addr.sin_port))
         }
-        let r = try await onOwnThread {
-            try cli.run(["fetch", "--db", "f.sqlite", "--endpoint", "http://127.0.0.1:\(port)", "--project-id", Self.project,
-                         "--concurrency", "1"], environment: ["METASTUDIO_AUTH_TOKEN": "any"])
-        }
+        let r = try await cli.run(["fetch", "--db", "f.sqlite", "--endpoint", "http://127.0.0.1:\(port)", "--project-id", Self.project,
+                                   "--concurrency", "1"], environment: ["METASTUDIO_AUTH_TOKEN": "any"])
         #expect(r.status == 1, "\(r.stderr)")
         #expect(r.stderr.contains("connect"), "\(r.stderr)")
         let run = try record(cli.path("f.sqlite"))

@@ -11,26 +11,6 @@ import Testing
     static let ak = "AKTESTFETCH"
     static let sk = "SK-very-secret-7f3e1b"
 
-    func withSimulator<T>(_ sim: MetaStudioSimulator, _ body: (String) async throws -> T) async throws -> T {
-        _ = try await sim.start()
-        do {
-            let result = try await body(sim.baseURL)
-            try await sim.stop()
-            return result
-        } catch {
-            try? await sim.stop()
-            throw error
-        }
-    }
-
-    func count(_ db: String, _ sql: String) throws -> Int {
-        try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: sql) ?? -1 }
-    }
-
-    func strings(_ db: String, _ sql: String) throws -> [String] {
-        try DatabaseQueue(path: db).read { try String.fetchAll($0, sql: sql) }
-    }
-
     func tokenEnv() -> [String: String] { ["METASTUDIO_AUTH_TOKEN": FetchTests.token] }
 
     @Test func tokenFetchStoresEveryJobAndRecordsTheRun() async throws {

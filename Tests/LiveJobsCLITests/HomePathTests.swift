@@ -10,27 +10,6 @@ import Testing
     static let project = "0123456789abcdef0123456789abcdef"
     static let ak = "AKHOMEPATH", sk = "SK-home-secret-91c2", token = "TOKEN-home-77ab"
 
-    func withSimulator<T>(_ sim: MetaStudioSimulator, _ body: (String) async throws -> T) async throws -> T {
-        _ = try await sim.start()
-        do {
-            let result = try await body(sim.baseURL)
-            try await sim.stop()
-            return result
-        } catch {
-            try? await sim.stop()
-            throw error
-        }
-    }
-
-    /// Runs the binary on a thread of its own: waiting for it on one of Swift's cooperative threads
-    /// (two on a 2-core machine) could leave none to the in-process simulator while another suite's
-    /// fetch test waits on the other.
-    func run(_ cli: CLI, _ arguments: [String], environment: [String: String]) async throws -> CLI.Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try cli.run(arguments, environment: environment, timeout: 60) }) }.start()
-        }
-    }
-
     func jobCount(_ db: String) throws -> Int {
         try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM jobs") ?? -1 }
     }
@@ -51,7 +30,7 @@ import Testing
         try "[basic]\nak = \(HomePathTests.ak)\nsk = \(HomePathTests.sk)\nproject_id = \(HomePathTests.project)\n"
             .write(toFile: home + "/.huaweicloud/credentials", atomically: true, encoding: .utf8)
         let r = try await withSimulator(sim) { base in
-            try await run(cli, ["fetch", "--db=~/fetched.sqlite", "--endpoint", base], environment: ["HOME": home])
+            try await cli.run(["fetch", "--db=~/fetched.sqlite", "--endpoint", base], environment: ["HOME": home])
         }
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try jobCount(home + "/fetched.sqlite") == 120)
@@ -67,7 +46,7 @@ import Testing
         try "\(HomePathTests.token)\n".write(toFile: home + "/token.txt", atomically: true, encoding: .utf8)
         try "[basic]\nproject_id = \(HomePathTests.project)\n".write(toFile: home + "/creds.ini", atomically: true, encoding: .utf8)
         let r = try await withSimulator(sim) { base in
-            try await run(cli, ["fetch", "--db", "t.sqlite", "--endpoint", base, "--token-file=~/token.txt"],
+            try await cli.run(["fetch", "--db", "t.sqlite", "--endpoint", base, "--token-file=~/token.txt"],
                           environment: ["HOME": home, "HUAWEICLOUD_SDK_CREDENTIALS_FILE": "~/creds.ini"])
         }
         #expect(r.status == 0, "\(r.stderr)")

@@ -21,10 +21,8 @@ import Testing
         _ = try await sim.start()
         do {
             let (base, env) = (sim.baseURL, env)
-            let r = try await onOwnThread {
-                try cli.run(["fetch", "--db", db, "--endpoint", base, "--project-id", Self.project] + extra,
-                            environment: env, timeout: 240)
-            }
+            let r = try await cli.run(["fetch", "--db", db, "--endpoint", base, "--project-id", Self.project] + extra,
+                                      environment: env, timeout: 240)
             let held = sim.jobs, requests = sim.stats.requests
             try await sim.stop()
             return (r, held, requests)
@@ -272,15 +270,3 @@ import Testing
         #expect(ids(held).isSubset(of: stored), "missing: \(ids(held).subtracting(stored).count)")
     }
 }
-
-/// Runs blocking work (waiting for a child process, a blocking HTTP call) on a thread of its own:
-/// a test that blocked one of the few threads Swift concurrency runs on (two on a 2-core machine)
-/// would starve the in-process simulators of every suite running alongside.
-func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}
-
-extension CLI: @unchecked Sendable {}
-extension CLI.Result: @unchecked Sendable {}

@@ -10,14 +10,6 @@ import Testing
     static let project = "0123456789abcdef0123456789abcdef"
     static let token = "TOKEN-odd-data-5e1f"
 
-    func count(_ db: String, _ sql: String) throws -> Int {
-        try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: sql) ?? -1 }
-    }
-
-    func strings(_ db: String, _ sql: String) throws -> [String] {
-        try DatabaseQueue(path: db).read { try String.fetchAll($0, sql: sql) }
-    }
-
     /// `count` generated jobs ending now (so none is stale), as JSON objects.
     func tenant(_ count: Int, seed: UInt64) -> [JSONObject] {
         Array(JobGenerator(options: .init(jobs: count, seed: seed, start: FetchTests.recentStart)).jobs())
@@ -37,19 +29,11 @@ import Testing
         JSONObject([("count", .number("\(jobs.count)")), ("smart_live_jobs", .array(jobs.map { .object($0) }))]).serialized()
     }
 
-    func withSimulator<T>(_ jobs: [JSONObject], _ body: (String, MetaStudioSimulator) async throws -> T) async throws -> T {
+    /// Serves `jobs` behind token auth for the length of `body`.
+    func withTenant<T>(_ jobs: [JSONObject], _ body: (String) async throws -> T) async throws -> T {
         var config = SimulatorConfig()
         config.auth = .token(OddDataTests.token)
-        let sim = MetaStudioSimulator(jobs: jobs, config: config)
-        _ = try await sim.start()
-        do {
-            let result = try await body(sim.baseURL, sim)
-            try await sim.stop()
-            return result
-        } catch {
-            try? await sim.stop()
-            throw error
-        }
+        return try await withSimulator(MetaStudioSimulator(jobs: jobs, config: config), body)
     }
 
     /// The example for import: 300 ordinary jobs and one SUCCEED job with `"duration": -5.0`.
@@ -107,7 +91,7 @@ import Testing
         let cli = CLI()
         let db = cli.path("t.sqlite")
         let env = ["METASTUDIO_AUTH_TOKEN": OddDataTests.token]
-        let (first, second) = try await withSimulator(jobs) { base, _ -> (CLI.Result, CLI.Result) in
+        let (first, second) = try await withTenant(jobs) { base -> (CLI.Result, CLI.Result) in
             let args = ["fetch", "--db", "t.sqlite", "--endpoint", base, "--project-id", OddDataTests.project]
             return (try await cli.run(args, environment: env), try await cli.run(args, environment: env))
         }
@@ -148,7 +132,7 @@ import Testing
         #expect(all.stdout.contains("number 1e400 is out of range"))
 
         let env = ["METASTUDIO_AUTH_TOKEN": OddDataTests.token]
-        let (fetched, again) = try await withSimulator(tenant(150, seed: 33) + odd) { base, _ -> (CLI.Result, CLI.Result) in
+        let (fetched, again) = try await withTenant(tenant(150, seed: 33) + odd) { base -> (CLI.Result, CLI.Result) in
             let args = ["fetch", "--db", "f.sqlite", "--endpoint", base, "--project-id", OddDataTests.project]
             return (try await cli.run(args, environment: env), try await cli.run(args, environment: env))
         }
@@ -218,7 +202,7 @@ import Testing
         let cli = CLI()
         let env = ["METASTUDIO_AUTH_TOKEN": OddDataTests.token]
         let jobs = [stuck] + tenant(300, seed: 34).filter { $0["state"]?.stringValue != "PROCESSING" && $0["state"]?.stringValue != "WAITING" }
-        let (first, second) = try await withSimulator(jobs) { base, _ -> (CLI.Result, CLI.Result) in
+        let (first, second) = try await withTenant(jobs) { base -> (CLI.Result, CLI.Result) in
             let args = ["fetch", "--db", "s.sqlite", "--endpoint", base, "--project-id", OddDataTests.project]
             return (try await cli.run(args, environment: env), try await cli.run(args, environment: env))
         }
@@ -241,7 +225,7 @@ import Testing
         jobs.insert(noId, at: 120)
         jobs.insert(numeric, at: 180)
         let cli = CLI()
-        let r = try await withSimulator(jobs) { base, _ in
+        let r = try await withTenant(jobs) { base in
             try await cli.run(["fetch", "--db", "n.sqlite", "--endpoint", base, "--project-id", OddDataTests.project],
                               environment: ["METASTUDIO_AUTH_TOKEN": OddDataTests.token])
         }

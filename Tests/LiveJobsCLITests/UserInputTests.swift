@@ -18,10 +18,6 @@ import Testing
         return cli.path("u.sqlite")
     }
 
-    func strings(_ db: String, _ sql: String) throws -> [String] {
-        try DatabaseQueue(path: db).read { try String.fetchAll($0, sql: sql) }
-    }
-
     /// Time zones are IANA names. `CST` (US Central to the platform, China Standard Time to a user in
     /// China), legacy aliases, offsets in any spelling and misspellings are refused with one line that
     /// names what they may mean; nothing is computed or stored for them.
