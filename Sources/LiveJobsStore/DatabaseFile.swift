@@ -1,4 +1,5 @@
 import Foundation
+import MetaStudio
 import GRDB
 import GRDBSQLite
 
@@ -53,7 +54,7 @@ public struct DatabaseFile: Sendable {
         guard stat(path, &info) == 0 else {
             let code = errno
             guard code == ENOENT else { throw StoreError("cannot use \(path) as the database: \(FileDescriptorSource.reason(code))") }
-            let folder = (path as NSString).deletingLastPathComponent
+            let folder = UserPath.parent(path)
             let shown = folder.isEmpty ? "." : folder
             var folderInfo = stat()
             guard stat(shown, &folderInfo) == 0 else {
@@ -161,7 +162,7 @@ public struct DatabaseFile: Sendable {
     /// the `-wal` and `-shm` files SQLite keeps beside it (access(2): permissions and read-only
     /// file systems). Nothing is opened.
     public func checkWritable() throws {
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = UserPath.parent(path)
         let shownFolder = folder.isEmpty ? "." : folder
         if Glibc.access(path, F_OK) == 0 && Glibc.access(path, W_OK) != 0 {
             let reason = FileDescriptorSource.reason(errno)
@@ -170,7 +171,7 @@ public struct DatabaseFile: Sendable {
         let sideFiles = ["-wal", "-shm"].allSatisfy { Glibc.access(path + $0, W_OK) == 0 }
         if !sideFiles && Glibc.access(shownFolder, W_OK) != 0 {
             let reason = FileDescriptorSource.reason(errno)
-            throw StoreError("the folder \(shownFolder) of \(path) is read-only (\(reason)): SQLite creates \((path as NSString).lastPathComponent)-wal and -shm beside the database; make the folder writable or pass another --db")
+            throw StoreError("the folder \(shownFolder) of \(path) is read-only (\(reason)): SQLite creates \(UserPath.lastComponent(path))-wal and -shm beside the database; make the folder writable or pass another --db")
         }
     }
 

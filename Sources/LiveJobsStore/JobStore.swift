@@ -165,12 +165,16 @@ public final class JobStore {
     /// Copies everything the WAL holds into the database file and closes the connection, so that the
     /// `.sqlite` file is complete on its own (a copy of it alone holds every table and row) whatever
     /// the command's outcome. A reader keeping part of the WAL in use only shortens the copy.
+    ///
+    /// While another process is using the file (a second import, a report reading it), the copy may
+    /// be cut short or not run (SQLite answers busy, even to a passive checkpoint while another one
+    /// runs): that is not an error, since the last connection to close copies the rest.
     public func close() throws {
         try dbQueue.writeWithoutTransaction { db in
             do {
                 try db.checkpoint(.truncate)
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
-                try db.checkpoint(.passive)
+                _ = try? db.checkpoint(.passive)
             }
         }
         try dbQueue.close()

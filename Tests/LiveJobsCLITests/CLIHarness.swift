@@ -28,12 +28,17 @@ struct CLI {
     /// A built product by name, or any program by absolute path (`/bin/bash`, `/usr/bin/unshare`).
     static func binary(_ name: String) -> String { name.hasPrefix("/") ? name : productsDirectory.appendingPathComponent(name).path }
 
-    let workDir: URL
-
-    init() {
-        workDir = FileManager.default.temporaryDirectory.appendingPathComponent("livejobs-cli-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: workDir, withIntermediateDirectories: true)
+    /// The scratch folder, removed with everything in it when the last copy of this value goes.
+    private final class Scratch {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("livejobs-cli-\(UUID().uuidString)")
+        init() { try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        deinit { try? FileManager.default.removeItem(at: url) }
     }
+
+    private let scratch = Scratch()
+    var workDir: URL { scratch.url }
+
+    init() {}
 
     func path(_ name: String) -> String { workDir.appendingPathComponent(name).path }
 

@@ -239,4 +239,17 @@ import Testing
             #expect(!message.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || (0x80...0x9F).contains($0.value) })
         }
     }
+
+    /// One-character names are names like any other (Foundation on Linux traps on some of them when
+    /// asked for their folder: `--db r` and `--out r` stopped livejobs with an illegal instruction).
+    @Test func oneCharacterPathsWork() async throws {
+        let cli = CLI()
+        let file = cli.write("j", job("one"))
+        let imported = try await cli.run(["import", "--db", "r", "j"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let report = try await cli.run(["report", "--db", "r", "--month", "2026-10", "--out", "o"])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(FileManager.default.fileExists(atPath: cli.path("o/report.md")))
+        _ = file
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MetaStudio
 
 /// A report file or folder that could not be written, said in one line: which path and why
 /// ("no space left on device", "read-only file system", "permission denied"), never the
@@ -34,9 +35,9 @@ public struct OutputFileError: Error, CustomStringConvertible, Sendable {
             guard isFolder.boolValue else { throw OutputFileError(path: path, reason: "it exists and is not a folder; --out names a folder") }
             return
         }
-        var ancestor = (path as NSString).deletingLastPathComponent
+        var ancestor = UserPath.parent(path)
         while !ancestor.isEmpty && ancestor != "/" && !FileManager.default.fileExists(atPath: ancestor, isDirectory: &isFolder) {
-            ancestor = (ancestor as NSString).deletingLastPathComponent
+            ancestor = UserPath.parent(ancestor)
         }
         if !ancestor.isEmpty && FileManager.default.fileExists(atPath: ancestor, isDirectory: &isFolder) && !isFolder.boolValue {
             throw OutputFileError(path: path, reason: "\(ancestor) is a file, not a folder")

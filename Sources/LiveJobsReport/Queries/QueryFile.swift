@@ -1,4 +1,5 @@
 import Foundation
+import MetaStudio
 
 /// A failure tied to a query file or a parameter, worded for the user.
 public struct QueryError: Error, Sendable, CustomStringConvertible {
@@ -52,7 +53,7 @@ public struct QueryFile: Sendable {
 
     public init(path: String, text: String) throws {
         self.path = path
-        name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        name = (UserPath.lastComponent(path) as NSString).deletingPathExtension
         title = name
         summary = ""
         parameters = []

@@ -33,4 +33,25 @@ public enum UserPath {
         if let entry = getpwuid(getuid()), let dir = entry.pointee.pw_dir { return String(cString: dir) }
         return NSHomeDirectory()
     }
+
+    /// The folder part of `path` ("" for a bare name, "/" for a file at the root), trailing slashes
+    /// ignored: what `NSString.deletingLastPathComponent` returns, without it, since Foundation on
+    /// Linux traps on some one-character names (`--db r`, `--out r`).
+    public static func parent(_ path: String) -> String {
+        var p = Substring(path)
+        while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
+        guard let slash = p.lastIndex(of: "/") else { return "" }
+        if slash == p.startIndex { return "/" }
+        var folder = p[..<slash]
+        while folder.count > 1 && folder.hasSuffix("/") { folder = folder.dropLast() }
+        return String(folder)
+    }
+
+    /// The last component of `path` (trailing slashes ignored), as `NSString.lastPathComponent`.
+    public static func lastComponent(_ path: String) -> String {
+        var p = Substring(path)
+        while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
+        guard let slash = p.lastIndex(of: "/"), p.count > 1 else { return String(p) }
+        return String(p[p.index(after: slash)...])
+    }
 }
