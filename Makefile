@@ -3,7 +3,7 @@
 
 SWIFT    ?= swift
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PKGS := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev sqlite3 time
+APT_PKGS := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev sqlite3 time tzdata
 DB       ?= livejobs.sqlite
 RELEASE  := .build/release
 

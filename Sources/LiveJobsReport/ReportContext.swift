@@ -23,7 +23,7 @@ public struct ReportContext {
         // rows of a time zone asked for the first time. Never a new file, never a journal mode
         // change; a read-only database that needs neither is read as it is.
         if contents != .livejobs(current: true) {
-            _ = try JobStore(path: databasePath, access: .upkeep)
+            try JobStore(path: databasePath, access: .upkeep).close()
         }
         let readOnly = try JobStore.openReadOnly(path: databasePath)
         let built = try DatabaseProblem.mapping(path: databasePath) {
@@ -39,6 +39,8 @@ public struct ReportContext {
             }
             let store = try JobStore(path: databasePath, access: .upkeep)
             for zone in missing { try store.ensureUsage(for: zone) }
+            // The new rows go into the database file itself, as after an import.
+            try store.close()
         }
         self.catalog = catalog
         self.databasePath = databasePath

@@ -116,7 +116,8 @@ public struct DatabaseFile: Sendable {
                 values.append(sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "")
             }
         }
-        let tables = try strings("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        // Views and triggers count too: a file holding only a view is somebody's database.
+        let tables = try strings("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view', 'trigger') AND name NOT LIKE 'sqlite_%' ORDER BY name")
         let migrations = tables.contains("grdb_migrations") ? Set(try strings("SELECT identifier FROM grdb_migrations")) : []
         return (tables, migrations)
     }
@@ -135,7 +136,7 @@ public struct DatabaseFile: Sendable {
             return .livejobs(current: Set(known).isSubset(of: schema.migrations))
         }
         let listed = tables.prefix(5).joined(separator: ", ") + (tables.count > 5 ? ", …" : "")
-        throw StoreError("\(path) is another application's SQLite database (tables: \(listed)); livejobs keeps its jobs in a file of its own: pass another --db")
+        throw StoreError("\(path) is another application's SQLite database (tables and views: \(listed)); livejobs keeps its jobs in a file of its own: pass another --db")
     }
 
     /// A path as the path part of a SQLite URI (https://sqlite.org/uri.html): bytes other than

@@ -184,13 +184,14 @@ extension JobStore {
     private static func preparePage(_ reader: LineReader, path: String, zones: [ZoneOffsets], now: Double,
                                     strictness: Strictness) throws -> [PreparedItem] {
         let document = try reader.readAll()
-        let value: JSONValue
-        do { value = try document.withUnsafeBytes { try JSONParser.parse($0) } } catch let e as JSONSyntaxError {
+        let parsed: (value: JSONValue, repaired: Bool)
+        do { parsed = try document.withUnsafeBytes { try parseRepairingText($0) } } catch let e as JSONSyntaxError {
             let line = LineReader.lineNumber(in: document, at: e.offset)
             throw ImportError(file: path, line: line, byteOffset: e.offset, message: "malformed JSON: \(e.message)")
         }
-        return try PageShape.jobs(in: value, file: path, line: nil).enumerated().map { i, job in
-            try prepare(job, zones: zones, now: now, strictness: strictness, file: path, index: i, line: nil, offset: nil)
+        return try PageShape.jobs(in: parsed.value, file: path, line: nil).enumerated().map { i, job in
+            try prepare(parsed.repaired ? .repaired(job) : .tree(job), zones: zones, now: now, strictness: strictness,
+                        file: path, index: i, line: nil, offset: nil)
         }
     }
 
@@ -199,22 +200,33 @@ extension JobStore {
         var index = 0
         try reader.forEachLine { line, lineNumber, offset in
             let value: JSONValue
+            let repaired: Bool
             do {
-                value = try JSONParser.parse(line)
+                (value, repaired) = try parseRepairingText(line)
             } catch let e as JSONSyntaxError {
                 throw ImportError(file: path, line: lineNumber, byteOffset: offset + e.offset, message: "malformed JSON: \(e.message)")
             }
+            let jobs: [JSONValue]
             if case .object(let object) = value, object["smart_live_jobs"] != nil {
-                for job in try PageShape.jobs(in: value, file: path, line: lineNumber) {
-                    try emit(prepare(job, zones: zones, now: now, strictness: strictness, file: path, index: index,
-                                     line: lineNumber, offset: offset))
-                    index += 1
-                }
+                jobs = try PageShape.jobs(in: value, file: path, line: lineNumber)
             } else {
-                try emit(prepare(value, zones: zones, now: now, strictness: strictness, file: path, index: index,
-                                 line: lineNumber, offset: offset))
+                jobs = [value]
+            }
+            for job in jobs {
+                try emit(prepare(repaired ? .repaired(job) : .tree(job), zones: zones, now: now, strictness: strictness,
+                                 file: path, index: index, line: lineNumber, offset: offset))
                 index += 1
             }
+        }
+    }
+
+    /// `bytes` parsed strictly; when that fails only on text that is not valid Unicode, parsed again
+    /// reading it as U+FFFD (the jobs are then flagged where), so one broken name costs no job.
+    private static func parseRepairingText(_ bytes: UnsafeRawBufferPointer) throws -> (value: JSONValue, repaired: Bool) {
+        do {
+            return (try JSONParser.parse(bytes), false)
+        } catch let error as JSONSyntaxError where JSONParser.isTextError(error) {
+            return try JSONParser.parseRepairingText(bytes)
         }
     }
 
@@ -223,7 +235,7 @@ extension JobStore {
         guard let first = try reader.peekFirstLine() else {
             throw ImportError(file: path, message: "empty file: expected an API page or JSON Lines of jobs")
         }
-        guard let value = try? first.withUnsafeBytes({ try JSONParser.parse($0) }), case .object = value else { return false }
+        guard let value = try? first.withUnsafeBytes({ try JobStore.parseRepairingText($0).value }), case .object = value else { return false }
         return true
     }
 }
@@ -242,9 +254,11 @@ enum PageShape {
             guard case .array(let jobs) = list else {
                 throw ImportError(file: file, line: line, message: "field 'smart_live_jobs': expected an array, got \(list.typeName)")
             }
+            // The count is not used on import (the jobs are), so any non-negative number will do
+            // (`300`, `300.0`, `3e2`, even one past 64 bits); anything else is not a page.
             if let count = page["count"] {
-                guard case .number(let text) = count, let n = Int(text), n >= 0 else {
-                    throw ImportError(file: file, line: line, message: "field 'count': expected a non-negative integer, got \(count.typeName) \(count.serialized().prefix(20))")
+                guard case .number(let text) = count, let n = Double(text), n >= 0 else {
+                    throw ImportError(file: file, line: line, message: "field 'count': expected a non-negative number, got \(count.typeName) \(SafeText.escaped(count.serialized(), limit: 20))")
                 }
             }
             return jobs

@@ -10,6 +10,7 @@ final class JobWriter {
     private let insertJob: RawStatement
     private let replaceJob: RawStatement
     private let findLastUpdate: RawStatement
+    private let findRawJSON: RawStatement
     private let deleteUsers: RawStatement
     private let deleteEventTypes: RawStatement
     private let deleteUsage: RawStatement
@@ -41,6 +42,7 @@ final class JobWriter {
         insertJob = try RawStatement(db, insert + " ON CONFLICT(job_id) DO NOTHING")
         replaceJob = try RawStatement(db, insert + " ON CONFLICT(job_id) DO UPDATE SET \(updates)")
         findLastUpdate = try RawStatement(db, "SELECT lastupdate_time FROM jobs WHERE job_id = ?")
+        findRawJSON = try RawStatement(db, "SELECT raw_json FROM jobs WHERE job_id = ?")
         deleteUsers = try RawStatement(db, "DELETE FROM job_rtc_users WHERE job_id = ?")
         deleteEventTypes = try RawStatement(db, "DELETE FROM job_callback_event_types WHERE job_id = ?")
         deleteUsage = try RawStatement(db, "DELETE FROM job_day_usage WHERE job_id = ?")
@@ -78,10 +80,17 @@ final class JobWriter {
             } else {
                 findLastUpdate.bind(1, p.jobId)
                 let stored = try findLastUpdate.firstText().flatMap { $0 }.flatMap(RFC3339.parse)
-                guard let incoming = p.lastupdateTime, stored == nil || incoming >= stored! else { return .unchanged }
-                // The same copy again changes nothing, unless time alone has made an unfinished job
-                // stale since it was stored: then its flag and figures change.
-                if let stored, incoming == stored, !(try becameStale(p)) { return .unchanged }
+                if let incoming = p.lastupdateTime, let stored {
+                    if incoming < stored { return .unchanged }
+                    // The same copy again changes nothing, unless time alone has made an unfinished
+                    // job stale since it was stored: then its flag and figures change.
+                    if incoming == stored, !(try becameStale(p)) { return .unchanged }
+                } else if p.lastupdateTime == nil {
+                    // Without the incoming copy's lastupdate_time, which copy is newer cannot be told:
+                    // the copy read last wins, unless it says the same as the stored one.
+                    findRawJSON.bind(1, p.jobId)
+                    if try findRawJSON.firstTextEquals(p.rawJSON(in: arena)), !(try becameStale(p)) { return .unchanged }
+                }
                 outcome = .updated
                 replaceJob.bind(p.jobRow[...], from: 1, arena: arena)
                 try replaceJob.run()

@@ -17,6 +17,12 @@ final class LineReader {
     private var atStreamStart = true
     private var eof = false
 
+    /// The longest line of JSON Lines read (one job, or one page of at most 100 jobs, per line).
+    static let maxLineBytes = 64 << 20
+    /// The largest single JSON document read (a page file, an array of jobs), decompressed: it is
+    /// parsed whole, so this bounds memory; larger sets import as JSON Lines in constant memory.
+    static let maxDocumentBytes = 256 << 20
+
     /// Opens `path` (`-` for standard input). Throws `ImportError` when it cannot be read, or holds
     /// data compressed with something other than gzip.
     init(path: String, chunkSize: Int = 1 << 20) throws {
@@ -27,8 +33,9 @@ final class LineReader {
     deinit { buffer.deallocate() }
 
     /// Reads more bytes behind `end`, first moving the unread bytes to the front and growing the
-    /// buffer when a line does not fit; false at the end of the input.
-    private func fill() throws -> Bool {
+    /// buffer when a line does not fit, up to `limit` bytes unread; false at the end of the input.
+    /// Throws `ImportError` when a line would need more than `limit`.
+    private func fill(limit: Int = LineReader.maxLineBytes) throws -> Bool {
         if eof { return false }
         if start > 0 && (end == buffer.count || start >= buffer.count / 2) {
             if end > start { memmove(buffer.baseAddress!, buffer.baseAddress! + start, end - start) }
@@ -37,6 +44,11 @@ final class LineReader {
             start = 0
         }
         if end == buffer.count {
+            guard end - start < limit else {
+                let what = limit == LineReader.maxLineBytes ? "a line longer than 64 MiB: JSON Lines hold one job or one page per line"
+                    : "a first line longer than 256 MiB: a page or an array of jobs this large cannot be read whole; save large sets as JSON Lines, one job per line"
+                throw ImportError(file: name, line: lineNumber + 1, message: what)
+            }
             let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
             bigger.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: end)
             buffer.deallocate()
@@ -65,7 +77,7 @@ final class LineReader {
     /// The line that starts `offset` bytes after `start` (without its `\n` or `\r\n`), as a range
     /// relative to `start`, and the offset of the line after it; nil at the end of the input.
     /// Reads more input as needed; offsets relative to `start` survive `fill()` moving the bytes.
-    private func line(at offset: Int) throws -> (range: Range<Int>, next: Int)? {
+    private func line(at offset: Int, limit: Int = LineReader.maxLineBytes) throws -> (range: Range<Int>, next: Int)? {
         var scanned = offset
         while true {
             let base = buffer.baseAddress! + start
@@ -77,7 +89,7 @@ final class LineReader {
                 return (offset..<stop, newline + 1)
             }
             scanned = available
-            guard try fill() else {
+            guard try fill(limit: limit) else {
                 guard available > offset else { return nil }
                 let base = buffer.baseAddress! + start
                 var stop = available
@@ -95,7 +107,8 @@ final class LineReader {
     /// nothing: `forEachLine` and `readAll` still see the whole input.
     func peekFirstLine() throws -> Data? {
         var offset = try byteOrderMarkLength()
-        while let (range, next) = try line(at: offset) {
+        // A page or an array saved without line breaks is one line: allowed as long as a document.
+        while let (range, next) = try line(at: offset, limit: LineReader.maxDocumentBytes) {
             if !LineReader.isBlank(bytes(range)) { return Data(bytes(range)) }
             offset = next
         }
@@ -115,13 +128,18 @@ final class LineReader {
         }
     }
 
-    /// The rest of the input; for page files, which hold one JSON document.
+    /// The rest of the input; for page files, which hold one JSON document. Throws `ImportError`
+    /// past `maxDocumentBytes`.
     func readAll() throws -> Data {
         var all = Data(UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
         start = end
         while !eof {
             let n = try source.read(into: buffer)
             if n == 0 { eof = true } else { all.append(UnsafeRawBufferPointer(rebasing: buffer[..<n]).bindMemory(to: UInt8.self)) }
+            if all.count > LineReader.maxDocumentBytes {
+                throw ImportError(file: name, message: "a JSON document larger than 256 MiB: a page or an array of jobs this large "
+                                  + "cannot be read whole; save large sets as JSON Lines, one job per line")
+            }
         }
         return all
     }

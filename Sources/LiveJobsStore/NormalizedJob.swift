@@ -54,6 +54,10 @@ public struct NormalizedJob: Sendable {
     /// WAITING or PROCESSING for longer than `maximumUnfinishedAge` before `now`.
     public let isStale: Bool
 
+    /// How far a job's date-time may lie after the moment it is read before it is flagged
+    /// `in_the_future`, seconds: a day, for clocks and time zones set wrong.
+    public static let maximumClockSkew: Double = 86_400
+
     /// Longest plausible live length, seconds; anything longer is a lying server or a corrupt file.
     public static let maximumLiveSeconds: Double = 366 * 86_400
 
@@ -64,8 +68,24 @@ public struct NormalizedJob: Sendable {
 
     /// Normalizes `job` as read at `now` (epoch seconds, UTC): `now` only decides staleness.
     public init(_ job: SmartLiveJob, now: Double) {
+        // A date-time after the moment the job is read is impossible: read as absent, flagged. Kept,
+        // it would make the job look live forever, lock its stored copy against every real update,
+        // and send the next incremental fetch past every new job.
+        var job = job
+        var future: [(field: String, epoch: Double)] = []
+        let horizon = now + NormalizedJob.maximumClockSkew
+        func check(_ value: inout Double?, _ field: String) {
+            if let v = value, v > horizon { future.append((field, v)); value = nil }
+        }
+        check(&job.startTime, "start_time")
+        check(&job.endTime, "end_time")
+        check(&job.createTime, "create_time")
+        check(&job.lastupdateTime, "lastupdate_time")
         self.job = job
         var rules = Rules(job: job)
+        for (field, epoch) in future {
+            rules.flag(field, .inTheFuture, "\(RFC3339.format(epoch.rounded(.down))) is after the job was read (\(RFC3339.format(now.rounded(.down))))")
+        }
         let state = job.state
         let unfinished = state == "WAITING" || state == "PROCESSING"
         let lastSign = NormalizedJob.newest(job.lastupdateTime, job.startTime, job.createTime)
@@ -95,10 +115,12 @@ public struct NormalizedJob: Sendable {
         liveSeconds = live
         liveSource = source
 
-        // The API gives both durations rounded; a second (or a tenth of a percent) of slack.
-        if let streamed, let live, liveSource != .ongoing, streamed > live * 1.001 + 1 {
+        // The API gives both durations rounded; a second (or a tenth of a percent) of slack. A job
+        // still live cannot have streamed longer than it has existed.
+        let streamLimit = liveSource == .ongoing ? job.startTime.map { max(live ?? 0, now - $0) } : live
+        if let streamed, let limit = streamLimit, streamed > limit * 1.001 + 1 {
             rules.flag("stream_duration", .exceedsLiveSeconds,
-                       "streamed \(JobFlag.show(streamed)) seconds but live only \(JobFlag.show(live))")
+                       "streamed \(JobFlag.show(streamed)) seconds but live only \(JobFlag.show(limit))")
             streamedSeconds = nil
         } else {
             streamedSeconds = streamed

@@ -124,6 +124,12 @@ struct PreparedJob: Sendable {
                      + flags.count * PreparedJob.flagWidth)...]
     }
 
+    /// The redacted raw JSON's bytes (the job row's last value), in `arena`.
+    func rawJSON(in arena: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard case .text(let start, let count)? = jobRow.last else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(rebasing: arena[Int(start) ..< Int(start) + Int(count)])
+    }
+
     /// The job_id value (first of the job row, or placed in the arena for usage-only jobs).
     var jobIdValue: Value { jobRow.first ?? .null }
 

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -73,6 +74,18 @@ final class RawStatement {
         guard code == SQLITE_ROW else { throw failure(code) }
         guard let text = sqlite3_column_text(handle, 0) else { return .some(nil) }
         return .some(String(cString: text))
+    }
+
+    /// Runs a one-row query and tells whether its first column is text with exactly `bytes`.
+    func firstTextEquals(_ bytes: UnsafeBufferPointer<UInt8>) throws -> Bool {
+        defer { sqlite3_reset(handle) }
+        let code = sqlite3_step(handle)
+        if code == SQLITE_DONE { return false }
+        guard code == SQLITE_ROW else { throw failure(code) }
+        guard let text = sqlite3_column_text(handle, 0) else { return false }
+        let count = Int(sqlite3_column_bytes(handle, 0))
+        guard count == bytes.count else { return false }
+        return count == 0 || memcmp(text, bytes.baseAddress!, count) == 0
     }
 
     /// Runs a one-row query and returns its first column as an integer (0 for no row or NULL).

@@ -23,7 +23,7 @@ public enum TimeZoneName {
             }
         } else if name.contains("/"), !name.hasPrefix("/"), TimeZone(identifier: name) != nil,
                   name.unicodeScalars.allSatisfy({ $0.isASCII }) {
-            return name
+            return canonical(name)
         }
         if let offset = offset(name) {
             throw Refusal(description: "'\(shown)' is an offset, not a time zone (it has no daylight saving and the platform "
@@ -44,6 +44,26 @@ public enum TimeZoneName {
                       + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: " or "))?")
                       + " (use an IANA name such as UTC, Asia/Shanghai or America/New_York)")
     }
+
+    /// The IANA name `name` is an alias of (`Asia/Calcutta` is `Asia/Kolkata`, `US/Eastern` is
+    /// `America/New_York`), from the tz database's own links (`L TARGET ALIAS` lines of
+    /// tzdata.zi), so that one zone is kept once whatever name it was asked for by. `name` itself
+    /// when it is no alias, or when this system cannot read the target.
+    static func canonical(_ name: String) -> String {
+        guard let target = links[name], TimeZone(identifier: target) != nil else { return name }
+        return target == "Etc/UTC" ? "UTC" : target
+    }
+
+    /// Alias → target, from the tz database installed with the system (empty when there is none).
+    static let links: [String: String] = {
+        guard let text = try? String(contentsOfFile: "/usr/share/zoneinfo/tzdata.zi", encoding: .utf8) else { return [:] }
+        var links: [String: String] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("L ") {
+            let parts = line.split(separator: " ")
+            if parts.count == 3 { links[String(parts[2])] = String(parts[1]) }
+        }
+        return links
+    }()
 
     /// What the common abbreviations that name several zones may mean.
     static let ambiguous: [String: [(zone: String, meaning: String)]] = [

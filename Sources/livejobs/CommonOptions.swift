@@ -44,7 +44,11 @@ func parseParams(_ raw: [String]) throws -> [String: String] {
         guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
             throw ValidationError("--param takes NAME=VALUE, got '\(SafeText.escaped(item, limit: 80))'")
         }
-        params[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        let name = String(item[..<eq])
+        guard params[name] == nil else {
+            throw ValidationError("--param \(SafeText.escaped(name, limit: 40)) was given twice; it takes one value, so pass it once")
+        }
+        params[name] = String(item[item.index(after: eq)...])
     }
     return params
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import MetaStudio
 
 @main
 struct LiveJobs: ParsableCommand {
@@ -22,21 +24,36 @@ struct LiveJobs: ParsableCommand {
                       ZonesCommand.self]
     )
 
-    /// ArgumentParser's `main()`, with one more check before the command runs: a single-value
-    /// option given twice is refused (see `RepeatedOptions`).
+    /// ArgumentParser's `main()`, with two differences: a single-value option given twice is
+    /// refused (`RepeatedOptions`), and a bad flag is one line on stderr, like every other error,
+    /// instead of ArgumentParser's error, usage and hint lines. `--help` prints help as usual.
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         var command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)
         } catch {
-            exit(withError: error)
+            exitOnOneLine(LiveJobs.self, error, arguments)
         }
         do {
             try RepeatedOptions.check(type(of: command), arguments)
             try command.run()
         } catch {
-            type(of: command).exit(withError: error)
+            exitOnOneLine(type(of: command), error, arguments)
         }
+    }
+
+    /// Ends the process for `error`: help and `ExitCode`s as ArgumentParser ends them; any other
+    /// error as one line `livejobs COMMAND: error: ...` with its exit code (64 for bad flags).
+    private static func exitOnOneLine(_ type: ParsableCommand.Type, _ error: Error, _ arguments: [String]) -> Never {
+        let code = type.exitCode(for: error)
+        if error is ExitCode || code == .success || type.fullMessage(for: error).isEmpty {
+            type.exit(withError: error)
+        }
+        let names = LiveJobs.configuration.subcommands.compactMap { $0.configuration.commandName }
+        let sub = type != LiveJobs.self ? type.configuration.commandName : arguments.first.flatMap { names.contains($0) ? $0 : nil }
+        let name = sub.map { "livejobs \($0)" } ?? "livejobs"
+        Output.error("\(name): error: \(SafeText.line(type.message(for: error))) (see \(name) --help)\n")
+        Foundation.exit(code.rawValue)
     }
 }

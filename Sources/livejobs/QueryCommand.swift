@@ -35,6 +35,9 @@ struct QueryCommand: ParsableCommand {
         if !list && query == nil { throw ValidationError("name a query (see `livejobs query --list`)") }
         if list && query != nil { throw ValidationError("--list lists the queries; it runs none, so name no query with it") }
         if list && !param.isEmpty { throw ValidationError("--param applies to running a query, not to --list") }
+        if list && (output.format != .table || output.excel) {
+            throw ValidationError("--format and --excel apply to a query's rows; --list prints the catalog as text")
+        }
         _ = try parseParams(param)
     }
 

@@ -156,4 +156,26 @@ import Testing
             #expect(r.stderr.split(separator: "\n").count == 1)
         }
     }
+
+    /// Import reads a JSON document whole and a JSON Lines line whole, so both are bounded: a gzip
+    /// bomb of a megabyte that decompresses to 300 MiB of one document, or a 70 MiB line, is refused
+    /// in one line instead of taking the machine's memory (a gigabyte bomb used to take 2 GB and
+    /// three minutes). The other lines of a JSON Lines file before the long one are not stored
+    /// either: the file is one transaction.
+    @Test func aDocumentOrALineTooLargeToReadWholeIsRefused() throws {
+        let cli = CLI()
+        let prep = try bash(cli, """
+            { printf '['; head -c 300000000 /dev/zero | tr '\\0' ' '; printf ']'; } | gzip -1 > bomb.json.gz
+            { printf '{"job_id":"ok"}\\n{"job_id":"'; head -c 70000000 /dev/zero | tr '\\0' 'a'; printf '"}\\n'; } > long.jsonl
+            """)
+        #expect(prep.status == 0, "\(prep.stderr)")
+        let bomb = try cli.run(["import", "--db", "b.sqlite", "bomb.json.gz"], timeout: 120)
+        #expect(bomb.status == 65, "\(bomb.stderr)")
+        #expect(bomb.stderr.split(separator: "\n").count == 1, "\(bomb.stderr)")
+        #expect(bomb.stderr.contains("longer than 256 MiB") || bomb.stderr.contains("larger than 256 MiB"), "\(bomb.stderr)")
+        let long = try cli.run(["import", "--db", "b.sqlite", "long.jsonl"], timeout: 120)
+        #expect(long.status == 65, "\(long.stderr)")
+        #expect(long.stderr.contains("long.jsonl:2: a line longer than 64 MiB"), "\(long.stderr)")
+        #expect(try jobCount(cli.path("b.sqlite")) == 0)
+    }
 }

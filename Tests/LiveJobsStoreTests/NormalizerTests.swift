@@ -91,7 +91,8 @@ import Testing
 
     @Test func daysFollowDaylightSavingChanges() throws {
         // New York: 2026-03-08 has 23 hours. A job from 2026-03-08 00:00 local for 24 h ends 2026-03-09 01:00 local.
-        let job = try normalized(#"{"job_id":"d","start_time":"2026-03-08T05:00:00Z","duration":86400}"#)
+        let job = try normalized(#"{"job_id":"d","start_time":"2026-03-08T05:00:00Z","duration":86400}"#,
+                                 now: try #require(RFC3339.parse("2026-03-10T00:00:00Z")))
         let slices = UsageSplitter.slices(of: job, in: try #require(ZoneOffsets(identifier: "America/New_York")))
         #expect(slices.map { RFC3339.formatDay($0.day) } == ["2026-03-08", "2026-03-09"])
         #expect(slices.map(\.liveSeconds) == [23 * 3600, 3600])

@@ -194,11 +194,12 @@ import Testing
             #expect(sim.stats.lockouts == 1)
         }
         var short = akskConfig()
-        short.authLockoutSeconds = 0.5
+        // Long enough that six requests on a loaded 2-core machine cannot outlast it (0.5 s once did).
+        short.authLockoutSeconds = 3
         try await withSimulator(config: short) { sim in
             for _ in 0..<6 { _ = try await signedFetch(sim, [], sk: "wrong") }
             #expect(try await signedFetch(sim, []).status == 401)
-            try await Task.sleep(nanoseconds: 700_000_000)
+            try await Task.sleep(nanoseconds: 3_300_000_000)
             #expect(try await signedFetch(sim, []).status == 200)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LiveJobsStore
 import MetaStudio
 
 /// The stored queries: every `*.sql` file of the queries folder, found in this order:
@@ -30,12 +31,22 @@ public struct QueryCatalog: Sendable {
         for candidate in candidates() where isQueryFolder(candidate) {
             return try QueryCatalog(directory: candidate)
         }
-        throw QueryError("no queries folder found: pass --queries DIR or set LIVEJOBS_QUERIES")
+        throw StoreError("no queries folder found (looked in ./queries and beside the livejobs binary): "
+                         + "pass --queries DIR or set LIVEJOBS_QUERIES")
+    }
+
+    /// The running binary's own path: from the kernel (`/proc/self/exe`), since `argv[0]` is only
+    /// `livejobs` when it was found through `PATH`; else `argv[0]`.
+    static var executablePath: String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        if n > 0 { return String(cString: buffer) }
+        return CommandLine.arguments.first ?? ""
     }
 
     static func candidates() -> [String] {
         var list = [FileManager.default.currentDirectoryPath + "/queries"]
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        let executable = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath()
         var dir = executable.deletingLastPathComponent()
         list.append(dir.appendingPathComponent("../share/livejobs/queries").standardized.path)
         for _ in 0..<5 {

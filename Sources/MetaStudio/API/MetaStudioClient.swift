@@ -19,10 +19,13 @@ public struct JobPage: Sendable {
 public enum PageJob: Sendable {
     case tree(JSONValue)
     case tape(JSONTapeValue)
+    /// A tree from a text whose invalid Unicode was read as U+FFFD (`JSONParser.parseRepairingText`):
+    /// the job is read as usual and flagged where its text was repaired.
+    case repaired(JSONValue)
 
     public var value: JSONValue {
         switch self {
-        case .tree(let value): return value
+        case .tree(let value), .repaired(let value): return value
         case .tape(let value): return value.value
         }
     }
@@ -30,7 +33,7 @@ public enum PageJob: Sendable {
     /// A string member of the job, such as `job_id`; nil when absent or not a string.
     public func string(_ key: String) -> String? {
         switch self {
-        case .tree(let value): return value.objectValue?[key]?.stringValue
+        case .tree(let value), .repaired(let value): return value.objectValue?[key]?.stringValue
         case .tape(let value): return value[key]?.stringValue
         }
     }
@@ -39,7 +42,7 @@ public enum PageJob: Sendable {
     /// job is on a tape); nil when absent or not an instant.
     func timestamp(_ key: String) -> Double? {
         switch self {
-        case .tree(let value): return value.objectValue?[key]?.asTimestamp ?? nil
+        case .tree(let value), .repaired(let value): return value.objectValue?[key]?.asTimestamp ?? nil
         case .tape(let value): return value[key]?.asTimestamp ?? nil
         }
     }
@@ -54,6 +57,10 @@ public enum PageJob: Sendable {
     public func smartLiveJob() throws(JobFieldError) -> SmartLiveJob {
         switch self {
         case .tree(let value): return try SmartLiveJob(json: value)
+        case .repaired(let value):
+            var job = try SmartLiveJob(json: value)
+            job.flags = SmartLiveJob.textFlags(in: value) + job.flags
+            return job
         case .tape(let value): return try SmartLiveJob(tape: value)
         }
     }
@@ -159,13 +166,22 @@ public final class MetaStudioClient {
             return JobPage(offset: offset, count: page.count, items: page.jobs.map(PageJob.tape), requestId: requestId)
         }
         let value: JSONValue
+        var repaired = false
         do {
             value = try JSONParser.parse(body)
+        } catch let error as JSONSyntaxError where JSONParser.isTextError(error) {
+            // One job's broken text (a half emoji, bytes that are not UTF-8) must not cost the page.
+            do {
+                (value, repaired) = try body.withUnsafeBytes { try JSONParser.parseRepairingText($0) }
+            } catch {
+                throw failure("unparsable body (\(body.count) bytes): \(error)")
+            }
         } catch {
             throw failure("unparsable body (\(body.count) bytes): \(error)")
         }
         let page = try pageShape(value, failure: failure)
-        return JobPage(offset: offset, count: page.count, items: page.jobs.map(PageJob.tree), requestId: requestId)
+        return JobPage(offset: offset, count: page.count, items: page.jobs.map(repaired ? PageJob.repaired : PageJob.tree),
+                       requestId: requestId)
     }
 
     /// Why a JSON number cannot be a `count`.

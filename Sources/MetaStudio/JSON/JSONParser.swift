@@ -28,6 +28,26 @@ public enum JSONParser {
         try bytes.withUnsafeBytes { try parse($0) }
     }
 
+    /// Parses like `parse`, except that text which is not valid Unicode does not fail the document:
+    /// bytes that are not UTF-8 and `\u` escapes of a lone surrogate (RFC 8259 §8.2 allows them in
+    /// the grammar; a backend that cuts an emoji in half sends one) are read as U+FFFD. `repaired`
+    /// says whether any was. For a page whose strict parse failed only on its text, so that one
+    /// job's broken name does not cost the others (they are flagged, see `SmartLiveJob.textFlags`).
+    public static func parseRepairingText(_ bytes: UnsafeRawBufferPointer) throws -> (value: JSONValue, repaired: Bool) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else {
+            throw JSONSyntaxError(offset: 0, message: "unexpected end of input")
+        }
+        var parser = ByteParser(base, bytes.count)
+        parser.repairText = true
+        let value = try parser.parseDocument()
+        return (value, parser.repaired)
+    }
+
+    /// Whether `error` is about text that is not valid Unicode, which `parseRepairingText` reads.
+    public static func isTextError(_ error: JSONSyntaxError) -> Bool {
+        error.message == "invalid UTF-8" || error.message.hasPrefix("lone surrogate")
+    }
+
     /// Offsets in errors count UTF-8 bytes of `text`, not Characters.
     public static func parse(_ text: String) throws -> JSONValue {
         var text = text
@@ -129,6 +149,9 @@ private struct ByteParser: ~Copyable {
     /// `keyTag` of each key in `fields`, so duplicate checks rarely compare bytes.
     var tags = MoveStack<UInt64>()
     var lastKeyTag: UInt64 = 0
+    /// Read invalid UTF-8 and lone surrogate escapes as U+FFFD instead of failing; `repaired` says if any was.
+    var repairText = false
+    var repaired = false
 
     init(_ p: UnsafeRawPointer, _ count: Int) { (self.p, end) = (p, count) }
 
@@ -302,7 +325,13 @@ private struct ByteParser: ~Copyable {
         if byte(j) == UInt8(ascii: "\"") { // no escapes: one String straight from the input
             i = j + 1
             if isKey { lastKeyTag = keyTag(p + start, j - start, end - start) }
-            if seen & swarHighBits != 0, let bad = firstInvalidUTF8(start, j) { throw fail("invalid UTF-8", bad) }
+            if seen & swarHighBits != 0, let bad = firstInvalidUTF8(start, j) {
+                guard repairText else { throw fail("invalid UTF-8", bad) }
+                repaired = true
+                let text = String(decoding: UnsafeRawBufferPointer(start: p + start, count: j - start), as: UTF8.self)
+                if isKey { var t = text; lastKeyTag = t.withUTF8 { keyTag($0.baseAddress!, $0.count, $0.count) } }
+                return text
+            }
             return String(decoding: UnsafeRawBufferPointer(start: p + start, count: j - start), as: UTF8.self)
         }
         scratch.removeAll(keepingCapacity: true)
@@ -317,7 +346,13 @@ private struct ByteParser: ~Copyable {
         i = j + 1
         if isKey { lastKeyTag = scratch.withUnsafeBytes { keyTag($0.baseAddress!, $0.count, $0.count) } }
         // Escapes are ASCII and decode to valid UTF-8, so checking the source bytes covers the result.
-        if seen & swarHighBits != 0, let bad = firstInvalidUTF8(start, j) { throw fail("invalid UTF-8", bad) }
+        if seen & swarHighBits != 0, let bad = firstInvalidUTF8(start, j) {
+            guard repairText else { throw fail("invalid UTF-8", bad) }
+            repaired = true
+            let text = String(decoding: scratch, as: UTF8.self)
+            if isKey { var t = text; lastKeyTag = t.withUTF8 { keyTag($0.baseAddress!, $0.count, $0.count) } }
+            return text
+        }
         return String(decoding: scratch, as: UTF8.self)
     }
 
@@ -343,16 +378,29 @@ private struct ByteParser: ~Copyable {
         var scalar = try hex4(j + 2)
         var next = j + 6
         if scalar & 0xFC00 == 0xD800 {
-            for k in 0..<2 { // expect "\\u"
-                guard next + k < end else { throw fail("unterminated string", end) }
-                guard byte(next + k) == (k == 0 ? UInt8(ascii: "\\") : UInt8(ascii: "u")) else { throw lone }
+            // Expect "\\u" and a low surrogate; anything else leaves this one alone.
+            guard next < end else { throw fail("unterminated string", end) }
+            var paired = byte(next) == UInt8(ascii: "\\")
+            if paired {
+                guard next + 1 < end else { throw fail("unterminated string", end) }
+                paired = byte(next + 1) == UInt8(ascii: "u")
             }
-            let low = try hex4(next + 2)
-            guard low & 0xFC00 == 0xDC00 else { throw lone }
-            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-            next += 6
+            let low = paired ? try hex4(next + 2) : 0
+            if paired && low & 0xFC00 == 0xDC00 {
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                next += 6
+            } else {
+                guard repairText else { throw lone }
+                scalar = 0xFFFD
+                repaired = true
+            }
         }
-        guard let decoded = Unicode.Scalar(scalar) else { throw lone }
+        guard let decoded = Unicode.Scalar(scalar) else {
+            guard repairText else { throw lone }
+            repaired = true
+            UTF8.encode(Unicode.Scalar(0xFFFD)!) { scratch.append($0) }
+            return next
+        }
         UTF8.encode(decoded) { scratch.append($0) }
         return next
     }

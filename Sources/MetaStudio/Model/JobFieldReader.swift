@@ -132,8 +132,17 @@ struct FieldReader<Object: JobJSONObject> {
         return d
     }
 
-    /// Whole epoch seconds (`ctime`): a fraction is cut; a value past the 64-bit range is flagged.
+    /// Whole epoch seconds (`ctime`): an integer literal is read exactly (a double would round
+    /// 9007199254740993); a fraction is cut; a value past the 64-bit range is flagged.
     mutating func epochSeconds(_ key: String, _ flags: inout [JobFlag]) -> Int64? {
+        guard let v = value(key) else { return nil }
+        if let text = v.numberText, text.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: "-") }) {
+            if let exact = Int64(text) { return exact }
+            flags.append(JobFlag(field: path + key, reason: .outOfRange,
+                                 detail: "epoch seconds \(SafeText.escaped(text, limit: 40)) out of range"))
+            return nil
+        }
+        cursor = 0
         guard let d = number(key, &flags) else { return nil }
         guard let whole = Int64(exactly: d.rounded(.towardZero)) else {
             flags.append(JobFlag(field: path + key, reason: .outOfRange,

@@ -22,6 +22,11 @@ public struct JobFlag: Sendable, Hashable, CustomStringConvertible {
         case exceedsLiveSeconds = "exceeds_live_seconds"
         /// WAITING or PROCESSING long after any real livestream would have ended.
         case staleUnfinished = "stale_unfinished"
+        /// A date-time later than the moment the job was read (more than a day of clock skew).
+        case inTheFuture = "in_the_future"
+        /// Text that is not valid Unicode (bytes that are not UTF-8, a lone surrogate escape),
+        /// stored with U+FFFD in its place.
+        case invalidText = "invalid_text"
     }
 
     public var field: String
@@ -29,10 +34,11 @@ public struct JobFlag: Sendable, Hashable, CustomStringConvertible {
     /// What was wrong, in words, with the offending value shortened and made terminal-safe.
     public var detail: String
 
+    /// `detail` may quote the offending value: credentials in URLs in it are masked here.
     public init(field: String, reason: Reason, detail: String) {
         self.field = field
         self.reason = reason
-        self.detail = detail
+        self.detail = SecretRedactor.redactURL(detail)
     }
 
     /// A number as a message shows it: whole values without a fraction (`-5`), others in Swift's

@@ -63,8 +63,16 @@ public enum RFC3339 {
         guard i == b.count else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+        // An offset can carry 0000-01-01 back into year -1 or 9999-12-31 on into 10000, which the
+        // four-digit form cannot write: such an instant is no RFC 3339 date-time in UTC.
+        guard seconds >= RFC3339.earliest, seconds < RFC3339.afterLatest else { return nil }
         return Double(seconds) + Double(millis) / 1000
     }
+
+    /// 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in epoch seconds: the instants RFC 3339
+    /// can write in UTC lie between.
+    static let earliest = daysFromCivil(year: 0, month: 1, day: 1) * 86_400
+    static let afterLatest = daysFromCivil(year: 10_000, month: 1, day: 1) * 86_400
 
     /// The canonical stored form: UTC, `Z`, whole seconds unless the instant has a fraction
     /// (then milliseconds, cut, not rounded), so that equal instants always store as equal text.

@@ -130,6 +130,28 @@ public struct SmartLiveJob: Sendable {
                                  detail: "expected a job id, got \(got); stored as \(jobId)"), at: 0)
         }
         self.flags = flags
+        maskCredentials()
+    }
+
+    /// Every text field with credentials in URLs masked (`SecretRedactor.redactURL`), as in the
+    /// stored JSON: the columns, reports and messages made from these fields carry none either.
+    private mutating func maskCredentials() {
+        func mask(_ text: inout String?) { if let t = text { text = SecretRedactor.redactURL(t) } }
+        jobId = SecretRedactor.redactURL(jobId)
+        mask(&roomId)
+        mask(&roomName)
+        mask(&state)
+        mask(&errorCode)
+        mask(&errorMsg)
+        mask(&blockReason)
+        mask(&usedResourceType)
+        for i in rtcUsers.indices {
+            mask(&rtcUsers[i].userType)
+            mask(&rtcUsers[i].userId)
+        }
+        for i in callbackEventTypes.indices {
+            callbackEventTypes[i].eventType = SecretRedactor.redactURL(callbackEventTypes[i].eventType)
+        }
     }
 
     /// The id a job without a usable `job_id` is stored under: `missing-job-id-` and the first 16
@@ -142,6 +164,36 @@ public struct SmartLiveJob: Sendable {
             let hex = String(byte, radix: 16)
             return hex.count == 1 ? "0" + hex : hex
         }.joined()
+    }
+
+    /// Flags for the values of `value` (a job read with `JSONParser.parseRepairingText`) whose text
+    /// holds U+FFFD where invalid Unicode was: their paths (a key's own path for a repaired key), at
+    /// most five, in document order.
+    public static func textFlags(in value: JSONValue) -> [JobFlag] {
+        var flags: [JobFlag] = []
+        func visit(_ value: JSONValue, _ path: String) {
+            guard flags.count < 5 else { return }
+            switch value {
+            case .string(let text) where text.unicodeScalars.contains("\u{FFFD}"):
+                flags.append(JobFlag(field: path.isEmpty ? "(job)" : path, reason: .invalidText,
+                                     detail: "text that is not valid UTF-8 or a lone surrogate escape; stored with U+FFFD in its place"))
+            case .object(let object):
+                for field in object.fields {
+                    let child = path.isEmpty ? field.key : path + "." + field.key
+                    if field.key.unicodeScalars.contains("\u{FFFD}"), flags.count < 5 {
+                        flags.append(JobFlag(field: child, reason: .invalidText,
+                                             detail: "a member name that is not valid UTF-8; stored with U+FFFD in its place"))
+                    }
+                    visit(field.value, child)
+                }
+            case .array(let items):
+                for (i, item) in items.enumerated() { visit(item, "\(path)[\(i)]") }
+            default:
+                break
+            }
+        }
+        visit(value, "")
+        return flags
     }
 
     /// Appends the job's compact JSON with every secret masked (see `SecretRedactor`).

@@ -1,0 +1,145 @@
+import Foundation
+import MetaStudio
+import Testing
+
+/// More values a real tenant or file can hold, through the real binary: credentials in any field,
+/// date-times in the future or outside the four-digit years, jobs without lastupdate_time, text that
+/// is not valid Unicode, epoch seconds past 53 bits, odd page counts, impossible stream lengths.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct OddValueTests {
+    /// Credentials in URLs are masked in every column and every message made from job data, not only
+    /// in the stored JSON: room ids and names, block reasons, error codes and messages, RTC user ids,
+    /// callback event types, job ids and the values quoted by flags.
+    @Test func credentialsInAnyFieldNeverReachAColumnAReportOrAMessage() async throws {
+        let cli = CLI()
+        let job = #"{"job_id":"j?token=SECRET0","state":"FAILED","room_id":"https://r/?token=SECRET1","room_name":"Promo https://x/?token=SECRET2","block_reason":"https://y/?sig=SECRET3","start_time":"2026-11-03T00:00:00Z","end_time":"a:SECRET4@h/?sig=SECRET5","create_time":"https://h/?token=SECRET6","duration":60,"error_info":{"error_code":"https://z/?token=SECRET7","error_msg":"see https://obs/x?Signature=SECRET8"},"rtc_room_info":{"users":[{"user_id":"https://u/?token=SECRET9"}]},"live_event_callback_config":{"callback_event_type":["https://e/?token=SECRETA"]}}"#
+        let file = cli.write("c.jsonl", job)
+        let lenient = try await cli.run(["import", "--db", "c.sqlite", "--json", file])
+        #expect(lenient.status == 0, "\(lenient.stderr)")
+        let strict = try await cli.run(["import", "--db", "s.sqlite", "--strict", file])
+        #expect(strict.status == 65)
+        let report = try await cli.run(["report", "--db", "c.sqlite", "--month", "2026-11", "--out", "r"])
+        #expect(report.status == 0, "\(report.stderr)")
+        var everything = Data((lenient.stdout + lenient.stderr + strict.stdout + strict.stderr + report.stdout).utf8)
+        for suffix in ["", "-wal", "-shm"] {
+            everything += (try? Data(contentsOf: URL(fileURLWithPath: cli.path("c.sqlite") + suffix))) ?? Data()
+        }
+        for name in try FileManager.default.contentsOfDirectory(atPath: cli.path("r")) {
+            everything += try Data(contentsOf: URL(fileURLWithPath: cli.path("r/" + name)))
+        }
+        for query in ["flagged_jobs", "error_codes"] {
+            let out = try await cli.run(["query", "--db", "c.sqlite", query, "--format", "csv"])
+            everything += Data(out.stdout.utf8)
+        }
+        for n in ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A"] {
+            #expect(everything.range(of: Data("SECRET\(n)".utf8)) == nil, "SECRET\(n) leaked")
+        }
+        #expect(try strings(cli.path("c.sqlite"), "SELECT room_name FROM jobs") == ["Promo https://x/?token=[REDACTED]"])
+    }
+
+    /// A date-time after the moment the job is read is impossible: flagged `in_the_future` and read
+    /// as absent, so it neither keeps a job live forever nor locks its stored copy against updates.
+    @Test func dateTimesInTheFutureAreFlaggedAndDoNotLockTheJob() async throws {
+        let cli = CLI()
+        let first = #"{"job_id":"f","state":"PROCESSING","create_time":"2020-01-01T00:00:00Z","start_time":"2020-01-01T00:00:00Z","lastupdate_time":"2099-01-01T00:00:00Z"}"#
+        let r1 = try await cli.run(["import", "--db", "f.sqlite", cli.write("1.jsonl", first)])
+        #expect(r1.status == 0, "\(r1.stderr)")
+        let db = cli.path("f.sqlite")
+        #expect(try strings(db, "SELECT field || ' ' || reason FROM job_flags ORDER BY field")
+                == ["lastupdate_time in_the_future", "state stale_unfinished"])
+        #expect(try count(db, "SELECT is_ongoing FROM jobs") == 0)
+        let later = #"{"job_id":"f","state":"SUCCEED","create_time":"2020-01-01T00:00:00Z","start_time":"2020-01-01T00:00:00Z","end_time":"2020-01-01T02:00:00Z","lastupdate_time":"2020-01-01T02:00:00Z"}"#
+        let r2 = try await cli.run(["import", "--db", "f.sqlite", cli.write("2.jsonl", later)])
+        #expect(r2.stdout.contains("1 updated"), "\(r2.stdout)")
+        #expect(try strings(db, "SELECT state FROM jobs") == ["SUCCEED"])
+        #expect(try count(db, "SELECT count(*) FROM job_flags") == 0)
+        let created = #"{"job_id":"c","state":"SUCCEED","duration":60,"create_time":"2099-01-01T00:00:00Z"}"#
+        _ = try await cli.run(["import", "--db", "f.sqlite", cli.write("3.jsonl", created)])
+        #expect(try strings(db, "SELECT field || ' ' || reason FROM job_flags WHERE job_id = 'c'") == ["create_time in_the_future"])
+        #expect(try count(db, "SELECT count(*) FROM jobs WHERE job_id = 'c' AND create_time IS NULL") == 1)
+    }
+
+    /// A job that carries no lastupdate_time cannot be ordered: the copy read last wins when it says
+    /// something else, and the same copy again changes nothing.
+    @Test func aJobWithoutLastUpdateTimeTakesItsNewerState() async throws {
+        let cli = CLI()
+        let running = #"{"job_id":"n","state":"PROCESSING","start_time":"2026-11-03T00:00:00Z"}"#
+        let failed = #"{"job_id":"n","state":"FAILED","start_time":"2026-11-03T00:00:00Z","error_info":{"error_code":"MSS.1","error_msg":"boom"}}"#
+        _ = try await cli.run(["import", "--db", "n.sqlite", cli.write("1.jsonl", running)])
+        let second = try await cli.run(["import", "--db", "n.sqlite", cli.write("2.jsonl", failed)])
+        #expect(second.stdout.contains("0 new, 1 updated, 0 unchanged"), "\(second.stdout)")
+        let again = try await cli.run(["import", "--db", "n.sqlite", cli.path("2.jsonl")])
+        #expect(again.stdout.contains("0 new, 0 updated, 1 unchanged"), "\(again.stdout)")
+        #expect(try strings(cli.path("n.sqlite"), "SELECT state || ' ' || error_code FROM jobs") == ["FAILED MSS.1"])
+    }
+
+    /// Text that is not valid Unicode (a lone surrogate escape from an emoji cut in half, bytes
+    /// that are not UTF-8) costs neither the file nor the other jobs: stored with U+FFFD, flagged.
+    @Test func textThatIsNotValidUnicodeIsRepairedAndFlagged() async throws {
+        let cli = CLI()
+        var lines = (0 ..< 5).map { #"{"job_id":"ok\#($0)","state":"SUCCEED","duration":60,"start_time":"2026-11-03T00:00:00Z"}"# }
+        lines.insert(#"{"job_id":"half","state":"SUCCEED","duration":60,"room_name":"Live \ud83d","start_time":"2026-11-03T00:00:00Z"}"#, at: 2)
+        var bytes = Data(lines.joined(separator: "\n").utf8)
+        bytes += Data("\n{\"job_id\":\"latin\",\"state\":\"SUCCEED\",\"room_name\":\"Caf".utf8) + Data([0xE9]) + Data("\"}\n".utf8)
+        let path = cli.path("u.jsonl")
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let r = try await cli.run(["import", "--db", "u.sqlite", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("7 jobs read, 7 new"), "\(r.stdout)")
+        let db = cli.path("u.sqlite")
+        #expect(try strings(db, "SELECT job_id || ' ' || field || ' ' || reason FROM job_flags ORDER BY job_id")
+                == ["half room_name invalid_text", "latin room_name invalid_text"])
+        #expect(try strings(db, "SELECT room_name FROM jobs WHERE job_id IN ('half', 'latin') ORDER BY job_id") == ["Live \u{FFFD}", "Caf\u{FFFD}"])
+        let page = cli.write("p.json", #"{"count":2,"smart_live_jobs":[{"job_id":"p1","room_name":"\udc00x"},{"job_id":"p2"}]}"#)
+        let r2 = try await cli.run(["import", "--db", "u.sqlite", page])
+        #expect(r2.status == 0 && r2.stdout.contains("2 jobs read"), "\(r2.stderr) \(r2.stdout)")
+    }
+
+    /// Epoch seconds are read exactly from the number's text; past 64 bits they are flagged.
+    @Test func epochSecondsAreReadExactly() async throws {
+        let cli = CLI()
+        let job = #"{"job_id":"e","state":"SUCCEED","rtc_room_info":{"users":[{"user_id":"a","ctime":9223372036854775807},{"user_id":"b","ctime":9007199254740993},{"user_id":"c","ctime":-9223372036854775809},{"user_id":"d","ctime":1700000000.9}]}}"#
+        let r = try await cli.run(["import", "--db", "e.sqlite", cli.write("e.jsonl", job)])
+        #expect(r.status == 0, "\(r.stderr)")
+        let db = cli.path("e.sqlite")
+        #expect(try strings(db, "SELECT user_id || ' ' || coalesce(ctime, 'null') FROM job_rtc_users ORDER BY position")
+                == ["a 9223372036854775807", "b 9007199254740993", "c null", "d 1700000000"])
+        #expect(try strings(db, "SELECT field || ' ' || reason FROM job_flags") == ["rtc_room_info.users[2].ctime out_of_range"])
+    }
+
+    /// An offset that carries a date-time out of the four-digit years is no RFC 3339 instant in
+    /// UTC: flagged, never stored as text such as `000/-12-31`.
+    @Test func dateTimesOutsideTheFourDigitYearsAreFlagged() async throws {
+        let cli = CLI()
+        let jobs = [#"{"job_id":"y0","state":"SUCCEED","create_time":"0000-01-01T00:30:00+01:00","duration":1}"#,
+                    #"{"job_id":"y9","state":"SUCCEED","create_time":"9999-12-31T23:30:00-01:00","duration":1}"#]
+        let r = try await cli.run(["import", "--db", "y.sqlite", cli.write("y.jsonl", jobs.joined(separator: "\n"))])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try strings(cli.path("y.sqlite"), "SELECT job_id || ' ' || reason FROM job_flags ORDER BY job_id")
+                == ["y0 invalid_timestamp", "y9 invalid_timestamp"])
+        let month = try await cli.run(["report", "--db", "y.sqlite"])
+        #expect(month.status != 0 && month.stderr.contains("holds no jobs with a date"), "\(month.stderr)")
+    }
+
+    /// A saved page's `count` is not used on import: any non-negative number will do.
+    @Test func aPagesCountOnlyNeedsToBeANumber() async throws {
+        let cli = CLI()
+        for count in ["300.0", "3e2", "1e19", "0"] {
+            let r = try await cli.run(["import", "--db", "k.sqlite", cli.write("k\(count).json", #"{"count":\#(count),"smart_live_jobs":[{"job_id":"k"}]}"#)])
+            #expect(r.status == 0, "\(count): \(r.stderr)")
+        }
+        let bad = try await cli.run(["import", "--db", "k.sqlite", cli.write("neg.json", #"{"count":-1,"smart_live_jobs":[]}"#)])
+        #expect(bad.status == 65 && bad.stderr.contains("field 'count'"), "\(bad.stderr)")
+    }
+
+    /// A job still live cannot have streamed longer than it has existed.
+    @Test func aLiveJobThatStreamedLongerThanItExistedIsFlagged() async throws {
+        let cli = CLI()
+        let start = RFC3339.format((Date().timeIntervalSince1970 - 3600).rounded(.down))
+        let last = RFC3339.format((Date().timeIntervalSince1970 - 60).rounded(.down))
+        let job = #"{"job_id":"p","state":"PROCESSING","start_time":"\#(start)","lastupdate_time":"\#(last)","stream_duration":999999}"#
+        let r = try await cli.run(["import", "--db", "p.sqlite", cli.write("p.jsonl", job)])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try strings(cli.path("p.sqlite"), "SELECT field || ' ' || reason FROM job_flags") == ["stream_duration exceeds_live_seconds"])
+        #expect(try count(cli.path("p.sqlite"), "SELECT count(*) FROM jobs WHERE streamed_seconds IS NULL AND is_ongoing = 1") == 1)
+    }
+}
