@@ -178,6 +178,21 @@ import Testing
         }
     }
 
+    /// A fetched page whose one job has text that is not valid Unicode is read all the same: that job
+    /// flagged `invalid_text` where, the others untouched; a page cut short is still refused.
+    @Test func aPageWithBrokenTextIsReadWithThatJobFlagged() throws {
+        var body = Array(#"{"count":3,"smart_live_jobs":[{"job_id":"a"},{"job_id":"b","room_name":"x\ud83d y"},{"job_id":"c","error_info":{"error_msg":"caf"#.utf8)
+        body += [0xE9] + Array(#""}}]}"#.utf8)
+        let page = try MetaStudioClient.decodePage(body, offset: 0, requestId: "r")
+        let jobs = try page.items.map { try $0.smartLiveJob() }
+        #expect(jobs.map(\.jobId) == ["a", "b", "c"])
+        #expect(jobs[0].flags.isEmpty)
+        #expect(jobs[1].flags.map(\.field) == ["room_name"] && jobs[1].flags.first?.reason == .invalidText)
+        #expect(jobs[1].roomName == "x\u{FFFD} y")
+        #expect(jobs[2].flags.map(\.field) == ["error_info.error_msg"])
+        #expect(throws: PageDecodeError.self) { try MetaStudioClient.decodePage(Array(body.dropLast(5)), offset: 0, requestId: "r") }
+    }
+
     private func describe(_ job: SmartLiveJob) -> String {
         "\(job.jobId)|\(job.roomId as Any)|\(job.roomName as Any)|\(job.state as Any)|\(job.duration as Any)|\(job.streamDuration as Any)|"
             + "\(job.startTime as Any)|\(job.endTime as Any)|\(job.createTime as Any)|\(job.lastupdateTime as Any)|\(job.errorCode as Any)|"
