@@ -150,8 +150,9 @@ public final class JobPager: @unchecked Sendable {
     }
 
     /// One page, retried per `RetryPolicy`. Every failed answer's X-Request-Id is recorded (the
-    /// last one, not retried, too; a 429 only when it is not retried, since then it is the throttle
-    /// working); `retries` counts the requests really sent again.
+    /// last one, not retried, too; a body cut short or over the cap when its headers carried one;
+    /// a 429 only when it is not retried, since then it is the throttle working); `retries` counts
+    /// the requests really sent again.
     private func fetchWithRetries(_ client: MetaStudioClient, request: PageRequest, random: inout SystemRandomNumberGenerator) throws -> JobPage {
         var failures = 0
         var throttles = 0
@@ -178,6 +179,8 @@ public final class JobPager: @unchecked Sendable {
                 retryAfter = error.retryAfter
             } catch let error as TransportError {
                 failures += 1
+                // A response whose headers arrived (a body cut short or over the cap) has an id.
+                if !isCancelled { state.countFailure(requestId: error.requestId) }
                 guard error.isRetryable && !isCancelled && failures < options.retry.maxAttempts else { throw error }
                 retryAfter = nil
             } catch let error as PageDecodeError {
