@@ -12,7 +12,8 @@ struct FetchCommand: ParsableCommand {
             pages at once under an adaptive rate limit, retrying throttled and failed requests, and
             stores each page as it arrives. By default only jobs created since the last complete
             fetch (less an hour of overlap) are asked for, and jobs still WAITING or PROCESSING are
-            read again; --full rescans everything.
+            read again; with a --state filter that leaves out WAITING or PROCESSING, 14 days more
+            (jobs enter such a filter when they end); --full rescans everything.
 
             Credentials are read as the vendor's SDK reads them, never from arguments:
               HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK (+ HUAWEICLOUD_SDK_SECURITY_TOKEN),
@@ -173,7 +174,7 @@ struct FetchCommand: ParsableCommand {
         let filters = query.summary
         var mode = since == nil ? "full" : "window"
         if since == nil && !full, let start = try reportingErrors("fetch", {
-            try store.incrementalStart(projectId: project, region: api.region, query: filters, overlap: 3600)
+            try store.incrementalStart(projectId: project, region: api.region, query: filters, overlap: 3600, states: states)
         }) {
             query.createSince = start
             mode = "incremental"
@@ -191,6 +192,8 @@ struct FetchCommand: ParsableCommand {
         var options = PagerOptions()
         options.concurrency = sequential ? 1 : concurrency
         options.firstRound = firstRound
+        // A create_time later than this is a clock far off or a corrupt value, not the newest job.
+        options.newestAllowed = Date().timeIntervalSince1970 + Self.clockSkew
         if let rate { options.rate = rate == 0 ? .unlimited : .fixed(rate) }
         var http = HTTPClientOptions()
         http.caBundle = caBundle
