@@ -49,7 +49,13 @@ public final class GroupCommitter: @unchecked Sendable {
     private var commits = 0
     private var checkpointerRunning = false
     private var failure: Error?
+    /// Distinct jobs written, as new, updated or unchanged by their first write of the run (a job
+    /// new at its first write stays new when a later page holds it again).
     private var totals = ImportSummary(file: "fetch", format: .page)
+    /// Writes of a job already written in this run (pages overlap by two jobs; windows are read again).
+    private var rewrites = 0
+    /// Each job written in this run and how its writes counted it (the writer thread's alone).
+    private var written: [String: JobWriter.Outcome] = [:]
     private let finished = DispatchSemaphore(value: 0)
     /// Pages that may wait to be prepared before a worker blocks (bounds memory).
     static let maxQueuedPages = 16
@@ -94,8 +100,13 @@ public final class GroupCommitter: @unchecked Sendable {
         Thread { [self] in writerLoop() }.start()
     }
 
-    /// What has been committed so far.
+    /// What has been committed so far, each job once: `inserted + updated + unchanged` is the
+    /// number of distinct jobs stored.
     public var summary: ImportSummary { condition.withLock { totals } }
+    /// Pages committed so far (a page is committed whole or not at all).
+    public var pagesCommitted: Int { condition.withLock { committedPages } }
+    /// Jobs committed again after their first write in this run: the same job on two pages.
+    public var jobsWrittenAgain: Int { condition.withLock { rewrites } }
 
     /// Queues one page for preparing and writing. Throws an earlier page's error (a bad job or a
     /// failed commit); a bad job in this page is reported by a later call or by `flush`/`finish`.
@@ -254,6 +265,7 @@ public final class GroupCommitter: @unchecked Sendable {
                     writing = false
                     committedPages += committed.pages
                     totals.add(committed.summary)
+                    rewrites += committed.again
                     condition.broadcast()
                 }
                 budget.withLock {
@@ -273,8 +285,11 @@ public final class GroupCommitter: @unchecked Sendable {
 
     /// One transaction: takes waiting pages until the interval ends, a flush is asked for or the
     /// committer closes, then commits them all.
-    private func commitTurn() throws -> (summary: ImportSummary, pages: Int) {
+    private func commitTurn() throws -> (summary: ImportSummary, pages: Int, again: Int) {
         var summary = ImportSummary(file: "fetch", format: .page)
+        var again = 0
+        // Counted once the transaction commits: a failed one leaves `written` as it was.
+        var firstSeen: [String: JobWriter.Outcome] = [:]
         let storedAt = RFC3339.format(Date().timeIntervalSince1970.rounded(.down))
         let deadline = Date(timeIntervalSinceNow: commitInterval)
         var pages = 0
@@ -290,11 +305,36 @@ public final class GroupCommitter: @unchecked Sendable {
                 pages += batch.count
                 condition.unlock()
                 for page in batch {
-                    for item in page.items { try summary.record(item, writer) }
+                    for item in page.items {
+                        guard case .job(let job) = item else {
+                            try summary.record(item, writer)
+                            continue
+                        }
+                        let outcome = try writer.write(job)
+                        summary.count(outcome, of: job)
+                        guard let first = firstSeen[job.jobId] ?? written[job.jobId] else {
+                            firstSeen[job.jobId] = outcome
+                            continue
+                        }
+                        // The same job again: one job, counted as its first write, unless it was
+                        // unchanged then and has changed since (it finished mid-scan).
+                        again += 1
+                        switch outcome {
+                        case .inserted: summary.inserted -= 1
+                        case .updated: summary.updated -= 1
+                        case .unchanged: summary.unchanged -= 1
+                        }
+                        if first == .unchanged && outcome == .updated {
+                            summary.unchanged -= 1
+                            summary.updated += 1
+                            firstSeen[job.jobId] = .updated
+                        }
+                    }
                 }
                 if batch.isEmpty || Date() >= deadline || pages >= GroupCommitter.maxPagesPerCommit { return }
             }
         }
-        return (summary, pages)
+        written.merge(firstSeen) { _, new in new }
+        return (summary, pages, again)
     }
 }

@@ -97,19 +97,47 @@ extension JobStore {
         }
     }
 
+    /// The longest a livestream runs: the largest `max_live_duration` a tenant can configure
+    /// (168 hours), seconds.
+    public static let maximumLiveSeconds: Double = 168 * 3600
+
+    /// How long after its creation a job may still end, seconds: waiting or live without a sign of
+    /// life for up to `NormalizedJob.maximumUnfinishedAge` (after that it is flagged stale), then
+    /// live for up to `maximumLiveSeconds`. Fourteen days.
+    public static let longestUnfinished: Double = NormalizedJob.maximumUnfinishedAge + maximumLiveSeconds
+
+    /// Whether a listing filtered to `states` can gain a job long after its create_time: a job
+    /// enters `SUCCEED`, `FAILED`, `BLOCKED` (or `PROCESSING`) when it ends (or starts), keeping its
+    /// create_time. A filter holding both WAITING and PROCESSING cannot: every unfinished job is then
+    /// listed, stored, and read again until it ends (see `incrementalStart`). No filter cannot either.
+    public static func filterGainsOldJobs(_ states: [String]) -> Bool {
+        let wanted = Set(states.map { $0.uppercased() })
+        return !wanted.isEmpty && !(wanted.contains("WAITING") && wanted.contains("PROCESSING"))
+    }
+
     /// Where an incremental fetch starts: the newest create_time of the last successful run of the
-    /// same project, region and filters, less `overlap`; no later than the oldest job still held
-    /// as WAITING or PROCESSING (so its end state is read), nor than the oldest create_time an
-    /// incomplete run since then left unverified (so the next fetch repairs it without `--full`).
+    /// same project, region and filters (no later than when that run started: a job dated in the
+    /// future must not move the start past jobs not yet created), less `overlap`; no later than
+    /// the oldest job still held as WAITING or PROCESSING (so its end state is read), nor than the
+    /// oldest create_time an incomplete run since then left unverified (so the next fetch repairs
+    /// it without `--full`). With a state filter that can gain old jobs (`filterGainsOldJobs`:
+    /// `--state FAILED,SUCCEED`), a job unfinished at the last run is not listed, so not stored: the
+    /// start is then also `longestUnfinished` earlier, so that a job that has ended since is read.
     /// Nil means a full scan.
-    public func incrementalStart(projectId: String, region: String?, query: String, overlap: Double) throws -> String? {
+    public func incrementalStart(projectId: String, region: String?, query: String, overlap: Double,
+                                 states: [String] = []) throws -> String? {
         try dbQueue.read { db in
             let last = try Row.fetchOne(db, sql: """
-                SELECT id, newest_create_time FROM sync_runs
+                SELECT id, newest_create_time, started_at FROM sync_runs
                 WHERE project_id = ? AND region IS ? AND query = ? AND outcome = 'succeeded' AND newest_create_time IS NOT NULL
                 ORDER BY id DESC LIMIT 1
                 """, arguments: [projectId, region, query])
-            guard let last, let newest: String = last["newest_create_time"], let newestEpoch = RFC3339.parse(newest) else { return nil }
+            guard let last, let newest: String = last["newest_create_time"], var newestEpoch = RFC3339.parse(newest) else { return nil }
+            // A run recorded before future create_times were left out may name one.
+            if let started: String = last["started_at"], let startedEpoch = RFC3339.parse(started) {
+                newestEpoch = min(newestEpoch, startedEpoch)
+            }
+            if JobStore.filterGainsOldJobs(states) { newestEpoch -= JobStore.longestUnfinished }
             var start = newestEpoch - overlap
             let unresolved = try String.fetchAll(db, sql: """
                 SELECT unresolved_since FROM sync_runs

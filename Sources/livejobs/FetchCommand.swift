@@ -12,7 +12,8 @@ struct FetchCommand: ParsableCommand {
             pages at once under an adaptive rate limit, retrying throttled and failed requests, and
             stores each page as it arrives. By default only jobs created since the last complete
             fetch (less an hour of overlap) are asked for, and jobs still WAITING or PROCESSING are
-            read again; --full rescans everything.
+            read again; with a --state filter that leaves out WAITING or PROCESSING, 14 days more
+            (jobs enter such a filter when they end); --full rescans everything.
 
             Credentials are read as the vendor's SDK reads them, never from arguments:
               HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK (+ HUAWEICLOUD_SDK_SECURITY_TOKEN),
@@ -66,10 +67,10 @@ struct FetchCommand: ParsableCommand {
     @Option(help: "Requests in flight at once (1-32).")
     var concurrency = 4
 
-    @Option(help: ArgumentHelp("Fixed requests per second instead of the adaptive limit; 0 for no limit.", valueName: "r"))
+    @Option(help: ArgumentHelp("Fixed requests per second (0.01-1000) instead of the adaptive limit; 0 for no limit.", valueName: "r"))
     var rate: Double?
 
-    @Option(help: ArgumentHelp("Jobs per page (1-100).", valueName: "n"))
+    @Option(help: ArgumentHelp("Jobs per page (3-100; pages overlap by 2 jobs).", valueName: "n"))
     var pageSize = 100
 
     @Option(help: ArgumentHelp("Read the IAM token from this file.", valueName: "path"), transform: userPath)
@@ -78,7 +79,7 @@ struct FetchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("CA certificates to verify TLS with (PEM).", valueName: "path"), transform: userPath)
     var caBundle: String?
 
-    @Option(help: ArgumentHelp("Seconds before a request is given up (retried).", valueName: "s"))
+    @Option(help: ArgumentHelp("Seconds before a request is given up and retried (0.1-86400).", valueName: "s"))
     var timeout: Double = 60
 
     @Flag(help: "Print the summary as one JSON object on stdout, listing every flagged value.")
@@ -99,12 +100,29 @@ struct FetchCommand: ParsableCommand {
             throw ValidationError("--full rescans every job; --since asks for a window: pass one of them")
         }
         guard (1...32).contains(concurrency) else { throw ValidationError("--concurrency must be 1 to 32, got \(concurrency)") }
-        guard (1...100).contains(pageSize) else { throw ValidationError("--page-size must be 1 to 100, got \(pageSize)") }
-        if let rate, rate < 0 || !rate.isFinite { throw ValidationError("--rate must be 0 (no limit) or a positive number, got \(rate)") }
+        guard (Self.minimumPageSize...100).contains(pageSize) else {
+            throw ValidationError("--page-size must be \(Self.minimumPageSize) to 100 (consecutive pages overlap by "
+                                  + "\(JobPager.pageOverlap) jobs to be checked against each other), got \(pageSize)")
+        }
+        if let rate, !(rate == 0 || (RateLimiter.minimumFixedRate...RateLimiter.maximumFixedRate).contains(rate)) {
+            throw ValidationError("--rate must be 0 (no limit) or \(Self.shown(RateLimiter.minimumFixedRate)) to "
+                                  + "\(Self.shown(RateLimiter.maximumFixedRate)) requests per second, got \(Self.shown(rate))")
+        }
+        guard (Self.timeoutRange).contains(timeout) else {
+            throw ValidationError("--timeout must be \(Self.shown(Self.timeoutRange.lowerBound)) to "
+                                  + "\(Self.shown(Self.timeoutRange.upperBound)) seconds, got \(Self.shown(timeout))")
+        }
+        guard (1...Self.maximumUncommittedPages).contains(maxUncommittedPages) else {
+            throw ValidationError("--max-uncommitted-pages must be 1 to \(Self.maximumUncommittedPages), got \(maxUncommittedPages)")
+        }
         for (flag, value) in [("--since", since), ("--until", until)] {
             if let value, RFC3339.parse(value) == nil {
                 throw ValidationError("\(flag) takes an RFC 3339 instant like 2026-11-01T00:00:00Z, got '\(SafeText.escaped(value, limit: 60))'")
             }
+        }
+        if let since, let until, let from = RFC3339.parse(since), let to = RFC3339.parse(until), from > to {
+            throw ValidationError("--since \(SafeText.escaped(since, limit: 60)) is later than --until \(SafeText.escaped(until, limit: 60)): "
+                                  + "no job can be created between them")
         }
         if let appUserId, appUserId.unicodeScalars.contains(where: { (0x2E80...0x9FFF).contains($0.value) }) {
             throw ValidationError("--app-user-id must not contain Chinese characters")
@@ -112,8 +130,23 @@ struct FetchCommand: ParsableCommand {
         if region == nil && endpoint == nil && ProcessInfo.processInfo.environment["HUAWEICLOUD_SDK_REGION"] == nil {
             throw ValidationError("pass --region (cn-north-4, cn-east-3, ap-southeast-3) or --endpoint URL")
         }
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        guard maxUncommittedPages >= 1 else { throw ValidationError("--max-uncommitted-pages must be at least 1") }
+    }
+
+    /// How far ahead of this machine's clock a create_time may lie and still be taken as the
+    /// newest (what the next incremental fetch starts from): a day, for clocks set wrong.
+    static let clockSkew: Double = 86_400
+
+    /// The smallest page that can overlap the one before by `JobPager.pageOverlap` jobs and still
+    /// bring a new one.
+    static let minimumPageSize = JobPager.minimumPageSize
+    /// Seconds a request may take: from a tenth of a second to a day.
+    static let timeoutRange = 0.1...86_400.0
+    /// Pages the writer may hold uncommitted: far more than the default, far below what memory holds.
+    static let maximumUncommittedPages = 100_000
+
+    /// A number of a flag as the user would write it (`60`, `0.5`, `1e+300`).
+    static func shown(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
     }
 
     func run() throws {
@@ -141,7 +174,7 @@ struct FetchCommand: ParsableCommand {
         let filters = query.summary
         var mode = since == nil ? "full" : "window"
         if since == nil && !full, let start = try reportingErrors("fetch", {
-            try store.incrementalStart(projectId: project, region: api.region, query: filters, overlap: 3600)
+            try store.incrementalStart(projectId: project, region: api.region, query: filters, overlap: 3600, states: states)
         }) {
             query.createSince = start
             mode = "incremental"
@@ -159,6 +192,8 @@ struct FetchCommand: ParsableCommand {
         var options = PagerOptions()
         options.concurrency = sequential ? 1 : concurrency
         options.firstRound = firstRound
+        // A create_time later than this is a clock far off or a corrupt value, not the newest job.
+        options.newestAllowed = Date().timeIntervalSince1970 + Self.clockSkew
         if let rate { options.rate = rate == 0 ? .unlimited : .fixed(rate) }
         var http = HTTPClientOptions()
         http.caBundle = caBundle

@@ -10,6 +10,10 @@ final class FetchSink: PageSink, @unchecked Sendable {
     let sequential: Bool
     /// For messages: a full disk or a read-only file is said with the path (`DatabaseProblem`).
     let databasePath: String
+    /// Each page's context (what an `ImportError` about it names as its file) and X-Request-Id,
+    /// so that the page a `--strict` fetch stops at is recorded by its request id.
+    private var requestIds: [String: String] = [:]
+    private let lock = NSLock()
 
     init(store: JobStore, projectId: String, region: String?, sequential: Bool, strictness: Strictness,
          maxUncommittedPages: Int) throws {
@@ -20,10 +24,18 @@ final class FetchSink: PageSink, @unchecked Sendable {
     }
 
     func store(_ page: JobPage) throws {
+        let context = "page at \(page.label ?? "offset \(page.offset)") (X-Request-Id \(page.requestId ?? "none"))"
+        if let id = page.requestId { lock.withLock { requestIds[context] = id } }
         try DatabaseProblem.mapping(path: databasePath) {
-            try committer.submit(page.items, context: "page at \(page.label ?? "offset \(page.offset)") (X-Request-Id \(page.requestId ?? "none"))")
+            try committer.submit(page.items, context: context)
             if sequential { try committer.flush() }
         }
+    }
+
+    /// The X-Request-Id of the page `error` is about, when it is a job the store refused.
+    func requestId(of error: Error) -> String? {
+        guard let refused = error as? ImportError else { return nil }
+        return lock.withLock { requestIds[refused.file] }
     }
 
     /// Waits for the writer to commit every page handed over; the first commit error, if any.
@@ -36,9 +48,16 @@ final class FetchSink: PageSink, @unchecked Sendable {
         }
     }
 
+    /// Distinct jobs stored, by what their first write did.
     var inserted: Int { committer.summary.inserted }
     var updated: Int { committer.summary.updated }
     var unchanged: Int { committer.summary.unchanged }
+    /// Distinct jobs stored.
+    var jobsStored: Int { inserted + updated + unchanged }
+    /// Pages committed (whole).
+    var pagesStored: Int { committer.pagesCommitted }
+    /// Jobs stored again after their first write in this run (the same job on two pages).
+    var jobsReadAgain: Int { committer.jobsWrittenAgain }
     /// What was stored: counts, flagged values, skipped items.
     var summary: ImportSummary { committer.summary }
 }

@@ -106,34 +106,57 @@ struct FetchSummary {
 
     var newest: String? { result.newestCreateTime.map { RFC3339.format($0.rounded(.down)) } }
 
+    /// The X-Request-Ids of the failed requests, and of the page the store refused (`--strict`).
+    var failedRequestIds: [String] {
+        var ids = result.failedRequestIds
+        if case .failed(let error, _) = outcome, let id = sink.requestId(of: error), !ids.contains(id) { ids.append(id) }
+        return ids
+    }
+
+    /// What was really stored: whole pages committed, distinct jobs in them (a run the store
+    /// stopped has received more than it kept).
+    var pagesStored: Int { sink.pagesStored }
+    var jobsStored: Int { sink.jobsStored }
+
     var record: SyncRunOutcome {
         let r = result
-        var record = SyncRunOutcome(outcome: outcomeName, pages: r.pagesStored, requests: r.requests, retries: r.retries,
-                                    throttled: r.throttled, jobs: r.distinctJobs, expectedCount: r.expectedCount,
-                                    newestCreateTime: newest, failedRequestIds: r.failedRequestIds, message: errorLine,
+        var record = SyncRunOutcome(outcome: outcomeName, pages: pagesStored, requests: r.requests, retries: r.retries,
+                                    throttled: r.throttled, jobs: jobsStored, expectedCount: r.expectedCount,
+                                    newestCreateTime: newest, failedRequestIds: failedRequestIds, message: errorLine,
                                     flagged: sink.summary.flagged)
         record.unresolvedSince = outcomeName == "incomplete" ? r.unresolvedSince : nil
         return record
     }
 
+    /// "fetch succeeded: 301 jobs (API count 301) in 4 pages, 301 new, 0 updated, 0 unchanged, 0
+    /// flagged; 4 requests, 0 retries, 0 throttled, 6 jobs read again; 0.3s (13.3 pages/s), full".
+    /// Jobs are distinct jobs stored (a job on two overlapping pages is one job, read again); every
+    /// count is written in full, whatever its size.
     var line: String {
         let r = result
-        return String(format: "fetch %@: %d jobs (API count %d) in %d pages, %d new, %d updated, %d unchanged, %d flagged; %d requests, %d retries, %d throttled; %.1fs (%.1f pages/s), %@",
-                      outcomeName, r.distinctJobs, r.expectedCount, r.pagesStored, sink.inserted, sink.updated, sink.unchanged,
-                      sink.summary.flagged,
-                      r.requests, r.retries, r.throttled, elapsed, elapsed > 0 ? Double(r.pagesStored) / elapsed : 0,
-                      mode == "incremental" ? "since \(since ?? "-")" : mode) + movement
+        let rate = elapsed > 0 ? Double(pagesStored) / elapsed : 0
+        var text = "fetch \(outcomeName): \(jobsStored) jobs (API count \(r.expectedCount)) in \(pagesStored) pages, "
+            + "\(sink.inserted) new, \(sink.updated) updated, \(sink.unchanged) unchanged, \(sink.summary.flagged) flagged; "
+            + "\(r.requests) requests, \(r.retries) retries, \(r.throttled) throttled"
+        if sink.jobsReadAgain > 0 { text += ", \(sink.jobsReadAgain) jobs read again" }
+        text += "; " + String(format: "%.1fs (%.1f pages/s)", elapsed, rate) + ", "
+        text += mode == "incremental" ? "since \(since ?? "-")" : mode
+        return text + movement
     }
 
     /// "; the listing moved during the scan: 3 jobs no longer listed, 12 pages read again, the server
-    /// served 50 jobs per page": what the scan had to do beyond reading each page once.
+    /// served 50 jobs per page": what the scan had to do beyond reading each page once. The listing
+    /// is said to have moved only when it did (its count changed, jobs left it); re-reads alone (a
+    /// tie on a page boundary, a count the pages never backed up) are said without that.
     var movement: String {
         let r = result
         var parts: [String] = []
         if r.gone > 0 { parts.append("\(r.gone) \(r.gone == 1 ? "job" : "jobs") no longer listed") }
         if r.rereads > 0 { parts.append("\(r.rereads) \(r.rereads == 1 ? "page" : "pages") read again") }
-        if let served = r.pageSizeServed { parts.append("the server served \(served) jobs per page") }
-        guard r.moved || !parts.isEmpty else { return "" }
+        if let served = r.pageSizeServed { parts.append("the server served \(served) \(served == 1 ? "job" : "jobs") per page") }
+        let moved = r.countChanged || r.gone > 0
+        guard moved || !parts.isEmpty else { return "" }
+        guard moved else { return "; " + parts.joined(separator: ", ") }
         return "; the listing moved during the scan" + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", "))
     }
 
@@ -143,18 +166,19 @@ struct FetchSummary {
             ("outcome", .string(outcomeName)), ("project_id", .string(projectId)),
             ("region", region.map { .string($0) } ?? .null), ("mode", .string(mode)),
             ("create_since", since.map { .string($0) } ?? .null),
-            ("jobs", .number("\(r.distinctJobs)")), ("expected_count", .number("\(r.expectedCount)")),
-            ("pages", .number("\(r.pagesStored)")), ("requests", .number("\(r.requests)")),
+            ("jobs", .number("\(jobsStored)")), ("expected_count", .number("\(r.expectedCount)")),
+            ("pages", .number("\(pagesStored)")), ("requests", .number("\(r.requests)")),
             ("retries", .number("\(r.retries)")), ("throttled", .number("\(r.throttled)")),
             ("inserted", .number("\(sink.inserted)")), ("updated", .number("\(sink.updated)")),
-            ("unchanged", .number("\(sink.unchanged)")), ("rereads", .number("\(r.rereads)")),
+            ("unchanged", .number("\(sink.unchanged)")), ("jobs_read_again", .number("\(sink.jobsReadAgain)")),
+            ("rereads", .number("\(r.rereads)")),
             ("moved", .bool(r.moved)), ("gone", .number("\(r.gone)")),
             ("page_size_served", r.pageSizeServed.map { .number("\($0)") } ?? .null),
             ("unresolved_since", record.unresolvedSince.map { .string($0) } ?? .null),
             ("seconds", .number(String(format: "%.3f", elapsed))),
             ("newest_create_time", newest.map { .string($0) } ?? .null),
         ]
-        fields.append(("failed_request_ids", .array(r.failedRequestIds.map { .string($0) })))
+        fields.append(("failed_request_ids", .array(failedRequestIds.map { .string($0) })))
         fields.append(("error", errorLine.map { .string($0) } ?? .null))
         let stored = sink.summary
         fields.append(("flagged", .number("\(stored.flagged)")))

@@ -23,7 +23,8 @@ struct Serve: AsyncParsableCommand {
             with an ascending listing at offset 0 without create_until); --finish-processing ends \
             every open job when the next scan starts; --page-cap serves fewer jobs per page than \
             asked; --tie-size and --shuffle-ties make jobs share a create_time and list them in a new \
-            order on every request; --count-excess and --claimed-count make count lie.
+            order on every request; --count-excess and --claimed-count make count lie; \
+            --oversized-body answers every page past the first with a body too large to take.
 
             Example:
               metastudio-sim serve --port 8080 --generate 3000 --token demo-token \\
@@ -106,6 +107,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Always claim this count (e.g. 1000000000000), whatever matches.", valueName: "n"))
     var claimedCount: Int?
 
+    @Option(help: ArgumentHelp("Answer every page past the first with a 200 too large to take: declared (a 64 MiB Content-Length), endless (no length, 1 GiB) or gzip-bomb (64 MiB of zeros gzip-compressed).",
+                               valueName: "kind"))
+    var oversizedBody: OversizedBody?
+
+    /// The ranges of the numeric options: wide enough for any test or demo, narrow enough that no
+    /// value overflows what the simulator computes from it.
+    static let maxGenerated = 5_000_000
+    static let maxLatencyMs = 60_000
+    static let maxThrottle = 100_000.0
+    static let maxScanChanges = 1_000_000
+    static let maxCountExcess = 9_007_199_254_740_992
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port).") }
         guard allowRemote || Self.isLoopback(host) else {
@@ -113,19 +126,30 @@ struct Serve: AsyncParsableCommand {
         }
         guard (ak == nil) == (sk == nil) else { throw ValidationError("--ak and --sk go together.") }
         if jobsFile != nil, generate != nil { throw ValidationError("--jobs-file and --generate are exclusive.") }
-        if let generate, generate < 0 { throw ValidationError("--generate must be 0 or more.") }
-        guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more.") }
-        if let throttle, !(throttle > 0) { throw ValidationError("--throttle must be more than 0.") }
+        if let generate, !(0...Self.maxGenerated).contains(generate) {
+            throw ValidationError("--generate must be 0...\(Self.maxGenerated), got \(generate).")
+        }
+        guard (0...Self.maxLatencyMs).contains(latencyMs) else {
+            throw ValidationError("--latency-ms must be 0...\(Self.maxLatencyMs), got \(latencyMs).")
+        }
+        if let throttle, !(throttle > 0 && throttle <= Self.maxThrottle) {
+            throw ValidationError("--throttle must be more than 0 and at most \(Int(Self.maxThrottle)), got \(throttle).")
+        }
         guard (0...1).contains(errorRate), (0...1).contains(truncateRate) else {
             throw ValidationError("--error-rate and --truncate-rate must be within 0...1.")
         }
-        guard insertDuringScan >= 0 else { throw ValidationError("--insert-during-scan must be 0 or more.") }
-        guard deleteDuringScan >= 0 else { throw ValidationError("--delete-during-scan must be 0 or more.") }
-        guard finishDuringScan >= 0 else { throw ValidationError("--finish-during-scan must be 0 or more.") }
-        if let pageCap, pageCap < 1 { throw ValidationError("--page-cap must be 1 or more.") }
-        guard tieSize >= 1 else { throw ValidationError("--tie-size must be 1 or more.") }
-        guard countExcess >= 0 else { throw ValidationError("--count-excess must be 0 or more.") }
-        if let claimedCount, claimedCount < 0 { throw ValidationError("--claimed-count must be 0 or more.") }
+        for (flag, value) in [("--insert-during-scan", insertDuringScan), ("--delete-during-scan", deleteDuringScan),
+                              ("--finish-during-scan", finishDuringScan), ("--tie-size", tieSize)] {
+            let lowest = flag == "--tie-size" ? 1 : 0
+            guard (lowest...Self.maxScanChanges).contains(value) else {
+                throw ValidationError("\(flag) must be \(lowest)...\(Self.maxScanChanges), got \(value).")
+            }
+        }
+        if let pageCap, !(1...100).contains(pageCap) { throw ValidationError("--page-cap must be 1...100, got \(pageCap).") }
+        guard (0...Self.maxCountExcess).contains(countExcess) else {
+            throw ValidationError("--count-excess must be 0...\(Self.maxCountExcess), got \(countExcess).")
+        }
+        if let claimedCount, claimedCount < 0 { throw ValidationError("--claimed-count must be 0 or more, got \(claimedCount).") }
     }
 
     static func isLoopback(_ host: String) -> Bool {
@@ -155,6 +179,7 @@ struct Serve: AsyncParsableCommand {
         config.shuffleTies = shuffleTies
         config.countExcess = countExcess
         config.claimedCount = claimedCount
+        config.oversizedBody = oversizedBody
         config.seed = seed
 
         let simulator: MetaStudioSimulator
@@ -231,3 +256,5 @@ struct Serve: AsyncParsableCommand {
         var description: String { "cannot load jobs from \(path): \(reason)" }
     }
 }
+
+extension OversizedBody: ExpressibleByArgument {}

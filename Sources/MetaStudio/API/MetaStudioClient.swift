@@ -146,7 +146,13 @@ public final class MetaStudioClient {
             queryString = signed.query
         }
         let url = "\(endpoint.base.scheme)://\(endpoint.base.hostHeader)\(path)?\(queryString)"
-        let response = try connection.get(url, headers: headers)
+        let response: HTTPResponse
+        do {
+            response = try connection.get(url, headers: headers)
+        } catch var error as TransportError {
+            error.url = url
+            throw error
+        }
         let requestId = response.header("x-request-id")
         guard response.status == 200 else {
             var error = APIError.from(status: response.status, body: response.body, requestId: requestId,

@@ -222,12 +222,18 @@ public final class HTTPConnection {
         defer { context.reset(shouldAbort: nil) }
         let code = curl_easy_perform(handle)
         guard code == CURLE_OK else {
+            // Headers that arrived before the failure name the response (a body cut short or too large).
+            let requestId = context.headers["x-request-id"]
+            var error: TransportError
             if let measure = context.overCap ?? (code == CURLE_FILESIZE_EXCEEDED ? .declared : nil) {
                 let declared = context.headers["content-length"].flatMap { Int($0) }
-                throw BodyTooLarge(measure: measure, cap: options.maxBodyBytes, declared: declared)
+                error = BodyTooLarge(measure: measure, cap: options.maxBodyBytes, declared: declared)
                     .transportError(curlCode: Int32(bitPattern: code.rawValue))
+            } else {
+                error = TransportError(curl: code, message: errorMessage(code))
             }
-            throw TransportError(curl: code, message: errorMessage(code))
+            error.requestId = requestId
+            throw error
         }
         var status = 0
         _ = CCurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
@@ -263,10 +269,14 @@ public final class HTTPConnection {
         p.map { String(cString: $0) } ?? "unknown error"
     }
 
-    /// Seconds → whole milliseconds for the *_MS options; non-positive means "no limit" (0) for curl.
-    private static func millis(_ seconds: Double) -> Int {
+    /// Seconds → whole milliseconds for the *_MS options; non-positive, NaN or infinite means "no
+    /// limit" (0) for curl. Converted checked: anything from 2^31 − 1 ms (about 24.8 days) up is
+    /// that many, never a trap however large the value.
+    static func millis(_ seconds: Double) -> Int {
         guard seconds > 0, seconds.isFinite else { return 0 }
-        return max(1, Int((seconds * 1000).rounded()))
+        let ms = (seconds * 1000).rounded()
+        guard ms < Double(Int32.max) else { return Int(Int32.max) }
+        return max(1, Int(ms))
     }
 }
 

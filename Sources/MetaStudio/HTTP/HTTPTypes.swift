@@ -58,11 +58,18 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     public var curlCode: Int32
     /// curl's error-buffer text; never contains request headers (so never a signature or token).
     public var message: String
+    /// The `X-Request-Id` of the response, when its headers arrived before the failure (a body cut
+    /// short or over the cap): the id the vendor's support asks for.
+    public var requestId: String?
+    /// The request's URL, for the message (shown without its query, with its `offset`).
+    public var url: String?
 
-    public init(kind: Kind, curlCode: Int32, message: String) {
+    public init(kind: Kind, curlCode: Int32, message: String, requestId: String? = nil, url: String? = nil) {
         self.kind = kind
         self.curlCode = curlCode
         self.message = message
+        self.requestId = requestId
+        self.url = url
     }
 
     /// Whether the same request may succeed if simply sent again (network blips yes; TLS, abort, misuse no).
@@ -73,8 +80,16 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// One line: `body size error (curl 23): <message> (X-Request-Id abc) GET <url> (offset 200)`;
+    /// the request id and URL only when known, the URL without its query, server text terminal-safe.
     public var description: String {
-        "\(kind.rawValue) error (curl \(curlCode)): \(message)"
+        var text = "\(kind.rawValue) error (curl \(curlCode)): \(message)"
+        if let requestId { text += " (X-Request-Id \(SafeText.escaped(requestId, limit: 80)))" }
+        if let url {
+            text += " GET \(URLDisplay.safe(url))"
+            if let offset = URLDisplay.integerParameter("offset", of: url) { text += " (offset \(offset))" }
+        }
+        return text
     }
 }
 

@@ -85,7 +85,9 @@ public struct CoverageGap: Sendable, Equatable {
 /// The union of covered spans over the query's create_time range, and what it leaves out.
 enum CreateTimeCoverage {
     /// The parts of `range` (closed at both ends) that no span covers, in create_time order.
+    /// A range whose lower edge lies after its upper one holds no instant, so it has no gap.
     static func gaps(_ spans: [CoveredSpan], range: (lower: TimeEdge, upper: TimeEdge)) -> [CoverageGap] {
+        guard range.lower.epoch <= range.upper.epoch else { return [] }
         let sorted = spans.sorted {
             $0.lower.epoch != $1.lower.epoch ? $0.lower.epoch < $1.lower.epoch : ($0.lowerClosed && !$1.lowerClosed)
         }

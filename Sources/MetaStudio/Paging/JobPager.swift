@@ -17,10 +17,13 @@ public struct ScanResult: Sendable {
     public var expectedCount = 0
     /// Distinct jobs received (jobs gone since they were received included).
     public var distinctJobs = 0
+    /// The newest create_time received (epoch seconds), no later than `PagerOptions.newestAllowed`.
     public var newestCreateTime: Double?
     public var failedRequestIds: [String] = []
     /// Whether the result set moved under the scan (counts changed, pages shifted, short pages).
     public var moved = false
+    /// Whether the query's count differed between answers.
+    public var countChanged = false
     /// Jobs received during the scan that the API no longer lists (deleted, or left a state filter).
     public var gone = 0
     /// The jobs per page the server served, when fewer than asked.
@@ -63,6 +66,10 @@ public struct PagerOptions: Sendable {
     /// other request goes out; more saves a round trip on a result known or likely to span that
     /// many pages, at the cost of empty pages when it does not.
     public var firstRound = 1
+    /// The latest create_time (epoch seconds) taken as a job's real creation: a later one (a job
+    /// dated years ahead) is stored like any other but is not the scan's `newestCreateTime`, which
+    /// the next incremental fetch starts from. `.infinity` takes every instant.
+    public var newestAllowed: Double = .infinity
     public init() {}
 }
 
@@ -84,8 +91,14 @@ public final class JobPager: @unchecked Sendable {
         self.makeClient = makeClient
         limiter = RateLimiter(mode: options.rate)
         state = ScanState(query: query, concurrency: max(1, options.concurrency),
-                          firstPages: min(max(1, options.firstRound), max(1, options.concurrency)))
+                          firstPages: min(max(1, options.firstRound), max(1, options.concurrency)),
+                          newestAllowed: options.newestAllowed)
     }
+
+    /// Jobs that consecutive pages share, so that each boundary can be checked (see `PositionPlan`).
+    public static let pageOverlap = PositionPlan.overlap
+    /// The fewest jobs per page a scan can work with: the overlap and one new job.
+    public static let minimumPageSize = PositionPlan.overlap + 1
 
     /// Pages a quiet scan of `count` jobs takes: consecutive pages overlap by two jobs, so
     /// 1 + ⌈(count − pageSize) / (pageSize − 2)⌉ (at least 1).
@@ -150,8 +163,9 @@ public final class JobPager: @unchecked Sendable {
     }
 
     /// One page, retried per `RetryPolicy`. Every failed answer's X-Request-Id is recorded (the
-    /// last one, not retried, too; a 429 only when it is not retried, since then it is the throttle
-    /// working); `retries` counts the requests really sent again.
+    /// last one, not retried, too; a body cut short or over the cap when its headers carried one;
+    /// a 429 only when it is not retried, since then it is the throttle working); `retries` counts
+    /// the requests really sent again.
     private func fetchWithRetries(_ client: MetaStudioClient, request: PageRequest, random: inout SystemRandomNumberGenerator) throws -> JobPage {
         var failures = 0
         var throttles = 0
@@ -178,6 +192,8 @@ public final class JobPager: @unchecked Sendable {
                 retryAfter = error.retryAfter
             } catch let error as TransportError {
                 failures += 1
+                // A response whose headers arrived (a body cut short or over the cap) has an id.
+                if !isCancelled { state.countFailure(requestId: error.requestId) }
                 guard error.isRetryable && !isCancelled && failures < options.retry.maxAttempts else { throw error }
                 retryAfter = nil
             } catch let error as PageDecodeError {

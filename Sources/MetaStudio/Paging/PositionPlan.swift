@@ -4,7 +4,10 @@
 /// shorter than asked before the end lowers the page size to what the server serves and leaves its
 /// unread tail to be planned; a count that the pages do not back up (a page that brings nothing new
 /// before the count's end) ends the listing where the data ends, so an absurd count costs a few
-/// empty pages, never an array of every offset it implies. Not thread-safe (`ScanState` locks it).
+/// empty pages, never an array of every offset it implies. A page of one or two jobs short of the
+/// count cannot be followed with an overlap of two: one request at the position after it tells a
+/// server that serves fewer than three jobs per page (there are more jobs) from data that ends there
+/// (there are none). Not thread-safe (`ScanState` locks it).
 struct PositionPlan: Sendable {
     /// Jobs shared by consecutive pages. Two, not one: with one, a job deleted before the boundary
     /// while two jobs tied on create_time swap places leaves the overlap looking intact and hides
@@ -38,6 +41,21 @@ struct PositionPlan: Sendable {
     private(set) var beyondOffsetLimit = false
     /// Pages shorter than asked before the end of the count.
     private(set) var shortPages = 0
+    /// For each size of short page seen, the nearest position such a page ended at.
+    private var shortPageSizes: [Int: Int] = [:]
+    /// The farthest position any page reached with a job.
+    private var farthestData = 0
+    /// Positions read by pages of more than `overlap` jobs (a page of one or two that lies inside
+    /// them brought nothing new).
+    private var readByFullerPages = PositionRanges()
+    /// Positions to read once, right after a page of one or two jobs short of its count.
+    private var probesDue: Set<Int> = []
+    private var probesAsked: Set<Int> = []
+    private var probesInFlight: Set<Int> = []
+    private var smallPageMost = 0
+    /// Set when a page of one or two jobs short of the count was followed by more jobs: the server
+    /// serves at most this many per page, too few for pages that overlap by `overlap` jobs.
+    private(set) var servesTooFew: Int?
 
     /// `firstRound`: pages asked for before the first count arrives (offsets 0, stride, 2×stride…).
     init(limit: Int, firstRound: Int = 1) {
@@ -57,7 +75,14 @@ struct PositionPlan: Sendable {
     /// The next offset to ask for, or nil when nothing is due now (all read, or `maxInFlight` pages
     /// of this listing already out).
     mutating func next(maxInFlight: Int) -> Int? {
-        guard inFlight.count < max(1, maxInFlight) else { return nil }
+        guard inFlight.count < max(1, maxInFlight), servesTooFew == nil else { return nil }
+        if let probe = probesDue.min() {
+            probesDue.remove(probe)
+            probesAsked.insert(probe)
+            probesInFlight.insert(probe)
+            inFlight[probe] = probe + 1
+            return probe
+        }
         let position = firstUnplanned()
         if firstRoundLeft > 0 {
             // The first round goes out whole, whatever an early answer says (the pages past the
@@ -81,6 +106,14 @@ struct PositionPlan: Sendable {
     /// Offsets between consecutive pages when every page is full.
     var stride: Int { max(1, served - Self.overlap) }
 
+    /// The jobs per page the server is known to serve when fewer than asked: the smallest short
+    /// page that more jobs followed. Nil when every page was full, or when the only short page was
+    /// the last one holding jobs (the data ended there, whatever `count` said).
+    var servedShown: Int? {
+        if let servesTooFew { return servesTooFew }
+        return shortPageSizes.filter { $0.value < farthestData }.keys.min()
+    }
+
     /// A page of `returned` jobs at `offset` arrived with `count`, as response number `seq`.
     mutating func completed(offset: Int, returned: Int, count claimed: Int, seq: Int) {
         inFlight[offset] = nil
@@ -90,6 +123,15 @@ struct PositionPlan: Sendable {
             countSeq = seq
         }
         let (reach, overflow) = offset.addingReportingOverflow(returned)
+        if returned > 0 && !overflow { farthestData = max(farthestData, reach) }
+        if probesInFlight.remove(offset) != nil, !overflow, returned > 0 {
+            // Jobs after a page of one or two: that page was not where the data ends.
+            if returned <= Self.overlap {
+                servesTooFew = max(smallPageMost, returned)
+                return
+            }
+            if let end = dataEnd, end <= offset { dataEnd = nil; claimedAtDataEnd = nil }
+        }
         if overflow || reach >= claimed {
             // The end of the listing as this page saw it; its last jobs are read again if it grows.
             covered.insert(offset, offset + max(0, returned - Self.overlap))
@@ -100,11 +142,22 @@ struct PositionPlan: Sendable {
                 served = returned
                 shortPages += 1
             }
+            if returned < limit { shortPageSizes[returned] = min(shortPageSizes[returned] ?? reach, reach) }
+            readByFullerPages.insert(offset, reach)
             covered.insert(offset, reach - Self.overlap)
-        } else if dataEnd.map({ reach < $0 }) ?? true {
+            return
+        }
+        if dataEnd.map({ reach < $0 }) ?? true {
             // Nothing past what the page before it held: the data ends here, not where the count says.
             dataEnd = reach
             claimedAtDataEnd = claimed
+        }
+        // A page of one or two jobs that a fuller page did not already show may be all the server
+        // serves per page: the position after it says which.
+        if returned > 0, reach <= Self.maxOffset, !probesAsked.contains(reach),
+           (readByFullerPages.upper(containing: offset) ?? offset) < reach {
+            smallPageMost = max(smallPageMost, returned)
+            probesDue.insert(reach)
         }
     }
 

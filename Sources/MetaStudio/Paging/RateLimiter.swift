@@ -15,6 +15,10 @@ public final class RateLimiter: @unchecked Sendable {
     static let additiveIncrease = 0.5
     static let multiplicativeDecrease = 0.7
     static let minimumRate = 0.2
+    /// The slowest fixed rate: one request every 100 seconds (a smaller one would wait for ever).
+    public static let minimumFixedRate = 0.01
+    /// The fastest fixed rate: above it, no limit (`.unlimited`) is what is meant.
+    public static let maximumFixedRate = 1000.0
     static let maximumRate = 1000.0
 
     private let lock = NSLock()
@@ -28,7 +32,7 @@ public final class RateLimiter: @unchecked Sendable {
         self.mode = mode
         switch mode {
         case .adaptive(let initial): rate = initial
-        case .fixed(let r): rate = r
+        case .fixed(let r): rate = r.isNaN ? RateLimiter.minimumRate : max(RateLimiter.minimumFixedRate, r)
         case .unlimited: rate = .infinity
         }
     }
@@ -68,8 +72,9 @@ public final class RateLimiter: @unchecked Sendable {
         lock.withLock {
             let now = RateLimiter.now()
             if let limit = RateLimiter.statedLimit(in: message) {
-                ceiling = limit * 0.97
-                rate = min(rate, limit * 0.95)
+                // A stated limit is server text: however small it says, the pace never stops.
+                ceiling = max(RateLimiter.minimumRate, limit * 0.97)
+                rate = max(RateLimiter.minimumRate, min(rate, limit * 0.95))
             } else if now - lastDecrease > max(0.5, 2 / rate) {
                 rate = max(RateLimiter.minimumRate, rate * RateLimiter.multiplicativeDecrease)
                 lastDecrease = now

@@ -16,6 +16,17 @@ public enum ScanIssue: Sendable, Equatable, CustomStringConvertible {
     case unsorted(offset: Int)
     /// The count reaches past the largest offset the API accepts.
     case beyondOffsetLimit(count: Int)
+    /// The server serves at most `served` jobs per page (fewer than `PositionPlan.overlap` + 1),
+    /// whatever `limit` asks: consecutive pages cannot overlap, so no boundary can be checked.
+    case tooFewPerPage(served: Int, asked: Int)
+
+    /// True for an issue that no re-read can resolve: the scan stops at once.
+    var endsScan: Bool {
+        switch self {
+        case .tooFewPerPage: return true
+        default: return false
+        }
+    }
 
     /// The oldest create_time the issue leaves unverified (nil: from the start of the query).
     var since: TimeEdge? {
@@ -24,7 +35,7 @@ public enum ScanIssue: Sendable, Equatable, CustomStringConvertible {
         case .unstableTies(let at, _, _, _): return at
         case .unverified(let gap, _, _): return gap.lower.epoch.isInfinite ? nil : gap.lower
         case .entered(_, _, let window): return window.flatMap { $0.lower.epoch.isInfinite ? nil : $0.lower }
-        case .unsorted, .beyondOffsetLimit: return nil
+        case .unsorted, .beyondOffsetLimit, .tooFewPerPage: return nil
         }
     }
 
@@ -45,6 +56,9 @@ public enum ScanIssue: Sendable, Equatable, CustomStringConvertible {
             return "the page at offset \(offset) is not sorted by create_time, so the pages' boundaries cannot be checked"
         case .beyondOffsetLimit(let count):
             return "the API counts \(count) jobs, more than offsets up to \(PositionPlan.maxOffset) can reach"
+        case .tooFewPerPage(let served, let asked):
+            return "the server serves at most \(served) \(served == 1 ? "job" : "jobs") per page (\(asked) asked): "
+                + "pages must overlap by \(PositionPlan.overlap) jobs to be checked, so at least \(PositionPlan.overlap + 1) per page are needed"
         }
     }
 }

@@ -71,11 +71,14 @@ struct PageFacts: Sendable {
     var last: TimeEdge?
     /// Whether the jobs with a create_time come in the listing's order.
     var sorted = true
+    /// The newest create_time no later than `newestAllowed`.
     var newest: Double?
     var count = 0
     var returned = 0
 
-    init(_ page: JobPage, descending: Bool) {
+    /// `newestAllowed` (epoch seconds): a create_time later than this is no instant a job was
+    /// really created at (a clock far off, a corrupt value) and is not taken as the page's newest.
+    init(_ page: JobPage, descending: Bool, newestAllowed: Double = .infinity) {
         count = page.count
         returned = page.items.count
         ids.reserveCapacity(returned)
@@ -94,7 +97,7 @@ struct PageFacts: Sendable {
             previous = created
             if firstIndex == nil { firstIndex = index }
             lastIndex = index
-            newest = max(newest ?? created, created)
+            if created <= newestAllowed { newest = max(newest ?? created, created) }
         }
         func edge(_ index: Int) -> TimeEdge? {
             let job = page.items[index]

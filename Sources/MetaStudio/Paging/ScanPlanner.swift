@@ -35,6 +35,8 @@ struct ScanPlanner: Sendable {
     private(set) var issues: [ScanIssue] = []
     /// Anything moved: counts changed, a gap was found, a page was short or the pages ended early.
     private(set) var moved = false
+    /// The query's count differed between answers: the listing itself moved.
+    private(set) var countChanged = false
     /// Requests of listings other than the main one.
     private(set) var rereads = 0
     private var firstMainCount: Int?
@@ -68,7 +70,7 @@ struct ScanPlanner: Sendable {
 
     /// The next page to ask for: (listing, offset), or nil when none is due until answers arrive.
     mutating func next() -> (listing: Int, offset: Int)? {
-        guard phase != .finished else { return nil }
+        guard phase != .finished, !issues.contains(where: \.endsScan) else { return nil }
         for index in listings.indices {
             if listings[index].onlyFirstPage && listings[index].requests > 0 { continue }
             if index > 0 && rereads >= budget { continue }
@@ -102,6 +104,9 @@ struct ScanPlanner: Sendable {
             spans.append(span)
         }
         listings[index] = listing
+        if let few = listing.plan.servesTooFew, !issues.contains(where: \.endsScan) {
+            issues.append(.tooFewPerPage(served: few, asked: listing.plan.limit))
+        }
         if case .probe(let gap) = listing.purpose, !reachesEnd, facts.count > ledger.presentCount(from: gap.lower.epoch, to: gap.upper.epoch) {
             split(gap)
         }
@@ -112,7 +117,7 @@ struct ScanPlanner: Sendable {
 
     private mutating func noteMainCount(_ count: Int, seq: Int) {
         if firstMainCount == nil { firstMainCount = count }
-        if count != firstMainCount { moved = true }
+        if count != firstMainCount { moved = true; countChanged = true }
         if seq > latestMainCount?.seq ?? -1 { latestMainCount = (count, seq) }
     }
 
@@ -125,7 +130,7 @@ struct ScanPlanner: Sendable {
             settle()
         case .reading, .probing:
             phase = .reading
-            if issues.contains(where: { if case .unsorted = $0 { return true } else { return false } }) {
+            if issues.contains(where: { if case .unsorted = $0 { return true } else { return $0.endsScan } }) {
                 phase = .finished
                 return
             }

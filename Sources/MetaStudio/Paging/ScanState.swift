@@ -25,13 +25,17 @@ final class ScanState: @unchecked Sendable {
     private var throttled = 0
     private var failedRequestIds: [String] = []
     private var newestCreateTime: Double?
+    /// Create_times later than this (epoch seconds) are not taken as the newest.
+    private let newestAllowed: Double
     private(set) var fatalError: Error?
 
     /// `firstPages`: pages asked for before the first count is known. One page alone proves the
     /// credentials before any other request goes out (the gateway locks an AK/SK pair after five
-    /// failures, and parallel requests with a wrong key would all fail).
-    init(query: ListJobsQuery, concurrency: Int, firstPages: Int = 1) {
+    /// failures, and parallel requests with a wrong key would all fail). `newestAllowed`: see
+    /// `PagerOptions.newestAllowed`.
+    init(query: ListJobsQuery, concurrency: Int, firstPages: Int = 1, newestAllowed: Double = .infinity) {
         self.query = query
+        self.newestAllowed = newestAllowed
         let lower = query.createSince.flatMap(RFC3339.parse).map { TimeEdge(epoch: $0, text: nil) } ?? .below
         let upper = query.createUntil.flatMap(RFC3339.parse).map { TimeEdge(epoch: $0, text: nil) } ?? .above
         planner = ScanPlanner(limit: query.pageSize, firstRound: firstPages, concurrency: concurrency,
@@ -64,7 +68,7 @@ final class ScanState: @unchecked Sendable {
     func completed(_ page: JobPage, for request: PageRequest) {
         // Read before taking the lock: workers whose pages arrive together should not queue
         // behind each other's string work.
-        let facts = PageFacts(page, descending: request.descending)
+        let facts = PageFacts(page, descending: request.descending, newestAllowed: newestAllowed)
         condition.lock()
         defer { condition.broadcast(); condition.unlock() }
         inFlight -= 1
@@ -133,7 +137,8 @@ final class ScanState: @unchecked Sendable {
         r.newestCreateTime = newestCreateTime
         r.failedRequestIds = failedRequestIds
         r.moved = planner.moved
-        r.pageSizeServed = planner.main.plan.served < planner.main.plan.limit ? planner.main.plan.served : nil
+        r.countChanged = planner.countChanged
+        r.pageSizeServed = planner.main.plan.servedShown
         let issues = planner.phase == .finished ? planner.issues : []
         r.issues = issues
         if issues.isEmpty {

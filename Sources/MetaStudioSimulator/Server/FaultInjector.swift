@@ -27,7 +27,8 @@ final class FaultInjector: @unchecked Sendable {
     /// Waits the configured latency without blocking a thread.
     func delay() async {
         guard config.latency > 0 else { return }
-        try? await Task.sleep(nanoseconds: UInt64(config.latency * 1e9))
+        // At most an hour, converted checked: no latency traps the server.
+        try? await Task.sleep(nanoseconds: UInt64(min(config.latency, 3600) * 1e9))
     }
 
     /// Takes a token; returns the 429 to send when the bucket is empty.
@@ -42,7 +43,7 @@ final class FaultInjector: @unchecked Sendable {
             tokens -= 1
             return nil
         }
-        let limit = Int(rate.rounded())
+        let limit = rate < 1e15 ? Int(rate.rounded()) : Int(1e15)
         return SimulatorError(status: 429, code: "APIGW.0308",
                               message: "The throttling threshold has been reached: policy user over ratelimit,limit:\(limit),time:1 second",
                               headers: config.sendRetryAfter ? [("Retry-After", "1")] : [])

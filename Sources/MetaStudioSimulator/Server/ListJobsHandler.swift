@@ -39,7 +39,7 @@ final class ListJobsHandler: @unchecked Sendable {
     init(tenant: SimulatedTenant, config: SimulatorConfig = SimulatorConfig()) {
         self.tenant = tenant
         pageCap = config.pageCap.map { max(1, $0) }
-        countExcess = max(0, config.countExcess)
+        countExcess = min(max(0, config.countExcess), 1 << 53)  // never overflows a count
         claimedCount = config.claimedCount
         shuffleTies = config.shuffleTies
         tieRNG = SplitMix64(seed: SplitMix64.mix(config.seed ^ 0x5449_4553))

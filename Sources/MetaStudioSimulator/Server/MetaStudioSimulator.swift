@@ -135,8 +135,8 @@ public final class MetaStudioSimulator: @unchecked Sendable {
 
     // MARK: The request pipeline
 
-    /// Route, auth, throttle, project, parameters, 5xx, then the page (maybe truncated). Every answer
-    /// carries a fresh `X-Request-Id`.
+    /// Route, auth, throttle, project, parameters, 5xx, then the page (maybe truncated, or past the
+    /// first page too large to take). Every answer carries a fresh `X-Request-Id`.
     private func respond(to request: Request) async -> Response {
         let requestId = UUID().uuidString.lowercased()
         if request.uri.path == "/_sim/stats" {
@@ -157,6 +157,11 @@ public final class MetaStudioSimulator: @unchecked Sendable {
             recorder.record(status: error.status)
             return SimulatorHTTP.error(error, requestId: requestId)
         case .success(let body):
+            if let oversized = config.oversizedBody, case .success(let query) = ListJobsHandler.parseQuery(request.uri.query),
+               query.offset > 0 {
+                recorder.record(status: 200)
+                return oversized.response(requestId: requestId)
+            }
             if let cut = faults.truncation(length: body.count) {
                 recorder.record(status: 200, truncated: true)
                 return SimulatorHTTP.truncated(body: body, sending: cut, requestId: requestId)

@@ -64,6 +64,9 @@ public struct SimulatorConfig: Sendable {
     /// of a page, as a gateway, proxy or load balancer in front of the service may answer: any text,
     /// control characters, an HTML page or binary bytes. For checking how server text reaches users.
     public var refusal: Refusal? = nil
+    /// Every page past the first (offset > 0) is answered with a 200 whose body is too large for a
+    /// client to take (declared, endless, or a gzip bomb), carrying its `X-Request-Id`; nil: none.
+    public var oversizedBody: OversizedBody? = nil
     /// Seeds every random choice (faults, inserted and finished jobs), so a run can be replayed.
     public var seed: UInt64 = 1
     /// How long an AK stays locked after more than five consecutive authentication failures (the
