@@ -148,14 +148,16 @@ public final class JobStore {
             // From the stored figures, not by normalizing again: staleness depends on when a job was
             // read, and every zone must split the same hours.
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT job_id, start_time, end_time, create_time, lastupdate_time, live_seconds, streamed_seconds FROM jobs
+                SELECT CAST(job_id AS BLOB), start_time, end_time, create_time, lastupdate_time, live_seconds, streamed_seconds FROM jobs
                 """)
             while let row = try rows.next() {
+                // The id as bytes: GRDB reads a String only up to its first NUL, and ids from outside may hold one.
+                let jobId = String(decoding: row[0] as Data, as: UTF8.self)
                 let instant = { (column: Int) -> Double? in (row[column] as String?).flatMap(RFC3339.parse) }
                 let start = instant(1)
                 let usage = UsageInput(start: start, end: instant(2), home: start ?? instant(3) ?? instant(4),
                                        liveSeconds: row[5], streamedSeconds: row[6])
-                try JobWriter.insertUsage(of: PreparedJob(usageOf: usage, jobId: row[0], zones: [zone]), with: insert)
+                try JobWriter.insertUsage(of: PreparedJob(usageOf: usage, jobId: jobId, zones: [zone]), with: insert)
             }
             try db.execute(sql: "INSERT INTO usage_zones (tz, built_at) VALUES (?, ?)",
                            arguments: [zone.identifier, RFC3339.format(Date().timeIntervalSince1970)])

@@ -73,7 +73,8 @@ final class RawStatement {
         if code == SQLITE_DONE { return .none }
         guard code == SQLITE_ROW else { throw failure(code) }
         guard let text = sqlite3_column_text(handle, 0) else { return .some(nil) }
-        return .some(String(cString: text))
+        // By length, not up to the first NUL: text from outside may hold one.
+        return .some(String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, 0))), as: UTF8.self))
     }
 
     /// Runs a one-row query and tells whether its first column is text with exactly `bytes`.

@@ -233,6 +233,27 @@ private let hostile = "<script>alert('x')</script> & \"q\" =HYPERLINK(\"http://x
     #expect(isWellFormedXML(svg))
 }
 
+/// Every control character a room name or title may hold is written as a visible escape, as in the
+/// other formats (docs/SECRETS.md, section 4): C0 and NUL, DEL, C1 (U+0080–U+009F, which some
+/// terminals obey like ESC when the file is printed) and the bidirectional overrides and isolates
+/// (which reorder what a reader sees); tabs and line breaks become spaces.
+@Test(.timeLimit(.minutes(1))) func chartsEscapeControlAndBidiCharactersVisibly() {
+    let labels = ["D\u{0}E\u{7F}F\u{9B}G", "L\u{202E}R\u{2069}", "a\tb\nc", "x\u{85}\u{2028}\u{FFFE}"]
+    let expected = [">D\\u{0}E\\u{7F}F\\u{9B}G</text>", ">L\\u{202E}R\\u{2069}</text>", ">a b c</text>", ">x\\u{85}\\u{2028}\u{FFFD}</text>"]
+    let charts = [BarChart(title: "T\u{9B}\u{202D}", labels: labels, values: [1, 2, 3, 4]).render(),
+                  ColumnChart(title: "T\u{9B}\u{202D}", labels: labels, values: [1, 2, 3, 4]).render()]
+    for svg in charts {
+        for text in expected { #expect(svg.contains(text), "\(text) in \(svg)") }
+        #expect(svg.contains("<title>T\\u{9B}\\u{202D}</title>"))
+        #expect(svg.contains("<title>L\\u{202E}R\\u{2069}: 2</title>"))
+        #expect(!svg.unicodeScalars.contains { v in
+            (v.value < 0x20 && v != "\n") || (0x7F...0x9F).contains(v.value) || (0x2028...0x202E).contains(v.value)
+                || (0x2066...0x2069).contains(v.value) || v.value == 0xFFFE
+        }, "\(svg.debugDescription)")
+        #expect(isWellFormedXML(svg))
+    }
+}
+
 @Test(.timeLimit(.minutes(1))) func barChartTruncatesLongLabelsWithEllipsis() {
     let long = "A very long English room name that keeps going"
     let svg = BarChart(title: "t", labels: [long, "宽字符宽字符宽字符宽字符宽字符"], values: [1, 2]).render()

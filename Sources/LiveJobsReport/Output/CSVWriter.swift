@@ -36,7 +36,8 @@ public enum CSVWriter {
             out.append(contentsOf: lineEnding)
         }
 
-        append(record: table.columns.map { quoted(neutralized($0)) })
+        // Column names may be text from outside too (`compare` names its columns after rooms).
+        append(record: table.columns.map { quoted(neutralized(SafeText.escaped($0, limit: nil, keepingLayout: true))) })
         for row in table.rows {
             append(record: table.columns.indices.map { index in
                 field(index < row.count ? row[index] : .null)

@@ -1,4 +1,5 @@
 import Foundation
+import MetaStudio
 
 /// Horizontal bars, one per label, for comparing totals across rooms; reads well with many long names.
 ///
@@ -26,7 +27,7 @@ public struct BarChart: Sendable, Equatable {
         guard count > 0 else { return SVG.noData(title: title) }
         let rowHeight = 28.0, barHeight = 18.0, top = 48.0
         let height = top + Double(count) * rowHeight + 12
-        let shown = labels.prefix(count).map { SVG.truncated($0, columns: 24) }
+        let shown = labels.prefix(count).map { SVG.truncated(SVG.visible($0), columns: 24) }
         let valueTexts = values.prefix(count).map { SVG.valueText($0, unit: unit) }
         let labelWidth = max(shown.map { SVG.estimatedWidth($0, fontSize: 12) }.max() ?? 0, 24)
         let barX = SVG.margin + labelWidth + 10
@@ -87,7 +88,7 @@ public struct ColumnChart: Sendable, Equatable {
         let plotHeight = plotBottom - plotTop
         let slot = (plotRight - plotLeft) / Double(count)
         let columnWidth = min(slot * 0.7, 48)
-        let shown = labels.prefix(count).map { SVG.truncated($0, columns: 24) }
+        let shown = labels.prefix(count).map { SVG.truncated(SVG.visible($0), columns: 24) }
         let widths = shown.map { SVG.estimatedWidth($0, fontSize: 11) }
         let every = max(1, Int(((widths.max() ?? 0) + 8) / slot) + 1)
 
@@ -155,7 +156,7 @@ private enum SVG {
             + "<title>\(escaped(title))</title>\n"
             + "<rect width=\"720\" height=\"\(h)\" fill=\"#ffffff\"/>\n"
             + "<text x=\"\(n(margin))\" y=\"28\" font-size=\"16\" font-weight=\"bold\">"
-            + "\(escaped(truncated(title, columns: 64)))</text>\n"
+            + "\(escaped(truncated(visible(title), columns: 64)))</text>\n"
     }
 
     static func noData(title: String) -> String {
@@ -173,20 +174,40 @@ private enum SVG {
         return unit.isEmpty || number.isEmpty ? number : number + " " + unit
     }
 
-    /// Text safe in XML content and attributes; characters XML 1.0 forbids become U+FFFD, line breaks spaces.
+    /// Text safe in XML content and attributes: `visible`, then `&<>"'` as entities.
     static func escaped(_ text: String) -> String {
         var out = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
+        for scalar in visible(text).unicodeScalars {
             switch scalar {
             case "&": out.append(contentsOf: "&amp;".unicodeScalars)
             case "<": out.append(contentsOf: "&lt;".unicodeScalars)
             case ">": out.append(contentsOf: "&gt;".unicodeScalars)
             case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
             case "'": out.append(contentsOf: "&apos;".unicodeScalars)
-            case "\t", "\n", "\r": out.append(" ")
-            default:
-                let v = scalar.value
-                out.append(v < 0x20 || v == 0xFFFE || v == 0xFFFF ? "\u{FFFD}" : scalar)
+            default: out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
+    /// Text as a chart shows it: tabs and line breaks become spaces, every other character
+    /// `SafeText` escapes (C0 and NUL, DEL, C1, the bidirectional overrides and isolates, U+2028/9)
+    /// is written as a visible `\u{202E}`, as in every other output, and the noncharacters
+    /// U+FFFE/U+FFFF, which XML forbids, become U+FFFD.
+    static func visible(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { SafeText.needsEscape($0.value) || $0.value == 0xFFFE || $0.value == 0xFFFF })
+        else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if v == 0x09 || v == 0x0A || v == 0x0D {
+                out.append(" ")
+            } else if SafeText.needsEscape(v) {
+                out.append(contentsOf: "\\u{\(String(v, radix: 16, uppercase: true))}".unicodeScalars)
+            } else if v == 0xFFFE || v == 0xFFFF {
+                out.append("\u{FFFD}")
+            } else {
+                out.append(scalar)
             }
         }
         return String(out)

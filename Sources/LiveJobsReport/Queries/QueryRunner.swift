@@ -43,8 +43,10 @@ public struct QueryRunner {
                 let columns = statement.columnNames
                 var rows: [[Cell]] = []
                 let cursor = try Row.fetchCursor(statement)
-                while let row = try cursor.next() {
-                    rows.append((0..<columns.count).map { Cell(row[$0] as DatabaseValue) })
+                // The cursor's row is the statement's current row: read it from SQLite directly.
+                let handle = statement.sqliteStatement
+                while try cursor.next() != nil {
+                    rows.append((0..<Int32(columns.count)).map { Cell(column: $0, of: handle) })
                 }
                 return ResultTable(columns: columns, rows: rows)
             }
@@ -57,13 +59,24 @@ public struct QueryRunner {
 }
 
 extension Cell {
-    init(_ value: DatabaseValue) {
-        switch value.storage {
-        case .null: self = .null
-        case .int64(let i): self = .integer(i)
-        case .double(let d): self = .real(d)
-        case .string(let s): self = .text(s)
-        case .blob(let b): self = .text("<\(b.count) bytes>")
+    /// The value at `column` of the row `statement` is on. Text is read with its length in bytes,
+    /// not up to its first NUL as GRDB reads a `String`: `D\0E` is three characters, and two ids
+    /// that differ only after a NUL must not print the same.
+    init(column: Int32, of statement: SQLiteStatement) {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_NULL:
+            self = .null
+        case SQLITE_INTEGER:
+            self = .integer(sqlite3_column_int64(statement, column))
+        case SQLITE_FLOAT:
+            self = .real(sqlite3_column_double(statement, column))
+        case SQLITE_TEXT:
+            // sqlite3_column_text before sqlite3_column_bytes, as SQLite asks, so the length is of the UTF-8 text.
+            let text = sqlite3_column_text(statement, column)
+            let count = Int(sqlite3_column_bytes(statement, column))
+            self = .text(text.map { String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self) } ?? "")
+        default:
+            self = .text("<\(sqlite3_column_bytes(statement, column)) bytes>")
         }
     }
 }

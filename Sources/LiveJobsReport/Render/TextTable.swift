@@ -5,7 +5,8 @@ import MetaStudio
 /// other control character escaped visibly (`SafeText`), so a room name cannot drive the terminal.
 public enum TextTable {
     public static func render(_ table: ResultTable) -> String {
-        let header = table.columns
+        // Column names may be text from outside too (`compare` names its columns after rooms).
+        let header = table.columns.map { text(.text($0)) }
         let body = table.rows.map { $0.map(text) }
         let numeric = table.columns.indices.map { c in
             table.rows.allSatisfy { row in

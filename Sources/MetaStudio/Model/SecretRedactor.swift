@@ -21,22 +21,39 @@ public enum SecretRedactor {
     }
 
     /// Server text (an error body, a gateway's echo of the request it refused) with every credential
-    /// it may carry masked: the values in `secrets` (the caller's AK, SK, token, request signature),
-    /// the value of an `Authorization`, `X-Auth-Token`, `X-Security-Token`, `X-Subject-Token` or
-    /// `Cookie` header, `Signature=`, `Access=`, `Credential=` and `token=` values (an
-    /// SDK-HMAC-SHA256 or AWS-style authorization echoed back), and secret query values of any URL.
+    /// it may carry masked (docs/SECRETS.md, section 2): the values in `secrets` (the caller's AK,
+    /// SK, token, request signature); the value of an `Authorization`, `X-Auth-Token`,
+    /// `X-Security-Token`, `X-Subject-Token`, `Cookie` or `Set-Cookie` header; a `Bearer` token and
+    /// anything shaped like a JWT; the value of every `name=value` whose name is secret by the rules
+    /// for members or for URL parameters (`password=`, `secret_access_key=`, `Signature=`), or is
+    /// `Access` (an SDK-HMAC-SHA256 authorization echoed back); the value of a `name: value` or
+    /// `"name":"value"` whose name is secret by the rules for members; and the credentials of
+    /// every URL in it.
     public static func maskingCredentials(_ secrets: [String], in text: String) -> String {
         var text = masking(secrets, in: text)
         text = text.replacing(headerPattern) { match in "\(match.output.1)\(match.output.2)\(mask)" }
-        text = text.replacing(assignmentPattern) { match in "\(match.output.1)=\(mask)" }
-        guard text.contains("?") || text.contains("#") || text.contains("://") else { return text }
-        return text.split(separator: " ", omittingEmptySubsequences: false).map { redactURL(String($0)) }.joined(separator: " ")
+        text = text.replacing(bearerPattern) { match in
+            // `Bearer token expired` names the scheme; a token has a capital, a digit or a symbol.
+            match.output.3.utf8.allSatisfy { $0 >= 97 && $0 <= 122 } ? String(match.output.0) : "\(match.output.1)\(match.output.2)\(mask)"
+        }
+        text = text.replacing(jwtPattern) { _ in mask }
+        text = text.replacing(assignmentPattern) { match in
+            var name = String(match.output.1)
+            let secret = name.lowercased() == "access" || isSecretName(name) || name.withUTF8 { isSecretQueryName($0) }
+            return secret ? "\(name)=\(mask)" : String(match.output.0)
+        }
+        text = text.replacing(colonPattern) { match in
+            isSecretName(String(match.output.1)) ? "\(match.output.1)\(match.output.2)\(mask)" : String(match.output.0)
+        }
+        return redactURL(text)
     }
 
     nonisolated(unsafe) private static let headerPattern =
         #/(?i)\b(authorization|x-auth-token|x-security-token|x-subject-token|set-cookie|cookie)(\s*[:=]\s*)[^\r\n"]+/#
-    nonisolated(unsafe) private static let assignmentPattern =
-        #/(?i)\b(signature|access|credential|x-amz-signature|x-amz-credential|x-amz-security-token|security_token|token|sig)=[^\s,&;"]+/#
+    nonisolated(unsafe) private static let bearerPattern = #/(?i)\b(bearer)(\s+)([A-Za-z0-9._~+\/-]{8,}=*)/#
+    nonisolated(unsafe) private static let jwtPattern = #/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/#
+    nonisolated(unsafe) private static let assignmentPattern = #/([A-Za-z0-9_.%+-]+)=([^\s,&;"'<>]+)/#
+    nonisolated(unsafe) private static let colonPattern = #/\b([A-Za-z][A-Za-z0-9_-]*)("?\s*:\s*"?)([^\s,;"'<>\/][^\s,;"'<>]*)/#
 
     /// A copy of `object` with every secret masked, at any depth.
     public static func redact(_ object: JSONObject) -> JSONObject {
@@ -185,172 +202,359 @@ public enum SecretRedactor {
         }
     }
 
-    /// True for member names like `signature`, `key`, `auth_key`, `streamKey`, `security_token`.
+    /// True for member names like `signature`, `key`, `auth_key`, `streamKey`, `security_token`,
+    /// `tokens`, `PASSWORD1`, `session_id`; the rules are in docs/SECRETS.md, section 1.
     public static func isSecretName(_ name: String) -> Bool {
         var name = name
         return name.withUTF8 { isSecretName(bytes: $0) }
     }
 
     /// `isSecretName` on the name's UTF-8 bytes; it runs for every member of every imported job.
+    /// Besides the parts `isSecretPart` marks, a name whose last part is `session`, or with a part
+    /// `session` followed by a part `id` (`session_id`, `sessionId`), names a session credential.
     private static func isSecretName(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var start = 0
         var previousLower = false
+        var afterSession = false
         for i in 0...bytes.count {
             let b: UInt8 = i < bytes.count ? bytes[i] : UInt8(ascii: "_")
             let isSeparator = b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
             let isUpper = b >= 65 && b <= 90
             if isSeparator || (isUpper && previousLower) {
-                if i > start && isSecretPart(UnsafeBufferPointer(rebasing: bytes[start..<i])) { return true }
+                if i > start {
+                    let part = UnsafeBufferPointer(rebasing: bytes[start..<i])
+                    if isSecretPart(part) { return true }
+                    let stem = withoutDigits(part)
+                    if afterSession && stem == 2 && matches(part, stem, "id") { return true }
+                    afterSession = stem == 7 && matches(part, stem, "session")
+                }
                 start = isSeparator ? i + 1 : i
             }
             previousLower = b >= 97 && b <= 122
         }
-        return false
+        return afterSession
+    }
+
+    /// The length of `part` without its trailing ASCII digits (`password1` is a password).
+    @inline(__always)
+    private static func withoutDigits(_ part: UnsafeBufferPointer<UInt8>) -> Int {
+        var n = part.count
+        while n > 0, part[n - 1] >= 48, part[n - 1] <= 57 { n -= 1 }
+        return n
+    }
+
+    /// Whether the first `n` bytes of `part` are `word` (lowercase letters, `n` long) in any ASCII case.
+    @inline(__always)
+    private static func matches(_ part: UnsafeBufferPointer<UInt8>, _ n: Int, _ word: StaticString) -> Bool {
+        // OR-ing 0x20 lowercases only letters; `word` is lowercase letters.
+        let w = word.utf8Start
+        for k in 0 ..< n where part[k] | 0x20 != w[k] { return false }
+        return true
     }
 
     /// Whether a name part (split on `_`, `-`, `.` and lower-to-upper case changes) marks a member
-    /// as secret, in any ASCII case: signature, sig, secret, password, passwd, pwd, passphrase, token,
-    /// key, keys, sk, credential(s), authorization, cookie; and any longer part ending in key, keys,
-    /// token, secret, password or signature (`apikey`, `streamkey`, `accesstoken`). A switch on the
-    /// length first, since this runs for every member of every job.
+    /// as secret, in any ASCII case, after dropping trailing digits (`key2`, `PASSWORD1`) and, for a
+    /// plural, a final `s` (`tokens`, `cookies`, `signatures`): sk, sig, pwd, jwt, key, token,
+    /// secret, passwd, cookie, bearer, password, passwort, kennwort, signature, credential,
+    /// passphrase, authorization; and any longer part ending in key, token, secret, password or
+    /// signature (`apikey`, `streamkey`, `accesstoken`) or in `sessionid` (`JSESSIONID`).
+    /// A switch on the length first, since this runs for every member of every job.
     private static func isSecretPart(_ part: UnsafeBufferPointer<UInt8>) -> Bool {
-        func its(_ word: StaticString) -> Bool {
-            // `word` is lowercase letters and as long as `part`; OR-ing 0x20 lowercases only letters.
-            let w = word.utf8Start
-            for k in 0 ..< part.count where part[k] | 0x20 != w[k] { return false }
-            return true
-        }
+        let n = withoutDigits(part)
+        if isSecretWord(part, n) { return true }
+        return n >= 4 && part[n - 1] | 0x20 == UInt8(ascii: "s") && isSecretWord(part, n - 1)
+    }
+
+    /// `isSecretPart` for the first `n` bytes of `part`, as they are.
+    private static func isSecretWord(_ part: UnsafeBufferPointer<UInt8>, _ n: Int) -> Bool {
+        func its(_ word: StaticString) -> Bool { matches(part, n, word) }
         func endsWith(_ word: StaticString) -> Bool {
-            let n = word.utf8CodeUnitCount
-            guard part.count > n else { return false }
+            let m = word.utf8CodeUnitCount
+            guard n > m else { return false }
             let w = word.utf8Start
-            for k in 0 ..< n where part[part.count - n + k] | 0x20 != w[k] { return false }
+            for k in 0 ..< m where part[n - m + k] | 0x20 != w[k] { return false }
             return true
         }
-        switch part.count {
+        switch n {
         case 0, 1: return false
         case 2: return its("sk")
-        case 3: return its("sig") || its("pwd") || its("key")
-        case 4: if its("keys") { return true }
+        case 3: return its("sig") || its("pwd") || its("key") || its("jwt")
         case 5: if its("token") { return true }
-        case 6: if its("secret") || its("passwd") || its("cookie") { return true }
-        case 8: if its("password") { return true }
-        case 9: if its("signature") { return true }
+        case 6: if its("secret") || its("passwd") || its("cookie") || its("bearer") { return true }
+        case 8: if its("password") || its("passwort") || its("kennwort") { return true }
+        case 9: if its("signature") || its("sessionid") { return true }
         case 10: if its("credential") || its("passphrase") { return true }
-        case 11: if its("credentials") { return true }
         case 13: if its("authorization") { return true }
         default: break
         }
-        return endsWith("key") || endsWith("keys") || endsWith("token") || endsWith("secret")
-            || endsWith("password") || endsWith("signature")
+        return endsWith("key") || endsWith("token") || endsWith("secret") || endsWith("password")
+            || endsWith("signature") || endsWith("sessionid")
     }
 
-    /// Masks credential-like query and fragment values and user-info passwords in a URL (with or
-    /// without a scheme); other text is returned as is.
+    /// Masks the credentials of every URL in `text` (with or without a scheme): user-info, and
+    /// credential-like query and fragment values; other text is returned as is.
     public static func redactURL(_ text: String) -> String {
         var text = text
         let masked = text.withUTF8 { redactedURL($0) }
         return masked.map { String(decoding: $0, as: UTF8.self) } ?? text
     }
 
-    /// The bytes of a URL with its credentials masked, or nil when nothing needed masking (the
-    /// common case, which allocates nothing: it runs on every string of every job). Masked:
-    /// the password of `scheme://user:password@host`, and the value of every `name=value` pair of
-    /// the query (after `?`, pairs split on `&` or `;`) and of the fragment (after `#`, as OAuth
-    /// puts `access_token` there) whose name reads like a credential (`isSecretQueryName`).
-    /// A string without `://` counts as a URL when it has a `?` or `#` (`obs.example.com/a?sig=...`).
+    /// The bytes of `bytes` with the credentials of every URL in it masked, or nil when nothing
+    /// needed masking. The common case, a string with none of `://`, `?`, `#` or `@`, is found
+    /// eight bytes at a time and allocates nothing: this runs on every string of every job.
+    ///
+    /// The text is cut into pieces at whitespace, quotes and angle brackets (none of which a URL
+    /// holds), and each piece is one URL (`maskURL`), so a message naming several URLs has each masked.
     private static func redactedURL(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        guard let base = bytes.baseAddress, bytes.count >= 3 else { return nil }
-        let start = schemeEnd(bytes)
-        let question = memchr(base, Int32(UInt8(ascii: "?")), bytes.count) != nil
-        let hash = memchr(base, Int32(UInt8(ascii: "#")), bytes.count) != nil
-        guard start != nil || question || hash else { return nil }
+        guard mayHoldURL(bytes) else { return nil }
+        var masker = Masker(bytes: bytes)
+        var start = 0
+        while start < bytes.count {
+            while start < bytes.count, isPieceSeparator(bytes[start]) { start += 1 }
+            var end = start
+            while end < bytes.count, !isPieceSeparator(bytes[end]) { end += 1 }
+            if end - start >= 3 { maskURL(start, end, &masker) }
+            start = end
+        }
+        return masker.finished()
+    }
+
+    /// Whether `bytes` has a `?`, `#`, `@` or `://`: eight bytes at a time until a word holds one of
+    /// `?#@:`, then byte by byte (a `:` alone, as in a timestamp, is not enough).
+    @inline(__always)
+    private static func mayHoldURL(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = bytes.count
+        guard n >= 3, let base = bytes.baseAddress else { return false }
+        @inline(__always) func holds(_ word: UInt64, _ byte: UInt64) -> UInt64 {
+            let x = word ^ (byte &* 0x0101_0101_0101_0101)
+            return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+        }
+        var i = 0
+        let raw = UnsafeRawPointer(base)
+        while i + 8 <= n {
+            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if holds(word, 0x3F) | holds(word, 0x23) | holds(word, 0x40) | holds(word, 0x3A) != 0 { break }
+            i += 8
+        }
+        while i < n {
+            let b = bytes[i]
+            if b == UInt8(ascii: "?") || b == UInt8(ascii: "#") || b == UInt8(ascii: "@") { return true }
+            if b == UInt8(ascii: ":"), i + 2 < n, bytes[i + 1] == UInt8(ascii: "/"), bytes[i + 2] == UInt8(ascii: "/") { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Bytes that end a URL in running text: whitespace, quotes and angle brackets.
+    @inline(__always)
+    private static func isPieceSeparator(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`"),
+             UInt8(ascii: "<"), UInt8(ascii: ">"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Builds the masked copy of a text, one masked range at a time, in order; nothing is
+    /// allocated until the first range.
+    private struct Masker {
+        let bytes: UnsafeBufferPointer<UInt8>
         var out: [UInt8] = []
         var copied = 0
-        func mask(from: Int, to: Int) {
-            if out.isEmpty { out.reserveCapacity(bytes.count + 16) }
+        var masked = false
+
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+        /// Replaces `bytes[from ..< to]` with the mask; ranges come in increasing order.
+        mutating func mask(from: Int, to: Int) {
+            guard from < to, from >= copied else { return }
+            if !masked { out.reserveCapacity(bytes.count + 16); masked = true }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied ..< from]))
             out.append(contentsOf: maskBytes)
             copied = to
         }
-        // user:password@host, only where a scheme says an authority follows.
-        var authorityEnd = start ?? 0
-        if let start {
-            var at: Int?
-            while authorityEnd < bytes.count, bytes[authorityEnd] != UInt8(ascii: "/"), bytes[authorityEnd] != UInt8(ascii: "?"),
-                  bytes[authorityEnd] != UInt8(ascii: "#") {
-                if bytes[authorityEnd] == UInt8(ascii: "@") { at = authorityEnd }
-                authorityEnd += 1
-            }
-            if let at, let colon = (start ..< at).first(where: { bytes[$0] == UInt8(ascii: ":") }) {
-                mask(from: colon + 1, to: at)
+
+        /// The masked text, or nil when no range was masked.
+        mutating func finished() -> [UInt8]? {
+            guard masked else { return nil }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
+            return out
+        }
+    }
+
+    /// Masks the credentials of the URL `bytes[start ..< end]` (one piece of a text):
+    /// - user-info after each `scheme://`: the password of `user:password@`, or the whole of a
+    ///   user-info without a colon (a token given as the user name, `https://ghp_x@github.com`);
+    /// - without any `scheme://`, the password of `user:password@host` (`live:pw@push.example.com`),
+    ///   when the user-info is ASCII URL text, a host follows, and the user is not `mailto`, `sip`,
+    ///   `sips` or `xmpp` (whose `name:user@host` is an address); an e-mail address is never masked;
+    /// - after the first `?` or `#`, the value of each `name=value` pair (pairs split on `&`, `;`,
+    ///   `?` and `#`) whose name reads like a credential (`isSecretQueryName`), and the user-info of
+    ///   a URL given as another pair's value (`next=rtmp://user:pw@host`).
+    private static func maskURL(_ start: Int, _ end: Int, _ masker: inout Masker) {
+        let bytes = masker.bytes
+        var query = end
+        for i in start ..< end where bytes[i] == UInt8(ascii: "?") || bytes[i] == UInt8(ascii: "#") {
+            query = i
+            break
+        }
+        var sawScheme = false
+        var i = start
+        while i + 2 < query {
+            if bytes[i] == UInt8(ascii: ":"), bytes[i + 1] == UInt8(ascii: "/"), bytes[i + 2] == UInt8(ascii: "/") {
+                sawScheme = true
+                i = maskUserInfo(after: i + 3, before: query, &masker)
+            } else {
+                i += 1
             }
         }
-        /// Masks the secret pairs of `bytes[from ..< to]`.
-        func maskPairs(from: Int, to end: Int) {
-            var pairStart = from
-            while pairStart < end {
-                var pairEnd = pairStart
-                var eq: Int?
-                while pairEnd < end, bytes[pairEnd] != UInt8(ascii: "&"), bytes[pairEnd] != UInt8(ascii: ";") {
-                    if eq == nil, bytes[pairEnd] == UInt8(ascii: "=") { eq = pairEnd }
-                    pairEnd += 1
+        if !sawScheme { maskSchemelessPassword(start, query, &masker) }
+        guard query < end else { return }
+        var pairStart = query + 1
+        while pairStart < end {
+            var pairEnd = pairStart
+            var eq: Int?
+            while pairEnd < end {
+                let b = bytes[pairEnd]
+                if b == UInt8(ascii: "&") || b == UInt8(ascii: ";") || b == UInt8(ascii: "?") || b == UInt8(ascii: "#") { break }
+                if eq == nil, b == UInt8(ascii: "=") { eq = pairEnd }
+                pairEnd += 1
+            }
+            if let eq, eq + 1 < pairEnd {
+                if isSecretQueryName(UnsafeBufferPointer(rebasing: bytes[pairStart ..< eq])) {
+                    masker.mask(from: eq + 1, to: pairEnd)
+                } else {
+                    // A URL as a value (`next=rtmp://user:pw@host/app`) keeps no user-info either.
+                    var k = eq + 1
+                    while k + 2 < pairEnd {
+                        if bytes[k] == UInt8(ascii: ":"), bytes[k + 1] == UInt8(ascii: "/"), bytes[k + 2] == UInt8(ascii: "/") {
+                            k = maskUserInfo(after: k + 3, before: pairEnd, &masker)
+                        } else {
+                            k += 1
+                        }
+                    }
                 }
-                if let eq, eq + 1 < pairEnd, isSecretQueryName(UnsafeBufferPointer(rebasing: bytes[pairStart ..< eq])) {
-                    mask(from: eq + 1, to: pairEnd)
-                }
-                pairStart = pairEnd + 1
             }
+            pairStart = pairEnd + 1
         }
-        let fragment = (authorityEnd ..< bytes.count).first(where: { bytes[$0] == UInt8(ascii: "#") })
-        let queryEnd = fragment ?? bytes.count
-        if let q = (authorityEnd ..< queryEnd).first(where: { bytes[$0] == UInt8(ascii: "?") }) {
-            maskPairs(from: q + 1, to: queryEnd)
+    }
+
+    /// Masks the user-info of the authority starting at `start` (just after `://`) and ending at
+    /// the first `/` before `limit`: after its first colon, or whole without one. Returns the end
+    /// of the authority.
+    private static func maskUserInfo(after start: Int, before limit: Int, _ masker: inout Masker) -> Int {
+        let bytes = masker.bytes
+        var end = start
+        var at: Int?
+        while end < limit, bytes[end] != UInt8(ascii: "/") {
+            if bytes[end] == UInt8(ascii: "@") { at = end }
+            end += 1
         }
-        if let fragment { maskPairs(from: fragment + 1, to: bytes.count) }
-        if copied == 0 { return nil }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
-        return out
+        guard let at, at > start else { return end }
+        if let colon = (start ..< at).first(where: { bytes[$0] == UInt8(ascii: ":") }) {
+            masker.mask(from: colon + 1, to: at)
+        } else {
+            masker.mask(from: start, to: at)
+        }
+        return end
+    }
+
+    /// Masks the password of a `user:password@host` that has no scheme before it, in the text
+    /// `bytes[start ..< limit]` up to its first `/` (see `maskURL` for when).
+    private static func maskSchemelessPassword(_ start: Int, _ limit: Int, _ masker: inout Masker) {
+        let bytes = masker.bytes
+        var end = start
+        var at: Int?
+        while end < limit, bytes[end] != UInt8(ascii: "/") {
+            if bytes[end] == UInt8(ascii: "@") { at = end }
+            end += 1
+        }
+        guard let at, at + 1 < end, isHostStart(bytes[at + 1]) else { return }
+        var colon: Int?
+        for k in start ..< at {
+            let b = bytes[k]
+            guard isUserInfoByte(b) else { return }
+            if colon == nil, b == UInt8(ascii: ":") { colon = k }
+        }
+        guard let colon, colon > start, colon + 1 < at else { return }
+        let user = UnsafeBufferPointer(rebasing: bytes[start ..< colon])
+        let n = user.count
+        if (n == 6 && matches(user, n, "mailto")) || (n == 3 && matches(user, n, "sip"))
+            || (n == 4 && (matches(user, n, "sips") || matches(user, n, "xmpp"))) { return }
+        masker.mask(from: colon + 1, to: at)
+    }
+
+    /// Bytes RFC 3986 allows in user-info: unreserved, percent escapes, sub-delimiters and `:`.
+    @inline(__always)
+    private static func isUserInfoByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a") ... UInt8(ascii: "z"), UInt8(ascii: "A") ... UInt8(ascii: "Z"), UInt8(ascii: "0") ... UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "%"), UInt8(ascii: "!"),
+             UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"),
+             UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: ":"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// A letter, digit or `[` (an IPv6 literal): how a host name starts.
+    @inline(__always)
+    private static func isHostStart(_ b: UInt8) -> Bool {
+        (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b == UInt8(ascii: "[")
     }
 
     private static let maskBytes = Array(mask.utf8)
     private static let secretQueryFragmentBytes = secretQueryFragments.map { Array($0.utf8) }
 
-    /// True when the parameter name, percent-decoded (`%73ig` is `sig`) and in any ASCII case,
-    /// contains a credential-like fragment (`sign`, `token`, `key`, ...) or has a part (split on
-    /// anything but letters and digits) that is `sig`, `sk`, `ak`, `pwd` or `jwt`.
+    /// True when the parameter name, percent-decoded (`%73ig` is `sig`, `+` a space) and in any
+    /// ASCII case, contains a credential-like fragment (`sign`, `token`, `key`, ...), has a part
+    /// (split on anything but letters and digits) that is `sig`, `sk`, `ak`, `pw`, `pwd` or `jwt`,
+    /// or is `code` (an OAuth authorization code). Allocates nothing (names over 256 bytes are not
+    /// parameter names).
     static func isSecretQueryName(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !raw.isEmpty, raw.count <= 256 else { return false }
-        var name: [UInt8] = []
-        name.reserveCapacity(raw.count)
-        var i = 0
-        while i < raw.count {
-            var b = raw[i]
-            if b == UInt8(ascii: "%"), i + 2 < raw.count, let hi = hexValue(raw[i + 1]), let lo = hexValue(raw[i + 2]) {
-                b = hi << 4 | lo
-                i += 2
-            } else if b == UInt8(ascii: "+") {
-                b = UInt8(ascii: " ")
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: raw.count) { buffer in
+            var count = 0
+            var i = 0
+            while i < raw.count {
+                var b = raw[i]
+                if b == UInt8(ascii: "%"), i + 2 < raw.count, let hi = hexValue(raw[i + 1]), let lo = hexValue(raw[i + 2]) {
+                    b = hi << 4 | lo
+                    i += 2
+                } else if b == UInt8(ascii: "+") {
+                    b = UInt8(ascii: " ")
+                }
+                buffer[count] = b >= 65 && b <= 90 ? b + 32 : b
+                count += 1
+                i += 1
             }
-            name.append(b >= 65 && b <= 90 ? b + 32 : b)
-            i += 1
-        }
-        for fragment in secretQueryFragmentBytes where name.count >= fragment.count {
-            search: for i in 0 ... (name.count - fragment.count) {
-                for (j, f) in fragment.enumerated() where name[i + j] != f { continue search }
-                return true
+            let name = UnsafeBufferPointer(rebasing: buffer[0 ..< count])
+            for fragment in secretQueryFragmentBytes where count >= fragment.count {
+                search: for i in 0 ... (count - fragment.count) {
+                    for (j, f) in fragment.enumerated() where name[i + j] != f { continue search }
+                    return true
+                }
             }
+            if count == 4 && matches(name, 4, "code") { return true }
+            var partStart = 0
+            for k in 0 ... count {
+                let b: UInt8 = k < count ? name[k] : 0
+                if (b >= 97 && b <= 122) || (b >= 48 && b <= 57) { continue }
+                let part = UnsafeBufferPointer(rebasing: name[partStart ..< k])
+                switch part.count {
+                case 2: if matches(part, 2, "sk") || matches(part, 2, "ak") || matches(part, 2, "pw") { return true }
+                case 3: if matches(part, 3, "sig") || matches(part, 3, "pwd") || matches(part, 3, "jwt") { return true }
+                default: break
+                }
+                partStart = k + 1
+            }
+            return false
         }
-        var part: [UInt8] = []
-        for b in name + [0] {
-            if (b >= 97 && b <= 122) || (b >= 48 && b <= 57) { part.append(b); continue }
-            if secretQueryParts.contains(part) { return true }
-            part.removeAll(keepingCapacity: true)
-        }
-        return false
     }
-
-    private static let secretQueryParts: [[UInt8]] = ["sig", "sk", "ak", "pwd", "jwt"].map { Array($0.utf8) }
 
     private static func hexValue(_ b: UInt8) -> UInt8? {
         switch b {
@@ -359,18 +563,5 @@ public enum SecretRedactor {
         case 97...102: return b - 87
         default: return nil
         }
-    }
-
-    /// The offset just past the first `://`, if any.
-    private static func schemeEnd(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard bytes.count >= 3, let base = bytes.baseAddress else { return nil }
-        var from = 0
-        while let hit = memchr(base + from, Int32(UInt8(ascii: ":")), bytes.count - 2 - from) {
-            let i = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
-            if bytes[i + 1] == UInt8(ascii: "/") && bytes[i + 2] == UInt8(ascii: "/") { return i + 3 }
-            from = i + 1
-            if from >= bytes.count - 2 { return nil }
-        }
-        return nil
     }
 }
