@@ -35,7 +35,8 @@ import Testing
 
     /// The one error line of a refused flag (the argument parser adds where to find the usage).
     func flagError(_ r: CLI.Result) -> Substring? {
-        let errors = lines(r.stderr).filter { $0.hasPrefix("Error: ") }
+        // livejobs writes `livejobs fetch: error: ...`; the simulator ArgumentParser's `Error: ...`.
+        let errors = lines(r.stderr).filter { $0.hasPrefix("livejobs fetch: error: ") || $0.hasPrefix("Error: ") }
         return errors.count == 1 ? errors[0] : nil
     }
 
