@@ -47,7 +47,18 @@ struct LiveJobs: ParsableCommand {
     /// error as one line `livejobs COMMAND: error: ...` with its exit code (64 for bad flags).
     private static func exitOnOneLine(_ type: ParsableCommand.Type, _ error: Error, _ arguments: [String]) -> Never {
         let code = type.exitCode(for: error)
-        if error is ExitCode || code == .success || type.fullMessage(for: error).isEmpty {
+        if code == .success, !(error is ExitCode) {
+            // Help and --version go to standard output like any other output: a full disk is one
+            // error line and exit 1, a reader that went away ends the process quietly.
+            do {
+                try Output.line(type.fullMessage(for: error))
+            } catch {
+                Output.error("livejobs: error: \(error)\n")
+                Foundation.exit(1)
+            }
+            Foundation.exit(0)
+        }
+        if error is ExitCode || type.fullMessage(for: error).isEmpty {
             type.exit(withError: error)
         }
         let names = LiveJobs.configuration.subcommands.compactMap { $0.configuration.commandName }

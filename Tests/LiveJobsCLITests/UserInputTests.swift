@@ -127,6 +127,14 @@ import Testing
             #expect(r.stderr.contains("cannot write to standard output: No space left on device"), "\(command): \(r.stderr)")
         }
         #expect(try strings(cli.path("u.sqlite"), "SELECT job_id FROM jobs WHERE job_id = 'z'") == ["z"], "the import itself is kept")
+        // Help is output too.
+        for command in ["--help", "fetch --help", "help report"] {
+            let r = try await cli.run(["-c", "\"$0\" \(command) > /dev/full", binary], binary: "/bin/bash")
+            #expect(r.status == 1, "\(command): \(r.status) \(r.stderr)")
+            #expect(r.stderr == "livejobs: error: cannot write to standard output: No space left on device\n", "\(command): \(r.stderr)")
+            let shown = try await cli.run(command.split(separator: " ").map(String.init))
+            #expect(shown.status == 0 && !shown.stdout.isEmpty && shown.stderr.isEmpty, "\(command): \(shown.status) \(shown.stderr)")
+        }
         // Enough rows that the reader is gone before the writer ends.
         let many = (0 ..< 3000).map { job("m\($0)") }.joined(separator: "\n")
         _ = try await cli.run(["import", "--db", "u.sqlite", cli.write("many.jsonl", many)])
