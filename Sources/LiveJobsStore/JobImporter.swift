@@ -225,7 +225,7 @@ extension JobStore {
     private static func parseRepairingText(_ bytes: UnsafeRawBufferPointer) throws -> (value: JSONValue, repaired: Bool) {
         do {
             return (try JSONParser.parse(bytes), false)
-        } catch let error as JSONSyntaxError where JSONParser.isTextError(error) {
+        } catch let error as JSONSyntaxError where JSONParser.isRepairable(error) {
             return try JSONParser.parseRepairingText(bytes)
         }
     }

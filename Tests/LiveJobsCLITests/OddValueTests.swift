@@ -1,10 +1,11 @@
 import Foundation
 import MetaStudio
+import MetaStudioSimulator
 import Testing
 
 /// More values a real tenant or file can hold, through the real binary: credentials in any field,
 /// date-times in the future or outside the four-digit years, jobs without lastupdate_time, text that
-/// is not valid Unicode, epoch seconds past 53 bits, odd page counts, impossible stream lengths.
+/// is not valid Unicode, values nested absurdly deep, epoch seconds past 53 bits, odd page counts, impossible stream lengths.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct OddValueTests {
     /// Credentials in URLs are masked in every column and every message made from job data, not only
     /// in the stored JSON: room ids and names, block reasons, error codes and messages, RTC user ids,
@@ -92,6 +93,49 @@ import Testing
         let page = cli.write("p.json", #"{"count":2,"smart_live_jobs":[{"job_id":"p1","room_name":"\udc00x"},{"job_id":"p2"}]}"#)
         let r2 = try await cli.run(["import", "--db", "u.sqlite", page])
         #expect(r2.status == 0 && r2.stdout.contains("2 jobs read"), "\(r2.stderr) \(r2.stdout)")
+    }
+
+    /// A job holding arrays nested thousands deep is well-formed JSON: it is stored, its too-deep
+    /// value kept as a note of its size and flagged `nested_too_deep`, and it costs neither its
+    /// file, nor its page, nor a fetch. Brackets that do not match are still malformed JSON.
+    @Test func aValueNestedTooDeepIsKeptAsANoteAndFlagged() async throws {
+        let cli = CLI()
+        let deep = String(repeating: "[", count: 5000) + #"{"a":"]}"}"# + String(repeating: "]", count: 5000)
+        let job = { (id: String) in #"{"job_id":"\#(id)","state":"SUCCEED","duration":60,"start_time":"2026-11-03T00:00:00Z","extra":\#(deep),"room_name":"after"}"# }
+        let ok = { (id: String) in #"{"job_id":"\#(id)","state":"SUCCEED","duration":60,"start_time":"2026-11-03T00:00:00Z"}"# }
+        let lines = cli.write("d.jsonl", [ok("l1"), job("l2"), ok("l3")].joined(separator: "\n"))
+        let page = cli.write("d.json", #"{"count":3,"smart_live_jobs":["# + [ok("p1"), job("p2"), ok("p3")].joined(separator: ",") + "]}")
+        for file in [lines, page] {
+            let r = try await cli.run(["import", "--db", "d.sqlite", "--json", file])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("nested_too_deep"), "\(r.stdout.prefix(2000))")
+        }
+        let db = cli.path("d.sqlite")
+        #expect(try strings(db, "SELECT job_id FROM jobs ORDER BY job_id") == ["l1", "l2", "l3", "p1", "p2", "p3"])
+        #expect(try strings(db, "SELECT DISTINCT job_id || ' ' || reason || ' ' || substr(field, 1, 12) FROM job_flags ORDER BY job_id")
+                == ["l2 nested_too_deep extra[0][0][", "p2 nested_too_deep extra[0][0]["])
+        #expect(try strings(db, "SELECT room_name FROM jobs WHERE job_id = 'p2'") == ["after"], "the members after it are read")
+        #expect(try strings(db, "SELECT json_extract(raw_json, '$.room_name') FROM jobs WHERE job_id = 'l2'") == ["after"])
+        #expect(try count(db, "SELECT count(*) FROM jobs WHERE raw_json LIKE '%[not kept: nested deeper than 512 levels, %'") == 2)
+        // Unmatched brackets inside the deep part are malformed JSON, refused whole with one line.
+        let broken = cli.write("b.jsonl", #"{"job_id":"b","x":"# + String(repeating: "[", count: 600) + String(repeating: "}", count: 600) + "}")
+        let refused = try await cli.run(["import", "--db", "d.sqlite", broken])
+        #expect(refused.status == 65 && refused.stderr.split(separator: "\n").count == 1, "\(refused.status) \(refused.stderr)")
+        #expect(refused.stderr.contains("malformed JSON"), "\(refused.stderr)")
+        // Through fetch: the page holding it is read whole and the sync completes.
+        var jobs = Array(JobGenerator(options: .init(jobs: 250, seed: 12, start: FetchTests.recentStart)).jobs())
+        var nested: JSONValue = .string("bottom")
+        for _ in 0 ..< 700 { nested = .array([nested]) }
+        jobs[120]["extra"] = nested
+        let deepId = try #require(jobs[120]["job_id"]?.stringValue)
+        let fetched = try await withSimulator(MetaStudioSimulator(jobs: jobs, config: SimulatorConfig())) { base in
+            try await cli.run(["fetch", "--db", "f.sqlite", "--endpoint", base, "--project-id", FetchTests.project],
+                              environment: ["METASTUDIO_AUTH_TOKEN": "t"], timeout: 120)
+        }
+        #expect(fetched.status == 0, "\(fetched.stderr)")
+        #expect(fetched.stdout.contains("1 flagged"), "\(fetched.stdout)")
+        #expect(try count(cli.path("f.sqlite"), "SELECT count(*) FROM jobs") == 250)
+        #expect(try strings(cli.path("f.sqlite"), "SELECT job_id || ' ' || reason FROM job_flags") == ["\(deepId) nested_too_deep"])
     }
 
     /// Epoch seconds are read exactly from the number's text; past 64 bits they are flagged.

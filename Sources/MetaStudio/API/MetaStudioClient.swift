@@ -175,7 +175,7 @@ public final class MetaStudioClient {
         var repaired = false
         do {
             value = try JSONParser.parse(body)
-        } catch let error as JSONSyntaxError where JSONParser.isTextError(error) {
+        } catch let error as JSONSyntaxError where JSONParser.isRepairable(error) {
             // One job's broken text (a half emoji, bytes that are not UTF-8) must not cost the page.
             do {
                 (value, repaired) = try body.withUnsafeBytes { try JSONParser.parseRepairingText($0) }

@@ -30,9 +30,11 @@ public enum JSONParser {
 
     /// Parses like `parse`, except that text which is not valid Unicode does not fail the document:
     /// bytes that are not UTF-8 and `\u` escapes of a lone surrogate (RFC 8259 §8.2 allows them in
-    /// the grammar; a backend that cuts an emoji in half sends one) are read as U+FFFD. `repaired`
-    /// says whether any was. For a page whose strict parse failed only on its text, so that one
-    /// job's broken name does not cost the others (they are flagged, see `SmartLiveJob.textFlags`).
+    /// the grammar; a backend that cuts an emoji in half sends one) are read as U+FFFD; and a
+    /// container nested deeper than `maxDepth` is skipped (its brackets matched, its strings read
+    /// over) and kept as the string `tooDeepPlaceholder` + `N bytes]`. `repaired` says whether
+    /// anything was. For a page whose strict parse failed only on these, so that one job's broken
+    /// name or absurd nesting does not cost the others (they are flagged, see `SmartLiveJob.textFlags`).
     public static func parseRepairingText(_ bytes: UnsafeRawBufferPointer) throws -> (value: JSONValue, repaired: Bool) {
         guard let base = bytes.baseAddress, bytes.count > 0 else {
             throw JSONSyntaxError(offset: 0, message: "unexpected end of input")
@@ -43,10 +45,18 @@ public enum JSONParser {
         return (value, parser.repaired)
     }
 
-    /// Whether `error` is about text that is not valid Unicode, which `parseRepairingText` reads.
-    public static func isTextError(_ error: JSONSyntaxError) -> Bool {
-        error.message == "invalid UTF-8" || error.message.hasPrefix("lone surrogate")
+    /// Whether `error` is one that `parseRepairingText` reads past: text that is not valid Unicode,
+    /// or containers nested deeper than `maxDepth`.
+    public static func isRepairable(_ error: JSONSyntaxError) -> Bool {
+        error.message == "invalid UTF-8" || error.message.hasPrefix("lone surrogate") || error.message == tooDeepMessage
     }
+
+    static let tooDeepMessage = "nesting too deep"
+
+    /// What `parseRepairingText` keeps in place of a container nested deeper than `maxDepth`
+    /// (followed by its size, `1234 bytes]`): a job holding one is flagged `nested_too_deep`
+    /// (`SmartLiveJob.textFlags`), and the rest of it, and of its page, is read as usual.
+    public static let tooDeepPlaceholder = "[not kept: nested deeper than \(maxDepth) levels, "
 
     /// Offsets in errors count UTF-8 bytes of `text`, not Characters.
     public static func parse(_ text: String) throws -> JSONValue {
@@ -186,7 +196,14 @@ private struct ByteParser: ~Copyable {
             switch byte(i) {
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 let isObject = byte(i) == UInt8(ascii: "{")
-                if frames.count == JSONParser.maxDepth { throw fail("nesting too deep", i) }
+                if frames.count == JSONParser.maxDepth {
+                    guard repairText else { throw fail(JSONParser.tooDeepMessage, i) }
+                    let start = i
+                    try skipContainer()
+                    repaired = true
+                    value = .string(JSONParser.tooDeepPlaceholder + "\(i - start) bytes]")
+                    break
+                }
                 i += 1
                 skipWhitespace()
                 if i < end, byte(i) == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
@@ -234,6 +251,30 @@ private struct ByteParser: ~Copyable {
                 frames.removeLast()
             }
         }
+    }
+
+    /// Moves past the array or object that starts at `i`, matching its brackets by kind and
+    /// reading over its strings, without building it: how deep it goes costs no stack and no tree.
+    /// Throws at a bracket that closes the wrong kind, or at the end of input inside it.
+    mutating func skipContainer() throws(JSONSyntaxError) {
+        var open: [UInt8] = []
+        repeat {
+            guard i < end else { throw endOfInput }
+            let c = byte(i)
+            switch c {
+            case UInt8(ascii: "{"): open.append(UInt8(ascii: "}"))
+            case UInt8(ascii: "["): open.append(UInt8(ascii: "]"))
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard open.last == c else { throw fail("expected a JSON value", i) }
+                open.removeLast()
+            case UInt8(ascii: "\""):
+                i += 1
+                while i < end, byte(i) != UInt8(ascii: "\"") { i += byte(i) == UInt8(ascii: "\\") ? 2 : 1 }
+                guard i < end else { throw endOfInput }
+            default: break
+            }
+            i += 1
+        } while !open.isEmpty
     }
 
     /// A later duplicate replaces the earlier value but keeps the earlier position.

@@ -27,6 +27,9 @@ public struct JobFlag: Sendable, Hashable, CustomStringConvertible {
         /// Text that is not valid Unicode (bytes that are not UTF-8, a lone surrogate escape),
         /// stored with U+FFFD in its place.
         case invalidText = "invalid_text"
+        /// A value nested deeper than `JSONParser.maxDepth` arrays and objects, stored as a note
+        /// of its size in its place.
+        case nestedTooDeep = "nested_too_deep"
     }
 
     public var field: String

@@ -167,13 +167,17 @@ public struct SmartLiveJob: Sendable {
     }
 
     /// Flags for the values of `value` (a job read with `JSONParser.parseRepairingText`) whose text
-    /// holds U+FFFD where invalid Unicode was: their paths (a key's own path for a repaired key), at
-    /// most five, in document order.
+    /// holds U+FFFD where invalid Unicode was (`invalid_text`), or that stand for a container nested
+    /// too deep (`nested_too_deep`): their paths (a key's own path for a repaired key), at most
+    /// five, in document order.
     public static func textFlags(in value: JSONValue) -> [JobFlag] {
         var flags: [JobFlag] = []
         func visit(_ value: JSONValue, _ path: String) {
             guard flags.count < 5 else { return }
             switch value {
+            case .string(let text) where text.hasPrefix(JSONParser.tooDeepPlaceholder):
+                flags.append(JobFlag(field: path.isEmpty ? "(job)" : path, reason: .nestedTooDeep,
+                                     detail: "arrays and objects nested deeper than \(JSONParser.maxDepth) levels; stored as a note of their size"))
             case .string(let text) where text.unicodeScalars.contains("\u{FFFD}"):
                 flags.append(JobFlag(field: path.isEmpty ? "(job)" : path, reason: .invalidText,
                                      detail: "text that is not valid UTF-8 or a lone surrogate escape; stored with U+FFFD in its place"))
