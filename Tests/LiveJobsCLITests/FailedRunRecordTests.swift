@@ -84,19 +84,7 @@ import Testing
 
     @Test func aRefusedConnectionIsRecordedWithItsAttempts() async throws {
         let cli = CLI()
-        let port = try await onOwnThread { () -> Int in
-            // Bound and closed again: nothing listens there.
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-            }
-            return Int(UInt16(bigEndian: addr.sin_port))
-        }
+        let port = MetaStudioSimulator.closedLoopbackPort()
         let r = try await cli.run(["fetch", "--db", "f.sqlite", "--endpoint", "http://127.0.0.1:\(port)", "--project-id", Self.project,
                                    "--concurrency", "1"], environment: ["METASTUDIO_AUTH_TOKEN": "any"])
         #expect(r.status == 1, "\(r.stderr)")

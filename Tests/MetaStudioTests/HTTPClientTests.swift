@@ -1,5 +1,6 @@
 import Foundation
 import MetaStudio
+import MetaStudioSimulator
 import Testing
 
 /// Short timeouts so a hung test fails fast instead of waiting a minute.
@@ -168,7 +169,7 @@ private final class Flag: @unchecked Sendable {
 }
 
 @Test(.timeLimit(.minutes(1))) func closedPortIsRetryableConnectError() throws {
-    let port = closedLoopbackPort()
+    let port = MetaStudioSimulator.closedLoopbackPort()
     let e = #expect(throws: TransportError.self) {
         _ = try HTTPConnection(options: testOptions()).get("http://127.0.0.1:\(port)/", headers: [])
     }

@@ -446,12 +446,7 @@ public enum SecretRedactor {
     /// of the authority.
     private static func maskUserInfo(after start: Int, before limit: Int, _ masker: inout Masker) -> Int {
         let bytes = masker.bytes
-        var end = start
-        var at: Int?
-        while end < limit, bytes[end] != UInt8(ascii: "/") {
-            if bytes[end] == UInt8(ascii: "@") { at = end }
-            end += 1
-        }
+        let (end, at) = authority(bytes, from: start, before: limit)
         guard let at, at > start else { return end }
         if let colon = (start ..< at).first(where: { bytes[$0] == UInt8(ascii: ":") }) {
             masker.mask(from: colon + 1, to: at)
@@ -465,12 +460,7 @@ public enum SecretRedactor {
     /// `bytes[start ..< limit]` up to its first `/` (see `maskURL` for when).
     private static func maskSchemelessPassword(_ start: Int, _ limit: Int, _ masker: inout Masker) {
         let bytes = masker.bytes
-        var end = start
-        var at: Int?
-        while end < limit, bytes[end] != UInt8(ascii: "/") {
-            if bytes[end] == UInt8(ascii: "@") { at = end }
-            end += 1
-        }
+        let (end, at) = authority(bytes, from: start, before: limit)
         guard let at, at + 1 < end, isHostStart(bytes[at + 1]) else { return }
         var colon: Int?
         for k in start ..< at {
@@ -484,6 +474,18 @@ public enum SecretRedactor {
         if (n == 6 && matches(user, n, "mailto")) || (n == 3 && matches(user, n, "sip"))
             || (n == 4 && (matches(user, n, "sips") || matches(user, n, "xmpp"))) { return }
         masker.mask(from: colon + 1, to: at)
+    }
+
+    /// Where the authority starting at `start` ends (its first `/` before `limit`, or `limit`) and
+    /// its last `@`, which ends the user-info (RFC 3986 §3.2), if it has one.
+    private static func authority(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, before limit: Int) -> (end: Int, at: Int?) {
+        var end = start
+        var at: Int?
+        while end < limit, bytes[end] != UInt8(ascii: "/") {
+            if bytes[end] == UInt8(ascii: "@") { at = end }
+            end += 1
+        }
+        return (end, at)
     }
 
     /// Bytes RFC 3986 allows in user-info: unreserved, percent escapes, sub-delimiters and `:`.

@@ -39,14 +39,17 @@ public enum OversizedBody: String, Sendable, CaseIterable {
     }
 }
 
-/// A gzip stream of zero bytes, as small as deflate makes it: one literal, then length-258,
-/// distance-1 copies in fixed Huffman codes (RFC 1951 §3.2.6), 13 bits per 258 bytes.
-enum GzipZeros {
-    /// `OversizedBody.size` zeros, made once.
-    static let bomb = make(count: OversizedBody.size)
+/// A gzip stream of `count` zero bytes, as small as deflate makes it: one literal, then
+/// length-258/distance-1 copies in fixed Huffman codes (RFC 1951 §3.2.6), 13 bits per 258 bytes.
+/// The simulator's gzip bomb, and the tests' bodies that expand a thousandfold.
+public enum GzipZeros {
+    /// `OversizedBody.size` zeros, made once. Its CRC-32 is left 0: a client that reads so far has
+    /// already failed to cap the body.
+    static let bomb = make(count: OversizedBody.size, checksummed: false)
 
-    /// The trailer's CRC-32 is left 0: a client that reads so far has already failed to cap the body.
-    static func make(count: Int) -> [UInt8] {
+    /// The gzip bytes; `checksummed` writes the trailer's CRC-32 (RFC 1952), which a client checks
+    /// at the end of a body it reads whole, at the cost of a pass over `count` bytes.
+    public static func make(count: Int, checksummed: Bool = true) -> [UInt8] {
         var bits = BitWriter()
         bits.write(1, count: 1)          // BFINAL
         bits.write(1, count: 2)          // BTYPE 01: fixed Huffman codes
@@ -60,9 +63,23 @@ enum GzipZeros {
         for _ in 0 ..< left { bits.writeCode(0x30, count: 8) }
         bits.writeCode(0, count: 7)      // end of block (symbol 256)
         var out: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF] + bits.bytes
-        out += [0, 0, 0, 0]
+        let crc = checksummed ? crc32(zeros: count) : 0
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: crc >> UInt32(shift))) }
         for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: count) >> UInt32(shift))) }
         return out
+    }
+
+    /// CRC-32 (IEEE) of `count` zero bytes.
+    static func crc32(zeros count: Int) -> UInt32 {
+        var table = [UInt32](repeating: 0, count: 256)
+        for i in 0 ..< 256 {
+            var c = UInt32(i)
+            for _ in 0 ..< 8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            table[i] = c
+        }
+        var crc: UInt32 = 0xFFFF_FFFF
+        for _ in 0 ..< count { crc = table[Int(crc & 0xFF)] ^ (crc >> 8) }
+        return crc ^ 0xFFFF_FFFF
     }
 
     /// Bits packed least significant first, as deflate stores them.
