@@ -148,11 +148,14 @@ extension JobStore {
         let zones = try materializedZones()
         let now = Date().timeIntervalSince1970
         let storedAt = RFC3339.format(now.rounded(.down))
+        // The file's name as stored (`jobs.source`, `import_runs.file`): any control character in
+        // it written as a visible escape, so a reader of the database never meets a raw ESC.
+        let storedName = SafeText.escaped(path, limit: nil)
         let isLines = try looksLikeJSONLines(reader, path: path)
         var summary = ImportSummary(file: path, format: isLines ? .jsonLines : .page)
         do {
             try writeJobs { db in
-                let writer = try JobWriter(db, source: path, storedAt: storedAt, projectId: projectId, region: region)
+                let writer = try JobWriter(db, source: storedName, storedAt: storedAt, projectId: projectId, region: region)
                 if isLines {
                     let pipeline = PreparePipeline { emit in
                         try JobStore.prepareLines(reader, path: path, zones: zones, now: now, strictness: strictness, emit: emit)
@@ -166,7 +169,7 @@ extension JobStore {
                 try db.execute(sql: """
                     INSERT INTO import_runs (file, format, started_at, jobs_read, inserted, updated, unchanged, flagged, skipped)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [path, summary.format.rawValue, storedAt, summary.jobsRead, summary.inserted,
+                    """, arguments: [storedName, summary.format.rawValue, storedAt, summary.jobsRead, summary.inserted,
                                      summary.updated, summary.unchanged, summary.flagged, summary.skipped.count])
             }
         } catch let error as ImportError {
@@ -209,6 +212,8 @@ extension JobStore {
             let jobs: [JSONValue]
             if case .object(let object) = value, object["smart_live_jobs"] != nil {
                 jobs = try PageShape.jobs(in: value, file: path, line: lineNumber)
+            } else if case .object(let object) = value, let problem = PageShape.notAJob(object) {
+                throw ImportError(file: path, line: lineNumber, byteOffset: offset, message: problem)
             } else {
                 jobs = [value]
             }
@@ -242,14 +247,37 @@ extension JobStore {
 
 /// The shapes a saved response may have: the API's page object, or a bare array of jobs.
 enum PageShape {
+    /// The members of a SmartLiveJob (docs/contract: every one optional); an object with none of
+    /// them is not a job.
+    static let jobMembers: Set<String> = [
+        "job_id", "room_id", "room_name", "state", "duration", "stream_duration", "start_time", "end_time",
+        "create_time", "lastupdate_time", "error_info", "rtc_room_info", "live_event_report_url",
+        "live_event_callback_config", "rtc_callback_config", "block_reason", "cover_url", "co_streamer_config",
+        "live_job_log", "relation_live_platform_info", "used_resource_type", "is_ai_mark_on",
+    ]
+
+    /// Why a top-level object (a whole document, or a JSON Lines line) without `smart_live_jobs` is
+    /// not a job, or nil when it has at least one job member: a saved API error body, or a page
+    /// without its list, must be refused, not stored as a job with a made-up id.
+    static func notAJob(_ object: JSONObject) -> String? {
+        guard !object.keys.contains(where: jobMembers.contains) else { return nil }
+        if let code = object["error_code"] {
+            let text = code.stringValue ?? code.serialized()
+            return "an API error response (error_code \(SafeText.escaped(text, limit: 60))), not jobs"
+        }
+        if object["count"] != nil { return "an API page without its \"smart_live_jobs\" list" }
+        let keys = object.keys.prefix(5).map { SafeText.escaped($0, limit: 40) }.joined(separator: ", ")
+        return object.keys.isEmpty ? "an empty object, not a job" : "not a job: an object with none of a job's members (it has \(keys))"
+    }
+
     static func jobs(in value: JSONValue, file: String, line: Int?) throws -> [JSONValue] {
         switch value {
         case .array(let jobs):
             return jobs
         case .object(let page):
             guard let list = page["smart_live_jobs"] else {
-                if page["job_id"] != nil { return [value] }
-                throw ImportError(file: file, line: line, message: "not an API page: no \"smart_live_jobs\" member")
+                if let problem = notAJob(page) { throw ImportError(file: file, line: line, message: problem) }
+                return [value]
             }
             guard case .array(let jobs) = list else {
                 throw ImportError(file: file, line: line, message: "field 'smart_live_jobs': expected an array, got \(list.typeName)")

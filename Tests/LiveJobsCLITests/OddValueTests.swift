@@ -13,7 +13,11 @@ import Testing
     @Test func credentialsInAnyFieldNeverReachAColumnAReportOrAMessage() async throws {
         let cli = CLI()
         let job = #"{"job_id":"j?token=SECRET0","state":"FAILED","room_id":"https://r/?token=SECRET1","room_name":"Promo https://x/?token=SECRET2","block_reason":"https://y/?sig=SECRET3","start_time":"2026-11-03T00:00:00Z","end_time":"a:SECRET4@h/?sig=SECRET5","create_time":"https://h/?token=SECRET6","duration":60,"error_info":{"error_code":"https://z/?token=SECRET7","error_msg":"see https://obs/x?Signature=SECRET8"},"rtc_room_info":{"users":[{"user_id":"https://u/?token=SECRET9"}]},"live_event_callback_config":{"callback_event_type":["https://e/?token=SECRETA"]}}"#
-        let file = cli.write("c.jsonl", job)
+        // Credentials in free text and in places a URL should not be: a header, a bearer token,
+        // `name=value`, a JWT and embedded JSON in an error message; a block reason; a signed URL
+        // percent-encoded inside another; a member named by a signed URL; Basic credentials.
+        let freeText = #"{"job_id":"free","state":"FAILED","start_time":"2026-11-04T00:00:00Z","duration":60,"error_info":{"error_code":"MSS.1","error_msg":"callback 401: sent Authorization: Bearer SECRETBabcdef; password=SECRETC apikey=SECRETD token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SECRETE {\"secret\":\"SECRETF\"}"},"block_reason":"secret=SECRETG","live_event_report_url":"https://a.example.com/login?redirect_uri=https%3A%2F%2Fb.example.com%2Fcb%3Fsig%3DSECRETH%26x%3D1","https://x.example.com/?token=SECRETI":1,"auth":"Basic SECRETJabcd"}"#
+        let file = cli.write("c.jsonl", job + "\n" + freeText)
         let lenient = try await cli.run(["import", "--db", "c.sqlite", "--json", file])
         #expect(lenient.status == 0, "\(lenient.stderr)")
         let strict = try await cli.run(["import", "--db", "s.sqlite", "--strict", file])
@@ -31,10 +35,11 @@ import Testing
             let out = try await cli.run(["query", "--db", "c.sqlite", query, "--format", "csv"])
             everything += Data(out.stdout.utf8)
         }
-        for n in ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A"] {
+        for n in ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J"] {
             #expect(everything.range(of: Data("SECRET\(n)".utf8)) == nil, "SECRET\(n) leaked")
         }
-        #expect(try strings(cli.path("c.sqlite"), "SELECT room_name FROM jobs") == ["Promo https://x/?token=[REDACTED]"])
+        #expect(try strings(cli.path("c.sqlite"), "SELECT room_name FROM jobs WHERE job_id LIKE 'j%'") == ["Promo https://x/?token=[REDACTED]"])
+        #expect(try strings(cli.path("c.sqlite"), "SELECT block_reason FROM jobs WHERE job_id = 'free'") == ["secret=[REDACTED]"])
     }
 
     /// A date-time after the moment the job is read is impossible: flagged `in_the_future` and read
@@ -136,6 +141,58 @@ import Testing
         #expect(fetched.stdout.contains("1 flagged"), "\(fetched.stdout)")
         #expect(try count(cli.path("f.sqlite"), "SELECT count(*) FROM jobs") == 250)
         #expect(try strings(cli.path("f.sqlite"), "SELECT job_id || ' ' || reason FROM job_flags") == ["\(deepId) nested_too_deep"])
+    }
+
+    /// A list of a million bad elements is a few flags and a thousand elements read, not a million
+    /// rows and a gigabyte: each list is read up to 1000 items and adds at most 11 flags.
+    @Test func aHugeListInOneJobCostsBoundedFlagsAndRows() async throws {
+        let cli = CLI()
+        let nulls = Array(repeating: "null", count: 300_000).joined(separator: ",")
+        let users = (0 ..< 1500).map { #"{"user_id":"u\#($0)","ctime":"x"}"# }.joined(separator: ",")
+        let big = #"{"job_id":"big","state":"SUCCEED","duration":60,"start_time":"2026-11-03T00:00:00Z","rtc_room_info":{"users":[\#(users)]},"live_event_callback_config":{"callback_event_type":[\#(nulls)]}}"#
+        let file = cli.write("big.jsonl", #"{"job_id":"ok","state":"SUCCEED","duration":60,"start_time":"2026-11-03T00:00:00Z"}"# + "\n" + big)
+        let r = try await cli.run(["import", "--db", "b.sqlite", file])
+        #expect(r.status == 0, "\(r.stderr)")
+        let db = cli.path("b.sqlite")
+        #expect(try count(db, "SELECT count(*) FROM jobs") == 2)
+        #expect(try count(db, "SELECT count(*) FROM job_flags WHERE job_id = 'big'") == 24, "1 + 11 + 1 + 11")
+        #expect(try strings(db, "SELECT field || ' ' || reason || ' ' || detail FROM job_flags WHERE detail LIKE '%items%' ORDER BY field")
+                == ["live_event_callback_config.callback_event_type out_of_range 300000 items; only the first 1000 are read",
+                    "rtc_room_info.users out_of_range 1500 items; only the first 1000 are read"])
+        #expect(try strings(db, "SELECT detail FROM job_flags WHERE field = 'rtc_room_info.users' AND detail LIKE '%more%'")
+                == ["990 more elements flagged like those before, not listed one by one"])
+        #expect(try count(db, "SELECT count(*) FROM job_rtc_users WHERE job_id = 'big'") == 1000)
+    }
+
+    /// A saved API error body, a page without its list, an empty object: not jobs. The file is
+    /// refused whole with one line naming it and the line, and nothing of it is stored.
+    @Test func aFileOfObjectsThatAreNotJobsIsRefusedWhole() async throws {
+        let cli = CLI()
+        #expect(try await cli.run(["import", "--db", "n.sqlite", cli.write("ok.jsonl", #"{"job_id":"ok"}"#)]).status == 0)
+        let cases: [(String, String)] = [
+            (#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information","request_id":"abc"}"#,
+             "err.json:1: an API error response (error_code APIGW.0301), not jobs"),
+            (#"{"count":0}"#, "count.json:1: an API page without its \"smart_live_jobs\" list"),
+            ("{}", "empty.json:1: an empty object, not a job"),
+            (#"{"job_id":"a"}"# + "\n" + #"{"foo":1,"bar":2}"#, "mixed.json:2: not a job: an object with none of a job's members (it has foo, bar)"),
+            ("{\n  \"error_code\": \"MSS.00000003\",\n  \"error_msg\": \"Invalid parameter\"\n}", "pretty.json: an API error response (error_code MSS.00000003), not jobs"),
+        ]
+        for (index, (content, message)) in cases.enumerated() {
+            let name = String(message.prefix { $0 != ":" })
+            let r = try await cli.run(["import", "--db", "n.sqlite", cli.write(name, content)])
+            #expect(r.status == 65, "\(index): \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(message), "\(index): \(r.stderr)")
+        }
+        #expect(try strings(cli.path("n.sqlite"), "SELECT job_id FROM jobs") == ["ok"])
+    }
+
+    /// The name of an imported file is stored with its control characters escaped.
+    @Test func anImportedFilesNameIsStoredTerminalSafe() async throws {
+        let cli = CLI()
+        let file = cli.write("evil\u{1B}]0;x\u{07}.jsonl", #"{"job_id":"e"}"#)
+        #expect(try await cli.run(["import", "--db", "e.sqlite", file]).status == 0)
+        let stored = try strings(cli.path("e.sqlite"), "SELECT source FROM jobs UNION ALL SELECT file FROM import_runs")
+        #expect(stored.count == 2 && stored.allSatisfy { $0.hasSuffix("evil\\u{1B}]0;x\\u{7}.jsonl") }, "\(stored)")
     }
 
     /// Epoch seconds are read exactly from the number's text; past 64 bits they are flagged.

@@ -188,17 +188,48 @@ struct FieldReader<Object: JobJSONObject> {
         return a
     }
 
-    /// The string elements of an array member; an element of another type is flagged and skipped.
+    /// The first `JobFlag.maximumListItems` elements of an array member; a longer list is flagged
+    /// `out_of_range` (no job has so many RTC users or callback events), so one absurd job costs
+    /// bounded memory and rows.
+    mutating func list(_ key: String, _ flags: inout [JobFlag]) -> ArraySlice<Value> {
+        guard let items = array(key, &flags) else { return [] }
+        if items.count > JobFlag.maximumListItems {
+            flags.append(JobFlag(field: path + key, reason: .outOfRange,
+                                 detail: "\(items.count) items; only the first \(JobFlag.maximumListItems) are read"))
+        }
+        return items.prefix(JobFlag.maximumListItems)
+    }
+
+    /// The string elements of an array member (`list`); an element of another type is flagged
+    /// (`JobFlag.cappedList`) and skipped.
     mutating func strings(_ key: String, _ flags: inout [JobFlag]) -> [String] {
         var result: [String] = []
-        for (i, item) in (array(key, &flags) ?? []).enumerated() {
+        var itemFlags: [JobFlag] = []
+        for (i, item) in list(key, &flags).enumerated() {
             guard let s = item.asString else {
-                flags.append(JobFlag(field: "\(path)\(key)[\(i)]", reason: .wrongType,
-                                     detail: "expected a string, got \(item.typeName)"))
+                itemFlags.append(JobFlag(field: "\(path)\(key)[\(i)]", reason: .wrongType,
+                                         detail: "expected a string, got \(item.typeName)"))
                 continue
             }
             result.append(s)
         }
+        flags += JobFlag.cappedList(itemFlags, field: path + key)
         return result
+    }
+}
+
+extension JobFlag {
+    /// How many elements of one list in a job are read (`rtc_room_info.users`, callback event types).
+    public static let maximumListItems = 1000
+    /// How many flags the elements of one list may add to a job; the rest are counted in one more.
+    public static let maximumPerList = 10
+
+    /// `flags` (of the elements of the list at `field`) cut to `maximumPerList`, with one flag more
+    /// that counts the rest, so a list of a million bad elements is eleven flags, not a million.
+    static func cappedList(_ flags: [JobFlag], field: String) -> [JobFlag] {
+        guard flags.count > maximumPerList else { return flags }
+        let rest = flags.count - maximumPerList
+        return Array(flags.prefix(maximumPerList)) + [JobFlag(field: field, reason: flags[maximumPerList].reason,
+            detail: "\(rest) more elements flagged like those before, not listed one by one")]
     }
 }

@@ -41,7 +41,7 @@ public struct JobFlag: Sendable, Hashable, CustomStringConvertible {
     public init(field: String, reason: Reason, detail: String) {
         self.field = field
         self.reason = reason
-        self.detail = SecretRedactor.redactURL(detail)
+        self.detail = SecretRedactor.redactText(detail)
     }
 
     /// A number as a message shows it: whole values without a fraction (`-5`), others in Swift's

@@ -33,13 +33,15 @@ public enum SecretRedactor {
         var text = masking(secrets, in: text)
         text = text.replacing(headerPattern) { match in "\(match.output.1)\(match.output.2)\(mask)" }
         text = text.replacing(bearerPattern) { match in
-            // `Bearer token expired` names the scheme; a token has a capital, a digit or a symbol.
+            // `Bearer token expired` names the scheme; a token (or Basic's base64) has a capital, a digit or a symbol.
             match.output.3.utf8.allSatisfy { $0 >= 97 && $0 <= 122 } ? String(match.output.0) : "\(match.output.1)\(match.output.2)\(mask)"
         }
         text = text.replacing(jwtPattern) { _ in mask }
         text = text.replacing(assignmentPattern) { match in
             var name = String(match.output.1)
-            let secret = name.lowercased() == "access" || isSecretName(name) || name.withUTF8 { isSecretQueryName($0) }
+            // The API's own `sort_key` names a field, not a key: a canonical request echoes it.
+            let lower = name.lowercased()
+            let secret = lower != "sort_key" && (lower == "access" || isSecretName(name) || name.withUTF8 { isSecretQueryName($0) })
             return secret ? "\(name)=\(mask)" : String(match.output.0)
         }
         text = text.replacing(colonPattern) { match in
@@ -50,9 +52,9 @@ public enum SecretRedactor {
 
     nonisolated(unsafe) private static let headerPattern =
         #/(?i)\b(authorization|x-auth-token|x-security-token|x-subject-token|set-cookie|cookie)(\s*[:=]\s*)[^\r\n"]+/#
-    nonisolated(unsafe) private static let bearerPattern = #/(?i)\b(bearer)(\s+)([A-Za-z0-9._~+\/-]{8,}=*)/#
+    nonisolated(unsafe) private static let bearerPattern = #/(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+\/-]{8,}=*)/#
     nonisolated(unsafe) private static let jwtPattern = #/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/#
-    nonisolated(unsafe) private static let assignmentPattern = #/([A-Za-z0-9_.%+-]+)=([^\s,&;"'<>]+)/#
+    nonisolated(unsafe) private static let assignmentPattern = #/([A-Za-z0-9_.%+-]+)=([^\s,&;#"'<>]+)/#
     nonisolated(unsafe) private static let colonPattern = #/\b([A-Za-z][A-Za-z0-9_-]*)("?\s*:\s*"?)([^\s,;"'<>\/][^\s,;"'<>]*)/#
 
     /// A copy of `object` with every secret masked, at any depth.
@@ -71,7 +73,8 @@ public enum SecretRedactor {
         out.append(UInt8(ascii: "{"))
         for (i, field) in object.fields.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            JSONValue.writeString(field.key, to: &out)
+            // A member name may be a signed URL too (`{"https://x/?token=t": 1}`).
+            JSONValue.writeString(redactText(field.key), to: &out)
             out.append(UInt8(ascii: ":"))
             if case .null = field.value {
                 out.append(contentsOf: "null".utf8)
@@ -98,7 +101,7 @@ public enum SecretRedactor {
             }
             out.append(UInt8(ascii: "]"))
         case .string(let s):
-            JSONValue.writeString(redactURL(s), to: &out)
+            JSONValue.writeString(redactText(s), to: &out)
         default:
             value.write(to: &out)
         }
@@ -126,9 +129,13 @@ public enum SecretRedactor {
                 if m > 0 { out.append(UInt8(ascii: ",")) }
                 // Keys on a tape hold no escapes, so their bytes are their JSON text.
                 let key = UnsafeBufferPointer(rebasing: bytes[Int(nodes[k].start) ..< Int(nodes[k].end)])
-                out.append(UInt8(ascii: "\""))
-                out.append(contentsOf: key)
-                out.append(UInt8(ascii: "\""))
+                if let masked = redactedText(key) {
+                    JSONValue.writeString(String(decoding: masked, as: UTF8.self), to: &out)
+                } else {
+                    out.append(UInt8(ascii: "\""))
+                    out.append(contentsOf: key)
+                    out.append(UInt8(ascii: "\""))
+                }
                 out.append(UInt8(ascii: ":"))
                 if nodes[k + 1].kind == .null {
                     out.append(contentsOf: "null".utf8)
@@ -150,12 +157,17 @@ public enum SecretRedactor {
             }
             out.append(UInt8(ascii: "]"))
         case .string where n.escaped:
-            JSONValue.writeString(redactURL(tape.string(node)), to: &out)
+            JSONValue.writeString(redactText(tape.string(node)), to: &out)
         case .string:
-            // Unescaped source text has no byte that JSON must escape, and neither has the mask.
-            out.append(UInt8(ascii: "\""))
-            if let masked = redactedURL(text) { out.append(contentsOf: masked) } else { out.append(contentsOf: text) }
-            out.append(UInt8(ascii: "\""))
+            if let masked = redactedText(text) {
+                // Masked free text may now hold a quote it carried escaped: write it as JSON.
+                JSONValue.writeString(String(decoding: masked, as: UTF8.self), to: &out)
+            } else {
+                // Unescaped source text has no byte that JSON must escape.
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: text)
+                out.append(UInt8(ascii: "\""))
+            }
         case .number, .true, .false, .null:
             out.append(contentsOf: text)
         }
@@ -175,9 +187,12 @@ public enum SecretRedactor {
             } else {
                 replacement = redacted(field.value)
             }
-            guard let replacement else { continue }
+            let key = redactText(field.key)
+            let renamed = key.utf8.count != field.key.utf8.count || key != field.key
+            guard replacement != nil || renamed else { continue }
             if copy == nil { copy = object }
-            copy!.fields[i].value = replacement
+            if let replacement { copy!.fields[i].value = replacement }
+            if renamed { copy!.fields[i].key = key }
         }
         return copy
     }
@@ -195,7 +210,7 @@ public enum SecretRedactor {
             }
             return copy.map { .array($0) }
         case .string(let s):
-            let r = redactURL(s)
+            let r = redactText(s)
             return r.utf8.count == s.utf8.count && r == s ? nil : .string(r)
         default:
             return nil
@@ -289,6 +304,77 @@ public enum SecretRedactor {
         }
         return endsWith("key") || endsWith("token") || endsWith("secret") || endsWith("password")
             || endsWith("signature") || endsWith("sessionid")
+    }
+
+    /// Job text with every credential masked (docs/SECRETS.md, section 1): the credentials of every
+    /// URL in it (`redactURL`) and, in free text such as `error_info.error_msg` or `block_reason`,
+    /// what section 2 masks in server text (`Authorization: ...`, `Bearer ...`, `password=...`,
+    /// JWTs, `{"secret":"..."}`). Text without `=`, a `name:` or `Bearer`/`Basic`/`eyJ` costs one
+    /// pass over its bytes.
+    public static func redactText(_ text: String) -> String {
+        var text = text
+        guard text.withUTF8({ mayHoldFreeTextCredential($0) }) else { return redactURL(text) }
+        return maskingCredentials([], in: text)
+    }
+
+    /// `redactText` of UTF-8 bytes, or nil when nothing needed masking.
+    private static func redactedText(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard mayHoldFreeTextCredential(bytes) else { return redactedURL(bytes) }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let masked = maskingCredentials([], in: text)
+        return masked == text ? nil : Array(masked.utf8)
+    }
+
+    /// Whether free text may hold a credential outside a URL: a `name=` or `name:` (also
+    /// `"name":`) whose name is secret by the member or parameter rules (or is `Access`), the word
+    /// `Bearer` or `Basic` before a space, or the `eyJ` that starts a JWT.
+    static func mayHoldFreeTextCredential(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = bytes.count
+        var i = 0
+        while i < n {
+            let b = bytes[i]
+            switch b {
+            case UInt8(ascii: "="), UInt8(ascii: ":"):
+                var end = i
+                if b == UInt8(ascii: ":") {
+                    while end > 0, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+                    if end > 0, bytes[end - 1] == UInt8(ascii: "\"") { end -= 1 }
+                }
+                var start = end
+                while start > 0, isNameByte(bytes[start - 1]) { start -= 1 }
+                if start < end {
+                    let name = UnsafeBufferPointer(rebasing: bytes[start ..< end])
+                    if isSecretName(bytes: name) || (b == UInt8(ascii: "=") && (isSecretQueryName(name)
+                        || (name.count == 6 && matches(name, 6, "access")))) { return true }
+                }
+            case UInt8(ascii: "e"):
+                if i + 2 < n, bytes[i + 1] == UInt8(ascii: "y"), bytes[i + 2] == UInt8(ascii: "J") { return true }
+            case UInt8(ascii: "b"), UInt8(ascii: "B"):
+                for word: StaticString in ["bearer", "basic"] where i + word.utf8CodeUnitCount < n {
+                    let w = word.utf8CodeUnitCount
+                    let candidate = UnsafeBufferPointer(rebasing: bytes[i ..< i + w])
+                    if matchesIgnoringCase(candidate, word), bytes[i + w] == 0x20 || bytes[i + w] == 0x09 { return true }
+                }
+            default:
+                break
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// Letters, digits and `_ . % + -`: the bytes of a name before `=` or `:`.
+    @inline(__always)
+    private static func isNameByte(_ b: UInt8) -> Bool {
+        (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57)
+            || b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") || b == UInt8(ascii: "%") || b == UInt8(ascii: "+")
+    }
+
+    private static func matchesIgnoringCase(_ part: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+        guard part.count == word.utf8CodeUnitCount else { return false }
+        let w = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        for k in 0 ..< part.count where (part[k] | 0x20) != w[k] { return false }
+        return true
     }
 
     /// Masks the credentials of every URL in `text` (with or without a scheme): user-info, and
@@ -425,6 +511,11 @@ public enum SecretRedactor {
             if let eq, eq + 1 < pairEnd {
                 if isSecretQueryName(UnsafeBufferPointer(rebasing: bytes[pairStart ..< eq])) {
                     masker.mask(from: eq + 1, to: pairEnd)
+                } else if hasEncodedSecret(UnsafeBufferPointer(rebasing: bytes[eq + 1 ..< pairEnd])) {
+                    // A percent-encoded URL as a value (`redirect_uri=https%3A%2F%2Fb%2Fcb%3Fsig%3D...`)
+                    // that carries a credential is masked whole: re-encoding only its secret would
+                    // need the exact escapes the sender chose.
+                    masker.mask(from: eq + 1, to: pairEnd)
                 } else {
                     // A URL as a value (`next=rtmp://user:pw@host/app`) keeps no user-info either.
                     var k = eq + 1
@@ -439,6 +530,38 @@ public enum SecretRedactor {
             }
             pairStart = pairEnd + 1
         }
+    }
+
+    /// Whether `value`, a query value holding percent escapes, decodes (up to three times, for
+    /// values encoded again at each hop) to a text with a credential by these rules.
+    private static func hasEncodedSecret(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard value.count >= 3, value.contains(UInt8(ascii: "%")) else { return false }
+        var text = Array(value)
+        for _ in 0 ..< 3 {
+            guard let decoded = percentDecoded(text) else { return false }
+            text = decoded
+            if text.withUnsafeBufferPointer({ redactedURL($0) != nil || mayHoldFreeTextCredential($0) }) { return true }
+        }
+        return false
+    }
+
+    /// `bytes` with each `%XX` decoded (and `+` as a space), or nil when it holds no escape.
+    private static func percentDecoded(_ bytes: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var changed = false
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count, let hi = hexValue(bytes[i + 1]), let lo = hexValue(bytes[i + 2]) {
+                out.append(hi << 4 | lo)
+                i += 3
+                changed = true
+            } else {
+                out.append(bytes[i] == UInt8(ascii: "+") ? UInt8(ascii: " ") : bytes[i])
+                i += 1
+            }
+        }
+        return changed ? out : nil
     }
 
     /// Masks the user-info of the authority starting at `start` (just after `://`) and ending at
@@ -533,6 +656,24 @@ public enum SecretRedactor {
                 buffer[count] = b >= 65 && b <= 90 ? b + 32 : b
                 count += 1
                 i += 1
+            }
+            // A name encoded again at each hop (`%2573ig` is `%73ig` is `sig`): decode twice more.
+            for _ in 0 ..< 2 {
+                var out = 0, k = 0, decodedAny = false
+                while k < count {
+                    if buffer[k] == UInt8(ascii: "%"), k + 2 < count, let hi = hexValue(buffer[k + 1]), let lo = hexValue(buffer[k + 2]) {
+                        let b = hi << 4 | lo
+                        buffer[out] = b >= 65 && b <= 90 ? b + 32 : b
+                        k += 3
+                        decodedAny = true
+                    } else {
+                        buffer[out] = buffer[k]
+                        k += 1
+                    }
+                    out += 1
+                }
+                count = out
+                if !decodedAny { break }
             }
             let name = UnsafeBufferPointer(rebasing: buffer[0 ..< count])
             for fragment in secretQueryFragmentBytes where count >= fragment.count {

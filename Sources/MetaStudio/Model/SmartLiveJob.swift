@@ -90,17 +90,19 @@ public struct SmartLiveJob: Sendable {
         if var rtc = reader.object("rtc_room_info", &flags) {
             rtc.checkString("app_id", &flags)
             rtc.checkString("room_id", &flags)
-            for (i, item) in (rtc.array("users", &flags) ?? []).enumerated() {
+            var userFlags: [JobFlag] = []
+            for (i, item) in rtc.list("users", &flags).enumerated() {
                 guard let userObject = item.asObject else {
-                    flags.append(JobFlag(field: "rtc_room_info.users[\(i)]", reason: .wrongType,
-                                         detail: "expected an object, got \(item.typeName)"))
+                    userFlags.append(JobFlag(field: "rtc_room_info.users[\(i)]", reason: .wrongType,
+                                             detail: "expected an object, got \(item.typeName)"))
                     continue
                 }
                 var user = FieldReader(object: userObject, path: "rtc_room_info.users[\(i)].")
-                let ctime = user.epochSeconds("ctime", &flags)
-                rtcUsers.append(RTCUser(userType: user.string("user_type", &flags),
-                                        userId: user.string("user_id", &flags), ctime: ctime))
+                let ctime = user.epochSeconds("ctime", &userFlags)
+                rtcUsers.append(RTCUser(userType: user.string("user_type", &userFlags),
+                                        userId: user.string("user_id", &userFlags), ctime: ctime))
             }
+            flags += JobFlag.cappedList(userFlags, field: "rtc_room_info.users")
         }
         callbackEventTypes = []
         if var live = reader.object("live_event_callback_config", &flags) {
@@ -133,11 +135,11 @@ public struct SmartLiveJob: Sendable {
         maskCredentials()
     }
 
-    /// Every text field with credentials in URLs masked (`SecretRedactor.redactURL`), as in the
+    /// Every text field with credentials in URLs masked (`SecretRedactor.redactText`), as in the
     /// stored JSON: the columns, reports and messages made from these fields carry none either.
     private mutating func maskCredentials() {
-        func mask(_ text: inout String?) { if let t = text { text = SecretRedactor.redactURL(t) } }
-        jobId = SecretRedactor.redactURL(jobId)
+        func mask(_ text: inout String?) { if let t = text { text = SecretRedactor.redactText(t) } }
+        jobId = SecretRedactor.redactText(jobId)
         mask(&roomId)
         mask(&roomName)
         mask(&state)
@@ -150,7 +152,7 @@ public struct SmartLiveJob: Sendable {
             mask(&rtcUsers[i].userId)
         }
         for i in callbackEventTypes.indices {
-            callbackEventTypes[i].eventType = SecretRedactor.redactURL(callbackEventTypes[i].eventType)
+            callbackEventTypes[i].eventType = SecretRedactor.redactText(callbackEventTypes[i].eventType)
         }
     }
 
