@@ -260,7 +260,7 @@ enum PageShape {
     /// not a job, or nil when it has at least one job member: a saved API error body, or a page
     /// without its list, must be refused, not stored as a job with a made-up id.
     static func notAJob(_ object: JSONObject) -> String? {
-        guard !object.keys.contains(where: jobMembers.contains) else { return nil }
+        guard !object.fields.contains(where: { jobMembers.contains($0.key) }) else { return nil }
         if let code = object["error_code"] {
             let text = code.stringValue ?? code.serialized()
             return "an API error response (error_code \(SafeText.escaped(text, limit: 60))), not jobs"

@@ -74,7 +74,7 @@ public enum SecretRedactor {
         for (i, field) in object.fields.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             // A member name may be a signed URL too (`{"https://x/?token=t": 1}`).
-            JSONValue.writeString(redactText(field.key), to: &out)
+            JSONValue.writeString(redactURL(field.key), to: &out)
             out.append(UInt8(ascii: ":"))
             if case .null = field.value {
                 out.append(contentsOf: "null".utf8)
@@ -129,7 +129,7 @@ public enum SecretRedactor {
                 if m > 0 { out.append(UInt8(ascii: ",")) }
                 // Keys on a tape hold no escapes, so their bytes are their JSON text.
                 let key = UnsafeBufferPointer(rebasing: bytes[Int(nodes[k].start) ..< Int(nodes[k].end)])
-                if let masked = redactedText(key) {
+                if let masked = redactedURL(key) {
                     JSONValue.writeString(String(decoding: masked, as: UTF8.self), to: &out)
                 } else {
                     out.append(UInt8(ascii: "\""))
@@ -187,7 +187,7 @@ public enum SecretRedactor {
             } else {
                 replacement = redacted(field.value)
             }
-            let key = redactText(field.key)
+            let key = redactURL(field.key)
             let renamed = key.utf8.count != field.key.utf8.count || key != field.key
             guard replacement != nil || renamed else { continue }
             if copy == nil { copy = object }
@@ -312,55 +312,98 @@ public enum SecretRedactor {
     /// JWTs, `{"secret":"..."}`). Text without `=`, a `name:` or `Bearer`/`Basic`/`eyJ` costs one
     /// pass over its bytes.
     public static func redactText(_ text: String) -> String {
-        var text = text
-        guard text.withUTF8({ mayHoldFreeTextCredential($0) }) else { return redactURL(text) }
-        return maskingCredentials([], in: text)
+        // URLs first (bytes, fast); the pattern rules only where a secret is left unmasked after.
+        var masked = redactURL(text)
+        guard masked.withUTF8({ mayHoldFreeTextCredential($0) }) else { return masked }
+        return maskingCredentials([], in: masked)
     }
 
     /// `redactText` of UTF-8 bytes, or nil when nothing needed masking.
     private static func redactedText(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        guard mayHoldFreeTextCredential(bytes) else { return redactedURL(bytes) }
-        let text = String(decoding: bytes, as: UTF8.self)
+        let urlMasked = redactedURL(bytes)
+        let needsPatterns = urlMasked.map { $0.withUnsafeBufferPointer { mayHoldFreeTextCredential($0) } }
+            ?? mayHoldFreeTextCredential(bytes)
+        guard needsPatterns else { return urlMasked }
+        let text = urlMasked.map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: bytes, as: UTF8.self)
         let masked = maskingCredentials([], in: text)
-        return masked == text ? nil : Array(masked.utf8)
+        return masked.utf8.elementsEqual(bytes) ? nil : Array(masked.utf8)
     }
 
     /// Whether free text may hold a credential outside a URL: a `name=` or `name:` (also
-    /// `"name":`) whose name is secret by the member or parameter rules (or is `Access`), the word
-    /// `Bearer` or `Basic` before a space, or the `eyJ` that starts a JWT.
+    /// `"name":`) whose name is secret by the member or parameter rules (or is `Access`) and whose
+    /// value is not already the mask, the word `Bearer` or `Basic` before a space, or the `eyJ`
+    /// that starts a JWT. One pass over the bytes; true sends the text to the slower patterns.
     static func mayHoldFreeTextCredential(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = bytes.count
+        guard n >= 3, let base = bytes.baseAddress else { return false }
+        @inline(__always) func holds(_ word: UInt64, _ byte: UInt64) -> UInt64 {
+            let x = word ^ (byte &* 0x0101_0101_0101_0101)
+            return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+        }
+        let raw = UnsafeRawPointer(base)
         var i = 0
         while i < n {
-            let b = bytes[i]
-            switch b {
-            case UInt8(ascii: "="), UInt8(ascii: ":"):
-                var end = i
-                if b == UInt8(ascii: ":") {
-                    while end > 0, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-                    if end > 0, bytes[end - 1] == UInt8(ascii: "\"") { end -= 1 }
-                }
-                var start = end
-                while start > 0, isNameByte(bytes[start - 1]) { start -= 1 }
-                if start < end {
-                    let name = UnsafeBufferPointer(rebasing: bytes[start ..< end])
-                    if isSecretName(bytes: name) || (b == UInt8(ascii: "=") && (isSecretQueryName(name)
-                        || (name.count == 6 && matches(name, 6, "access")))) { return true }
-                }
-            case UInt8(ascii: "e"):
-                if i + 2 < n, bytes[i + 1] == UInt8(ascii: "y"), bytes[i + 2] == UInt8(ascii: "J") { return true }
-            case UInt8(ascii: "b"), UInt8(ascii: "B"):
-                for word: StaticString in ["bearer", "basic"] where i + word.utf8CodeUnitCount < n {
-                    let w = word.utf8CodeUnitCount
-                    let candidate = UnsafeBufferPointer(rebasing: bytes[i ..< i + w])
-                    if matchesIgnoringCase(candidate, word), bytes[i + w] == 0x20 || bytes[i + w] == 0x09 { return true }
-                }
-            default:
-                break
+            // Eight bytes at a time to the next `=`, `:`, `J` (of `eyJ`), space or tab (after
+            // `Bearer` or `Basic`); the rest of the text is never looked at byte by byte.
+            if i + 8 <= n {
+                let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let found = holds(word, 0x3D) | holds(word, 0x3A) | holds(word, 0x4A) | holds(word, 0x20) | holds(word, 0x09)
+                if found == 0 { i += 8; continue }
+                // The lowest flagged byte is a real match (borrows only run upwards).
+                i += found.trailingZeroBitCount / 8
             }
+            if isFreeTextTrigger(bytes, i) { return true }
             i += 1
         }
         return false
+    }
+
+    /// Whether the byte at `i` starts what `mayHoldFreeTextCredential` looks for.
+    private static func isFreeTextTrigger(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        let n = bytes.count
+        let b = bytes[i]
+        switch b {
+        case 0x20, 0x09:
+            for word: StaticString in ["bearer", "basic"] where i >= word.utf8CodeUnitCount {
+                let w = word.utf8CodeUnitCount
+                if matchesIgnoringCase(UnsafeBufferPointer(rebasing: bytes[i - w ..< i]), word) { return true }
+            }
+            return false
+        case UInt8(ascii: "J"):
+            return i >= 2 && bytes[i - 2] == UInt8(ascii: "e") && bytes[i - 1] == UInt8(ascii: "y")
+        case UInt8(ascii: "="), UInt8(ascii: ":"):
+            // A scheme's `https://` is the URL masker's.
+            if b == UInt8(ascii: ":"), i + 1 < n, bytes[i + 1] == UInt8(ascii: "/") { return false }
+            var end = i
+            if b == UInt8(ascii: ":") {
+                while end > 0, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+                if end > 0, bytes[end - 1] == UInt8(ascii: "\"") { end -= 1 }
+            }
+            var start = end
+            while start > 0, isNameByte(bytes[start - 1]) { start -= 1 }
+            guard start < end else { return false }
+            if b == UInt8(ascii: ":") {
+                // A `name:` starts with a letter (`Authorization:`), so a time's `10:30` is no name.
+                let first = bytes[start] | 0x20
+                guard first >= 97 && first <= 122 else { return false }
+            } else {
+                // A `name=` in a URL's query (after `?` or `#` in the same piece) was the URL masker's.
+                var k = start
+                while k > 0, !isPieceSeparator(bytes[k - 1]) {
+                    if bytes[k - 1] == UInt8(ascii: "?") || bytes[k - 1] == UInt8(ascii: "#") { return false }
+                    k -= 1
+                }
+            }
+            var value = i + 1
+            while value < n, bytes[value] == 0x20 || bytes[value] == UInt8(ascii: "\"") { value += 1 }
+            if value + maskBytes.count <= n,
+               maskBytes.withUnsafeBufferPointer({ m in (0 ..< m.count).allSatisfy { bytes[value + $0] == m[$0] } }) { return false }
+            let name = UnsafeBufferPointer(rebasing: bytes[start ..< end])
+            return isSecretName(bytes: name) || (b == UInt8(ascii: "=") && (isSecretQueryName(name)
+                || (name.count == 6 && matches(name, 6, "access"))))
+        default:
+            return false
+        }
     }
 
     /// Letters, digits and `_ . % + -`: the bytes of a name before `=` or `:`.
