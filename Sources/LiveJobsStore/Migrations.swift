@@ -20,6 +20,9 @@ enum Migrations {
         migrator.registerMigration("v5-sync-runs-unresolved") { db in
             try db.execute(sql: v5)
         }
+        migrator.registerMigration("v6-sync-runs-process") { db in
+            try db.execute(sql: v6)
+        }
         return migrator
     }
 
@@ -63,6 +66,13 @@ enum Migrations {
     /// even when that is older than where it would start.
     static let v5 = """
         ALTER TABLE sync_runs ADD COLUMN unresolved_since TEXT;
+        """
+
+    /// Which process runs a fetch, so that the next fetch can tell a `running` row whose process is
+    /// gone (killed) from one whose fetch is still going on the same database.
+    static let v6 = """
+        ALTER TABLE sync_runs ADD COLUMN pid INTEGER;
+        ALTER TABLE sync_runs ADD COLUMN process TEXT;
         """
 
     /// Fetch runs, so the next fetch knows where the last complete one ended.

@@ -184,7 +184,9 @@ struct FetchCommand: ParsableCommand {
                                         lastCount: store.lastExpectedCount(projectId: project, region: api.region, query: filters, mode: mode))
         }
         let runId = try reportingErrors("fetch") {
-            try store.beginSyncRun(SyncRunRecord(projectId: project, region: api.region, endpoint: api.base.baseURL,
+            // A run left 'running' by a fetch that was killed is closed before this one starts.
+            try store.closeAbandonedSyncRuns()
+            return try store.beginSyncRun(SyncRunRecord(projectId: project, region: api.region, endpoint: api.base.baseURL,
                                                  query: filters, mode: mode, createSince: query.createSince))
         }
         logger.info("fetch starting", metadata: ["project": "\(project)", "mode": "\(mode)", "auth": "\(credentials.mode)",
@@ -203,7 +205,11 @@ struct FetchCommand: ParsableCommand {
         }
         let sink = try reportingErrors("fetch") {
             try FetchSink(store: store, projectId: project, region: api.region, sequential: sequential,
-                          strictness: strict ? .strict : .lenient, maxUncommittedPages: maxUncommittedPages)
+                          strictness: strict ? .strict : .lenient, maxUncommittedPages: maxUncommittedPages,
+                          runProgress: SyncRunProgressRecorder(runId: runId) {
+                              let p = pager.progress(elapsed: 0)
+                              return (p.requests, p.retries, p.throttled)
+                          })
         }
         let signals = SignalTrap { pager.cancel() }
         let started = ProcessInfo.processInfo.systemUptime
