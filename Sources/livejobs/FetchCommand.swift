@@ -124,11 +124,49 @@ struct FetchCommand: ParsableCommand {
             throw ValidationError("--since \(SafeText.escaped(since, limit: 60)) is later than --until \(SafeText.escaped(until, limit: 60)): "
                                   + "no job can be created between them")
         }
+        // An option given an empty value would be dropped silently (an empty --state asks for every
+        // state, an empty --room-name for every room): refused instead, as never ignored.
+        for (flag, value) in [("--state", state), ("--room-name", roomName), ("--app-user-id", appUserId),
+                              ("--token-file", tokenFile), ("--ca-bundle", caBundle)] {
+            if let value, value.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("\(flag) is empty: give it a value, or leave it out")
+            }
+        }
+        if let state, Self.states(state).isEmpty {
+            throw ValidationError("--state '\(SafeText.escaped(state, limit: 60))' names no state: "
+                                  + "pass a comma-separated list such as FAILED,BLOCKED, or leave it out for every state")
+        }
+        if let caBundle {
+            if let endpoint, endpoint.lowercased().hasPrefix("http://") {
+                throw ValidationError("--ca-bundle verifies TLS, but --endpoint \(URLDisplay.safe(endpoint)) is plain http: "
+                                      + "leave --ca-bundle out, or use https")
+            }
+            if let problem = Self.unreadableFile(caBundle) { throw ValidationError("--ca-bundle \(caBundle): \(problem)") }
+        }
         if let appUserId, appUserId.unicodeScalars.contains(where: { (0x2E80...0x9FFF).contains($0.value) }) {
             throw ValidationError("--app-user-id must not contain Chinese characters")
         }
-        if region == nil && endpoint == nil && ProcessInfo.processInfo.environment["HUAWEICLOUD_SDK_REGION"] == nil {
+        let environment = ProcessInfo.processInfo.environment
+        if region == nil && endpoint == nil && environment["HUAWEICLOUD_SDK_REGION"] == nil {
             throw ValidationError("pass --region (cn-north-4, cn-east-3, ap-southeast-3) or --endpoint URL")
+        }
+        // The region goes into the host name and the project id into the path: checked here, from
+        // wherever they come, so that neither can send the request (and its token) elsewhere.
+        if let region, let problem = FetchTarget.regionProblem(region) {
+            throw ValidationError("--region: \(problem)")
+        } else if region == nil, let value = environment["HUAWEICLOUD_SDK_REGION"], let problem = FetchTarget.regionProblem(value) {
+            throw ValidationError("$HUAWEICLOUD_SDK_REGION: \(problem)")
+        }
+        if let projectId, let problem = FetchTarget.projectIdProblem(projectId) {
+            throw ValidationError("--project-id: \(problem)")
+        } else if projectId == nil {
+            let resolver = CredentialResolver()
+            if let value = resolver.environmentProjectId, let problem = FetchTarget.projectIdProblem(value) {
+                throw ValidationError("$HUAWEICLOUD_SDK_PROJECT_ID: \(problem)")
+            } else if resolver.environmentProjectId == nil, let value = try? resolver.profileSection()?["project_id"],
+                      let problem = FetchTarget.projectIdProblem(value) {
+                throw ValidationError("project_id in \(resolver.profilePath): \(problem)")
+            }
         }
     }
 
@@ -143,6 +181,21 @@ struct FetchCommand: ParsableCommand {
     static let timeoutRange = 0.1...86_400.0
     /// Pages the writer may hold uncommitted: far more than the default, far below what memory holds.
     static let maximumUncommittedPages = 100_000
+
+    /// The states a `--state` list names, upper-cased, blanks and empty items left out.
+    static func states(_ list: String) -> [String] {
+        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
+    }
+
+    /// Why the file at `path` cannot be read (nil when it can): as the system says it (no such
+    /// file, permission denied), or a folder.
+    static func unreadableFile(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return String(cString: strerror(errno)).lowercased() }
+        if (info.st_mode & S_IFMT) == S_IFDIR { return "is a directory, not a file" }
+        guard access(path, R_OK) == 0 else { return String(cString: strerror(errno)).lowercased() }
+        return nil
+    }
 
     /// A number of a flag as the user would write it (`60`, `0.5`, `1e+300`).
     static func shown(_ value: Double) -> String {
@@ -168,7 +221,7 @@ struct FetchCommand: ParsableCommand {
             return (credentials, project, try APIEndpoint(region: region, override: endpoint))
         }
         let store = try reportingErrors("fetch") { try JobStore(path: common.databasePath, logger: common.logger("livejobs.store")) }
-        let states = state.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() } } ?? []
+        let states = state.map(Self.states) ?? []
         var query = ListJobsQuery(states: states, createSince: since, createUntil: until, roomName: roomName,
                                   appUserId: appUserId, pageSize: pageSize)
         let filters = query.summary
