@@ -34,6 +34,8 @@ public struct SyncRunOutcome: Sendable {
     public var expectedCount: Int?
     public var newestCreateTime: String?
     public var failedRequestIds: [String]
+    /// Failed requests that carried an X-Request-Id, those `failedRequestIds` could not keep included.
+    public var failedRequests = 0
     public var message: String?
     /// Jobs stored with a flagged value.
     public var flagged: Int
@@ -125,12 +127,12 @@ extension JobStore {
             try db.execute(sql: """
                 UPDATE sync_runs SET finished_at = ?, outcome = ?, pages = ?, requests = ?, retries = ?, throttled = ?,
                     jobs = ?, expected_count = ?, newest_create_time = ?, failed_request_ids = ?, message = ?, flagged = ?,
-                    unresolved_since = ?
+                    unresolved_since = ?, failed_requests = ?
                 WHERE id = ?
                 """, arguments: [RFC3339.format(Date().timeIntervalSince1970.rounded(.down)), o.outcome, o.pages, o.requests,
                                  o.retries, o.throttled, o.jobs, o.expectedCount, o.newestCreateTime, ids,
                                  o.message.map { SafeText.escaped($0, limit: SafeText.lineLimit) }, o.flagged,
-                                 o.unresolvedSince, id])
+                                 o.unresolvedSince, max(o.failedRequests, o.failedRequestIds.count), id])
         }
     }
 

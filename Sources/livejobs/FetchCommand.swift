@@ -92,6 +92,10 @@ struct FetchCommand: ParsableCommand {
                                valueName: "n", visibility: .hidden))
     var maxUncommittedPages = GroupCommitter.defaultMaxUncommittedPages
 
+    @Option(help: ArgumentHelp("Most seconds one page may spend waiting between its attempts (1-3600).",
+                               valueName: "s", visibility: .hidden))
+    var maxPageWait = RetryPolicy().maxWaitPerPage
+
     @Flag(help: ArgumentHelp("Page strictly one page at a time, storing each before asking for the next (the way a hand-written pager over the vendor's SDK works); for comparisons.", visibility: .hidden))
     var sequential = false
 
@@ -111,6 +115,9 @@ struct FetchCommand: ParsableCommand {
         guard (Self.timeoutRange).contains(timeout) else {
             throw ValidationError("--timeout must be \(Self.shown(Self.timeoutRange.lowerBound)) to "
                                   + "\(Self.shown(Self.timeoutRange.upperBound)) seconds, got \(Self.shown(timeout))")
+        }
+        guard (1...3600).contains(maxPageWait) else {
+            throw ValidationError("--max-page-wait must be 1 to 3600 seconds, got \(Self.shown(maxPageWait))")
         }
         guard (1...Self.maximumUncommittedPages).contains(maxUncommittedPages) else {
             throw ValidationError("--max-uncommitted-pages must be 1 to \(Self.maximumUncommittedPages), got \(maxUncommittedPages)")
@@ -250,6 +257,8 @@ struct FetchCommand: ParsableCommand {
         // A create_time later than this is a clock far off or a corrupt value, not the newest job.
         options.newestAllowed = Date().timeIntervalSince1970 + Self.clockSkew
         if let rate { options.rate = rate == 0 ? .unlimited : .fixed(rate) }
+        options.retry.maxWaitPerPage = maxPageWait
+        options.onLongWait = { wait in Output.error(Self.notice(wait)) }
         var http = HTTPClientOptions()
         http.caBundle = caBundle
         http.totalTimeout = timeout
@@ -285,6 +294,23 @@ struct FetchCommand: ParsableCommand {
         // failure to close is the run's failure.
         if case .failure(let error) = closed, summary.errorLine == nil { throw reported("fetch", error) }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    }
+
+    /// One line on stderr for a long wait, so a fetch held by the server is seen to be waiting:
+    /// "livejobs fetch: the server throttles (HTTP 429) and asks to wait 60 s (its Retry-After)
+    /// before the page at offset 200 is asked for again; a page waits at most 120 s in all".
+    static func notice(_ wait: LongWait) -> String {
+        let seconds = "\(Int(wait.seconds.rounded())) s"
+        let cause: String
+        switch (wait.status, wait.retryAfter) {
+        case (429?, true): cause = "the server throttles (HTTP 429) and asks to wait \(seconds) (its Retry-After)"
+        case (429?, false): cause = "the server throttles (HTTP 429): waiting \(seconds)"
+        case (let status?, true): cause = "the server answered HTTP \(status) and asks to wait \(seconds) (its Retry-After)"
+        case (let status?, false): cause = "the server answered HTTP \(status): backing off \(seconds)"
+        case (nil, _): cause = "the request failed: backing off \(seconds)"
+        }
+        return "\nlivejobs fetch: \(cause) before the page at \(wait.page) is asked for again; "
+            + "a page waits at most \(Int(wait.bound.rounded())) s in all\n"
     }
 
     /// How many pages to ask for before the first `count` arrives. With AK/SK one: a wrong key must

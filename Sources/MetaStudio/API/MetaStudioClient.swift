@@ -162,6 +162,7 @@ public final class MetaStudioClient {
             var error = APIError.from(status: response.status, body: response.body, requestId: requestId,
                                       url: url, secrets: credentials.secrets)
             error.retryAfter = RetryPolicy.retryAfterSeconds(response.header("retry-after"))
+            error.location = response.header("location")
             throw error
         }
         return try MetaStudioClient.decodePage(response.body, offset: offset, requestId: requestId)
