@@ -71,14 +71,17 @@ public final class GroupCommitter: @unchecked Sendable {
     private let budget = NSCondition()
     private var uncommitted = 0
     private var budgetClosed = false
+    /// The `sync_runs` row this committer's pages belong to, updated inside each commit's transaction.
+    private let runProgress: SyncRunProgressRecorder?
 
     /// `commitInterval`: how long one transaction takes pages. Each commit rewrites the index
     /// leaves the random job ids touched, so commits should be rare; but the WAL can only be copied
     /// into the database file behind the writer once committed, so not too rare either.
     public init(store: JobStore, source: String, projectId: String?, region: String?, strictness: Strictness = .lenient,
                 commitInterval: TimeInterval = 0.25, maxUncommittedPages: Int = GroupCommitter.defaultMaxUncommittedPages,
-                preparers: Int = 2) throws {
+                preparers: Int = 2, runProgress: SyncRunProgressRecorder? = nil) throws {
         self.store = store
+        self.runProgress = runProgress
         self.maxUncommittedPages = max(1, maxUncommittedPages)
         self.strictness = strictness
         self.commitInterval = commitInterval
@@ -331,7 +334,16 @@ public final class GroupCommitter: @unchecked Sendable {
                         }
                     }
                 }
-                if batch.isEmpty || Date() >= deadline || pages >= GroupCommitter.maxPagesPerCommit { return }
+                if batch.isEmpty || Date() >= deadline || pages >= GroupCommitter.maxPagesPerCommit { break }
+            }
+            // The run's counts commit with its pages: a kill after this commit leaves the row saying
+            // exactly what is stored, never zeros under thousands of stored jobs.
+            if let runProgress {
+                var stored = condition.withLock { totals }
+                stored.add(summary)
+                let pagesSoFar = condition.withLock { committedPages } + pages
+                try runProgress.record(db, pages: pagesSoFar, jobs: stored.inserted + stored.updated + stored.unchanged,
+                                       flagged: stored.flagged)
             }
         }
         written.merge(firstSeen) { _, new in new }

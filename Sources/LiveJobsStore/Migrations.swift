@@ -20,6 +20,12 @@ enum Migrations {
         migrator.registerMigration("v5-sync-runs-unresolved") { db in
             try db.execute(sql: v5)
         }
+        migrator.registerMigration("v6-sync-runs-process") { db in
+            try db.execute(sql: v6)
+        }
+        migrator.registerMigration("v7-sync-runs-failed-requests") { db in
+            try db.execute(sql: v7)
+        }
         return migrator
     }
 
@@ -63,6 +69,18 @@ enum Migrations {
     /// even when that is older than where it would start.
     static let v5 = """
         ALTER TABLE sync_runs ADD COLUMN unresolved_since TEXT;
+        """
+
+    /// How many failed requests a fetch had, since `failed_request_ids` keeps only the first 50.
+    static let v7 = """
+        ALTER TABLE sync_runs ADD COLUMN failed_requests INTEGER NOT NULL DEFAULT 0;
+        """
+
+    /// Which process runs a fetch, so that the next fetch can tell a `running` row whose process is
+    /// gone (killed) from one whose fetch is still going on the same database.
+    static let v6 = """
+        ALTER TABLE sync_runs ADD COLUMN pid INTEGER;
+        ALTER TABLE sync_runs ADD COLUMN process TEXT;
         """
 
     /// Fetch runs, so the next fetch knows where the last complete one ended.

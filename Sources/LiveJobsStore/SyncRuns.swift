@@ -21,8 +21,9 @@ public struct SyncRunRecord: Sendable {
     }
 }
 
-/// How a fetch ended, written when it ends (an interrupted process leaves 'running', which
-/// the next fetch treats like any run that did not succeed).
+/// How a fetch ended, written when it ends. A process killed before it could write this leaves
+/// 'running' with the counts of its last commit; the next fetch marks it 'interrupted'
+/// (`closeAbandonedSyncRuns`).
 public struct SyncRunOutcome: Sendable {
     public var outcome: String
     public var pages: Int
@@ -33,6 +34,8 @@ public struct SyncRunOutcome: Sendable {
     public var expectedCount: Int?
     public var newestCreateTime: String?
     public var failedRequestIds: [String]
+    /// Failed requests that carried an X-Request-Id, those `failedRequestIds` could not keep included.
+    public var failedRequests = 0
     public var message: String?
     /// Jobs stored with a flagged value.
     public var flagged: Int
@@ -57,16 +60,64 @@ public struct SyncRunOutcome: Sendable {
     }
 }
 
+/// Keeps a fetch's `sync_runs` row true while it runs: called inside each group commit's
+/// transaction, so the row's pages and jobs are always those committed, and its requests those made.
+public struct SyncRunProgressRecorder: Sendable {
+    /// The run's row.
+    public let runId: Int64
+    /// The scan's request counts so far (requests, retries, 429s), read at each commit.
+    public let requestCounts: @Sendable () -> (requests: Int, retries: Int, throttled: Int)
+
+    public init(runId: Int64, requestCounts: @escaping @Sendable () -> (requests: Int, retries: Int, throttled: Int)) {
+        self.runId = runId
+        self.requestCounts = requestCounts
+    }
+
+    func record(_ db: Database, pages: Int, jobs: Int, flagged: Int) throws {
+        let counts = requestCounts()
+        try db.execute(sql: """
+            UPDATE sync_runs SET pages = ?, jobs = ?, flagged = ?, requests = ?, retries = ?, throttled = ?
+            WHERE id = ? AND outcome = 'running'
+            """, arguments: [pages, jobs, flagged, counts.requests, counts.retries, counts.throttled, runId])
+    }
+}
+
 extension JobStore {
-    /// Records the start of a fetch and returns its id.
+    /// Records the start of a fetch and returns its id, with this process's id and identity
+    /// (`ProcessIdentity`), so a later fetch can tell whether it still runs.
     public func beginSyncRun(_ run: SyncRunRecord) throws -> Int64 {
         try dbQueue.write { db in
             try db.execute(sql: """
-                INSERT INTO sync_runs (project_id, region, endpoint, query, mode, create_since, started_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO sync_runs (project_id, region, endpoint, query, mode, create_since, started_at, pid, process)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run.projectId, run.region, run.endpoint, run.query, run.mode, run.createSince,
-                                 RFC3339.format(Date().timeIntervalSince1970.rounded(.down))])
+                                 RFC3339.format(Date().timeIntervalSince1970.rounded(.down)),
+                                 Int64(getpid()), ProcessIdentity.current(pid: getpid())])
             return db.lastInsertedRowID
+        }
+    }
+
+    /// Marks `interrupted` every `running` row whose process is known to be gone (killed, or the
+    /// machine restarted): the counts stay those of its last commit, `message` says what happened.
+    /// A row whose process still runs, or one recorded on another machine or by a livejobs that did
+    /// not record its process, is left alone. Returns how many rows were closed.
+    @discardableResult
+    public func closeAbandonedSyncRuns() throws -> Int {
+        let now = RFC3339.format(Date().timeIntervalSince1970.rounded(.down))
+        return try dbQueue.write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, pid, process FROM sync_runs WHERE outcome = 'running' AND pid IS NOT NULL")
+            var closed = 0
+            for row in rows {
+                guard let pid: Int64 = row["pid"], let process: String = row["process"],
+                      ProcessIdentity.isGone(pid: Int32(truncatingIfNeeded: pid), recorded: process) else { continue }
+                try db.execute(sql: """
+                    UPDATE sync_runs SET outcome = 'interrupted', message = ? WHERE id = ? AND outcome = 'running'
+                    """, arguments: ["the fetch (process \(pid)) ended without recording its end (killed, or its machine "
+                                     + "stopped); pages, jobs and requests are those of its last commit; found by the fetch "
+                                     + "started \(now)", row["id"] as Int64])
+                closed += 1
+            }
+            return closed
         }
     }
 
@@ -76,12 +127,12 @@ extension JobStore {
             try db.execute(sql: """
                 UPDATE sync_runs SET finished_at = ?, outcome = ?, pages = ?, requests = ?, retries = ?, throttled = ?,
                     jobs = ?, expected_count = ?, newest_create_time = ?, failed_request_ids = ?, message = ?, flagged = ?,
-                    unresolved_since = ?
+                    unresolved_since = ?, failed_requests = ?
                 WHERE id = ?
                 """, arguments: [RFC3339.format(Date().timeIntervalSince1970.rounded(.down)), o.outcome, o.pages, o.requests,
                                  o.retries, o.throttled, o.jobs, o.expectedCount, o.newestCreateTime, ids,
                                  o.message.map { SafeText.escaped($0, limit: SafeText.lineLimit) }, o.flagged,
-                                 o.unresolvedSince, id])
+                                 o.unresolvedSince, max(o.failedRequests, o.failedRequestIds.count), id])
         }
     }
 

@@ -92,6 +92,10 @@ struct FetchCommand: ParsableCommand {
                                valueName: "n", visibility: .hidden))
     var maxUncommittedPages = GroupCommitter.defaultMaxUncommittedPages
 
+    @Option(help: ArgumentHelp("Most seconds one page may spend waiting between its attempts (1-3600).",
+                               valueName: "s", visibility: .hidden))
+    var maxPageWait = RetryPolicy().maxWaitPerPage
+
     @Flag(help: ArgumentHelp("Page strictly one page at a time, storing each before asking for the next (the way a hand-written pager over the vendor's SDK works); for comparisons.", visibility: .hidden))
     var sequential = false
 
@@ -112,6 +116,9 @@ struct FetchCommand: ParsableCommand {
             throw ValidationError("--timeout must be \(Self.shown(Self.timeoutRange.lowerBound)) to "
                                   + "\(Self.shown(Self.timeoutRange.upperBound)) seconds, got \(Self.shown(timeout))")
         }
+        guard (1...3600).contains(maxPageWait) else {
+            throw ValidationError("--max-page-wait must be 1 to 3600 seconds, got \(Self.shown(maxPageWait))")
+        }
         guard (1...Self.maximumUncommittedPages).contains(maxUncommittedPages) else {
             throw ValidationError("--max-uncommitted-pages must be 1 to \(Self.maximumUncommittedPages), got \(maxUncommittedPages)")
         }
@@ -124,11 +131,49 @@ struct FetchCommand: ParsableCommand {
             throw ValidationError("--since \(SafeText.escaped(since, limit: 60)) is later than --until \(SafeText.escaped(until, limit: 60)): "
                                   + "no job can be created between them")
         }
+        // An option given an empty value would be dropped silently (an empty --state asks for every
+        // state, an empty --room-name for every room): refused instead, as never ignored.
+        for (flag, value) in [("--state", state), ("--room-name", roomName), ("--app-user-id", appUserId),
+                              ("--token-file", tokenFile), ("--ca-bundle", caBundle)] {
+            if let value, value.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("\(flag) is empty: give it a value, or leave it out")
+            }
+        }
+        if let state, Self.states(state).isEmpty {
+            throw ValidationError("--state '\(SafeText.escaped(state, limit: 60))' names no state: "
+                                  + "pass a comma-separated list such as FAILED,BLOCKED, or leave it out for every state")
+        }
+        if let caBundle {
+            if let endpoint, endpoint.lowercased().hasPrefix("http://") {
+                throw ValidationError("--ca-bundle verifies TLS, but --endpoint \(URLDisplay.safe(endpoint)) is plain http: "
+                                      + "leave --ca-bundle out, or use https")
+            }
+            if let problem = Self.unreadableFile(caBundle) { throw ValidationError("--ca-bundle \(caBundle): \(problem)") }
+        }
         if let appUserId, appUserId.unicodeScalars.contains(where: { (0x2E80...0x9FFF).contains($0.value) }) {
             throw ValidationError("--app-user-id must not contain Chinese characters")
         }
-        if region == nil && endpoint == nil && ProcessInfo.processInfo.environment["HUAWEICLOUD_SDK_REGION"] == nil {
+        let environment = ProcessInfo.processInfo.environment
+        if region == nil && endpoint == nil && environment["HUAWEICLOUD_SDK_REGION"] == nil {
             throw ValidationError("pass --region (cn-north-4, cn-east-3, ap-southeast-3) or --endpoint URL")
+        }
+        // The region goes into the host name and the project id into the path: checked here, from
+        // wherever they come, so that neither can send the request (and its token) elsewhere.
+        if let region, let problem = FetchTarget.regionProblem(region) {
+            throw ValidationError("--region: \(problem)")
+        } else if region == nil, let value = environment["HUAWEICLOUD_SDK_REGION"], let problem = FetchTarget.regionProblem(value) {
+            throw ValidationError("$HUAWEICLOUD_SDK_REGION: \(problem)")
+        }
+        if let projectId, let problem = FetchTarget.projectIdProblem(projectId) {
+            throw ValidationError("--project-id: \(problem)")
+        } else if projectId == nil {
+            let resolver = CredentialResolver()
+            if let value = resolver.environmentProjectId, let problem = FetchTarget.projectIdProblem(value) {
+                throw ValidationError("$HUAWEICLOUD_SDK_PROJECT_ID: \(problem)")
+            } else if resolver.environmentProjectId == nil, let value = try? resolver.profileSection()?["project_id"],
+                      let problem = FetchTarget.projectIdProblem(value) {
+                throw ValidationError("project_id in \(resolver.profilePath): \(problem)")
+            }
         }
     }
 
@@ -143,6 +188,21 @@ struct FetchCommand: ParsableCommand {
     static let timeoutRange = 0.1...86_400.0
     /// Pages the writer may hold uncommitted: far more than the default, far below what memory holds.
     static let maximumUncommittedPages = 100_000
+
+    /// The states a `--state` list names, upper-cased, blanks and empty items left out.
+    static func states(_ list: String) -> [String] {
+        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
+    }
+
+    /// Why the file at `path` cannot be read (nil when it can): as the system says it (no such
+    /// file, permission denied), or a folder.
+    static func unreadableFile(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return String(cString: strerror(errno)).lowercased() }
+        if (info.st_mode & S_IFMT) == S_IFDIR { return "is a directory, not a file" }
+        guard access(path, R_OK) == 0 else { return String(cString: strerror(errno)).lowercased() }
+        return nil
+    }
 
     /// A number of a flag as the user would write it (`60`, `0.5`, `1e+300`).
     static func shown(_ value: Double) -> String {
@@ -168,7 +228,7 @@ struct FetchCommand: ParsableCommand {
             return (credentials, project, try APIEndpoint(region: region, override: endpoint))
         }
         let store = try reportingErrors("fetch") { try JobStore(path: common.databasePath, logger: common.logger("livejobs.store")) }
-        let states = state.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() } } ?? []
+        let states = state.map(Self.states) ?? []
         var query = ListJobsQuery(states: states, createSince: since, createUntil: until, roomName: roomName,
                                   appUserId: appUserId, pageSize: pageSize)
         let filters = query.summary
@@ -184,7 +244,9 @@ struct FetchCommand: ParsableCommand {
                                         lastCount: store.lastExpectedCount(projectId: project, region: api.region, query: filters, mode: mode))
         }
         let runId = try reportingErrors("fetch") {
-            try store.beginSyncRun(SyncRunRecord(projectId: project, region: api.region, endpoint: api.base.baseURL,
+            // A run left 'running' by a fetch that was killed is closed before this one starts.
+            try store.closeAbandonedSyncRuns()
+            return try store.beginSyncRun(SyncRunRecord(projectId: project, region: api.region, endpoint: api.base.baseURL,
                                                  query: filters, mode: mode, createSince: query.createSince))
         }
         logger.info("fetch starting", metadata: ["project": "\(project)", "mode": "\(mode)", "auth": "\(credentials.mode)",
@@ -195,6 +257,8 @@ struct FetchCommand: ParsableCommand {
         // A create_time later than this is a clock far off or a corrupt value, not the newest job.
         options.newestAllowed = Date().timeIntervalSince1970 + Self.clockSkew
         if let rate { options.rate = rate == 0 ? .unlimited : .fixed(rate) }
+        options.retry.maxWaitPerPage = maxPageWait
+        options.onLongWait = { wait in Output.error(Self.notice(wait)) }
         var http = HTTPClientOptions()
         http.caBundle = caBundle
         http.totalTimeout = timeout
@@ -203,7 +267,11 @@ struct FetchCommand: ParsableCommand {
         }
         let sink = try reportingErrors("fetch") {
             try FetchSink(store: store, projectId: project, region: api.region, sequential: sequential,
-                          strictness: strict ? .strict : .lenient, maxUncommittedPages: maxUncommittedPages)
+                          strictness: strict ? .strict : .lenient, maxUncommittedPages: maxUncommittedPages,
+                          runProgress: SyncRunProgressRecorder(runId: runId) {
+                              let p = pager.progress(elapsed: 0)
+                              return (p.requests, p.retries, p.throttled)
+                          })
         }
         let signals = SignalTrap { pager.cancel() }
         let started = ProcessInfo.processInfo.systemUptime
@@ -226,6 +294,23 @@ struct FetchCommand: ParsableCommand {
         // failure to close is the run's failure.
         if case .failure(let error) = closed, summary.errorLine == nil { throw reported("fetch", error) }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    }
+
+    /// One line on stderr for a long wait, so a fetch held by the server is seen to be waiting:
+    /// "livejobs fetch: the server throttles (HTTP 429) and asks to wait 60 s (its Retry-After)
+    /// before the page at offset 200 is asked for again; a page waits at most 120 s in all".
+    static func notice(_ wait: LongWait) -> String {
+        let seconds = "\(Int(wait.seconds.rounded())) s"
+        let cause: String
+        switch (wait.status, wait.retryAfter) {
+        case (429?, true): cause = "the server throttles (HTTP 429) and asks to wait \(seconds) (its Retry-After)"
+        case (429?, false): cause = "the server throttles (HTTP 429): waiting \(seconds)"
+        case (let status?, true): cause = "the server answered HTTP \(status) and asks to wait \(seconds) (its Retry-After)"
+        case (let status?, false): cause = "the server answered HTTP \(status): backing off \(seconds)"
+        case (nil, _): cause = "the request failed: backing off \(seconds)"
+        }
+        return "\nlivejobs fetch: \(cause) before the page at \(wait.page) is asked for again; "
+            + "a page waits at most \(Int(wait.bound.rounded())) s in all\n"
     }
 
     /// How many pages to ask for before the first `count` arrives. With AK/SK one: a wrong key must

@@ -16,9 +16,10 @@ final class FetchSink: PageSink, @unchecked Sendable {
     private let lock = NSLock()
 
     init(store: JobStore, projectId: String, region: String?, sequential: Bool, strictness: Strictness,
-         maxUncommittedPages: Int) throws {
+         maxUncommittedPages: Int, runProgress: SyncRunProgressRecorder? = nil) throws {
         committer = try GroupCommitter(store: store, source: "fetch", projectId: projectId, region: region,
-                                       strictness: strictness, maxUncommittedPages: maxUncommittedPages)
+                                       strictness: strictness, maxUncommittedPages: maxUncommittedPages,
+                                       runProgress: runProgress)
         self.sequential = sequential
         databasePath = store.path
     }

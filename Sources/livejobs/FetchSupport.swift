@@ -109,8 +109,23 @@ struct FetchSummary {
     /// The X-Request-Ids of the failed requests, and of the page the store refused (`--strict`).
     var failedRequestIds: [String] {
         var ids = result.failedRequestIds
-        if case .failed(let error, _) = outcome, let id = sink.requestId(of: error), !ids.contains(id) { ids.append(id) }
+        if let id = refusedPageId, !ids.contains(id) {
+            if ids.count >= ScanResult.keptRequestIds { ids.removeLast() }
+            ids.append(id)
+        }
         return ids
+    }
+
+    /// The X-Request-Id of the page the store refused (`--strict`), as kept.
+    var refusedPageId: String? {
+        guard case .failed(let error, _) = outcome, let id = sink.requestId(of: error) else { return nil }
+        return ScanResult.storable(id)
+    }
+
+    /// Failed requests that carried an X-Request-Id, kept in `failedRequestIds` or not.
+    var failedRequests: Int {
+        let refused = refusedPageId.map { result.failedRequestIds.contains($0) ? 0 : 1 } ?? 0
+        return result.failedWithId + refused
     }
 
     /// What was really stored: whole pages committed, distinct jobs in them (a run the store
@@ -124,6 +139,7 @@ struct FetchSummary {
                                     throttled: r.throttled, jobs: jobsStored, expectedCount: r.expectedCount,
                                     newestCreateTime: newest, failedRequestIds: failedRequestIds, message: errorLine,
                                     flagged: sink.summary.flagged)
+        record.failedRequests = failedRequests
         record.unresolvedSince = outcomeName == "incomplete" ? r.unresolvedSince : nil
         return record
     }
@@ -179,6 +195,7 @@ struct FetchSummary {
             ("newest_create_time", newest.map { .string($0) } ?? .null),
         ]
         fields.append(("failed_request_ids", .array(failedRequestIds.map { .string($0) })))
+        fields.append(("failed_requests", .number("\(failedRequests)")))
         fields.append(("error", errorLine.map { .string($0) } ?? .null))
         let stored = sink.summary
         fields.append(("flagged", .number("\(stored.flagged)")))

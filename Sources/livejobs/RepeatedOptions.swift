@@ -3,21 +3,26 @@ import MetaStudio
 
 /// Refuses a single-value option given twice (`--month 2026-10 --month 2026-11`): ArgumentParser
 /// keeps the last one silently, so a command would run for something other than what was typed.
-/// Repeatable options (`--param`) and flags are left alone.
+/// A switch given twice (`--full --full`) is refused too: the README promises every option given
+/// twice is. Repeatable options (`--param`) and counted flags are left alone.
 enum RepeatedOptions {
     /// Throws `ValidationError` naming the first option of `command` that `arguments` (the words
     /// after the program name) give more than once. Words after `--` are positional, not options.
     static func check(_ command: ParsableCommand.Type, _ arguments: [String]) throws {
         let single = singleValueOptions(command)
+        let switches = singleFlags(command)
         var seen: [String: Int] = [:]
         for word in arguments {
             if word == "--" { break }
             guard word.hasPrefix("--") else { continue }
             let name = String(word.dropFirst(2).prefix { $0 != "=" })
-            guard single.contains(name) else { continue }
+            guard single.contains(name) || switches.contains(name) else { continue }
             seen[name, default: 0] += 1
             if seen[name] == 2 {
-                throw ValidationError("--\(SafeText.escaped(name, limit: 40)) was given twice; it takes one value, so pass it once")
+                let shown = SafeText.escaped(name, limit: 40)
+                throw ValidationError(single.contains(name)
+                    ? "--\(shown) was given twice; it takes one value, so pass it once"
+                    : "--\(shown) was given twice; it is a switch, so pass it once")
             }
         }
     }
@@ -26,11 +31,22 @@ enum RepeatedOptions {
     /// description of the command (its `--experimental-dump-help` JSON, whose `isRepeating` says
     /// whether values accumulate).
     static func singleValueOptions(_ command: ParsableCommand.Type) -> Set<String> {
+        longNames(command, kind: "option")
+    }
+
+    /// The long names of `command`'s on/off flags (`--full`, `--json`), which say the same thing
+    /// however often they are given; `--help` is left to ArgumentParser.
+    static func singleFlags(_ command: ParsableCommand.Type) -> Set<String> {
+        longNames(command, kind: "flag").subtracting(["help"])
+    }
+
+    /// The long names of the non-repeating arguments of `kind` ("option" or "flag").
+    private static func longNames(_ command: ParsableCommand.Type, kind: String) -> Set<String> {
         guard let info = try? JSONParser.parse(Array(command._dumpHelp().utf8)),
               let arguments = info.objectValue?["command"]?.objectValue?["arguments"]?.arrayValue else { return [] }
         var names = Set<String>()
         for argument in arguments {
-            guard let a = argument.objectValue, a["kind"]?.stringValue == "option",
+            guard let a = argument.objectValue, a["kind"]?.stringValue == kind,
                   a["isRepeating"] != .bool(true) else { continue }
             for name in a["names"]?.arrayValue ?? [] where name.objectValue?["kind"]?.stringValue == "long" {
                 if let n = name.objectValue?["name"]?.stringValue { names.insert(n) }

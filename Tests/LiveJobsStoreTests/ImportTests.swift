@@ -216,7 +216,8 @@ import MetaStudio
         try store.read { db throws in
             #expect(try db.tableExists("sync_runs"))
             #expect(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
-                    == ["v1-jobs", "v2-sync-runs", "v3-live-source-check", "v4-job-flags", "v5-sync-runs-unresolved"])
+                    == ["v1-jobs", "v2-sync-runs", "v3-live-source-check", "v4-job-flags", "v5-sync-runs-unresolved",
+                       "v6-sync-runs-process", "v7-sync-runs-failed-requests"])
             #expect(try String.fetchAll(db, sql: "SELECT job_id FROM jobs") == ["old"])
             #expect(try Int.fetchOne(db, sql: "PRAGMA page_size") == 4096, "an existing file keeps its page size")
         }

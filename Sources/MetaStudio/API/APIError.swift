@@ -10,6 +10,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     public var url: String
     /// Seconds the server asked us to wait (`Retry-After`), if it said.
     public var retryAfter: Double?
+    /// Where a redirect (3xx) points (`Location`), as sent; shown with its credentials masked.
+    public var location: String?
 
     /// 429, 5xx: worth another try. 400/401/403 never are (AK/SK pairs are locked after five failures).
     public var isRetryable: Bool { status == 429 || status >= 500 }
@@ -21,6 +23,10 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         var text = "HTTP \(status)"
         if let errorCode { text += " \(SafeText.escaped(errorCode, limit: 60))" }
         if let errorMessage { text += ": \(errorMessage)" }
+        // A redirect is not followed (it would drop the signed Host): where it points is the news.
+        if (300...399).contains(status) {
+            text += location.map { " redirecting to \(URLDisplay.safe($0))" } ?? " without a Location"
+        }
         text += " (X-Request-Id \(requestId.map { SafeText.escaped($0, limit: 80) } ?? "none"))"
         text += " GET \(URLDisplay.safe(url))"
         if let offset = URLDisplay.integerParameter("offset", of: url) { text += " (offset \(offset))" }

@@ -87,6 +87,8 @@ public struct APIEndpoint: Sendable {
         guard let url = override ?? region.map({ "https://metastudio.\($0).myhuaweicloud.com" }) else {
             throw CredentialError(description: "no endpoint: pass --region (cn-north-4, cn-east-3, ap-southeast-3) or --endpoint URL")
         }
+        // A region goes into the host name: one that is not a region could name another host.
+        if let region, let problem = FetchTarget.regionProblem(region) { throw CredentialError(description: problem) }
         base = try Endpoint.validate(url)
         self.region = region
     }
@@ -103,6 +105,8 @@ public final class MetaStudioClient {
 
     public init(endpoint: APIEndpoint, projectId: String, credentials: Credentials, options: HTTPClientOptions,
                 now: @escaping @Sendable () -> Date = { Date() }) throws {
+        // The project id goes into the path as it is: one that could change the URL is refused.
+        if let problem = FetchTarget.projectIdProblem(projectId) { throw CredentialError(description: problem) }
         self.endpoint = endpoint
         self.projectId = projectId
         self.credentials = credentials
@@ -158,6 +162,7 @@ public final class MetaStudioClient {
             var error = APIError.from(status: response.status, body: response.body, requestId: requestId,
                                       url: url, secrets: credentials.secrets)
             error.retryAfter = RetryPolicy.retryAfterSeconds(response.header("retry-after"))
+            error.location = response.header("location")
             throw error
         }
         return try MetaStudioClient.decodePage(response.body, offset: offset, requestId: requestId)

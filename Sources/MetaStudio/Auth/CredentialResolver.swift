@@ -47,8 +47,11 @@ public struct CredentialResolver {
     /// A leading `~` in `tokenFile` and in `HUAWEICLOUD_SDK_CREDENTIALS_FILE` is the home folder.
     public func resolve(tokenFile: String?) throws -> Credentials {
         if let tokenFile = tokenFile.map({ UserPath.expand($0, environment: environment) }) {
-            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
-                throw CredentialError(description: "cannot read the token file \(tokenFile)")
+            let text: String
+            do {
+                text = try SecretFile.read(tokenFile)
+            } catch {
+                throw CredentialError(description: "cannot read the token file \(tokenFile): \(error.reason)")
             }
             let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !token.isEmpty else { throw CredentialError(description: "the token file \(tokenFile) is empty") }
@@ -74,11 +77,15 @@ public struct CredentialResolver {
     /// The project id: the flag, else `HUAWEICLOUD_SDK_PROJECT_ID`, else the profile's `project_id`.
     public func projectId(flag: String?) throws -> String? {
         if let flag { return flag }
-        if let env = value("HUAWEICLOUD_SDK_PROJECT_ID") { return env }
+        if let env = environmentProjectId { return env }
         return try profileSection()?["project_id"]
     }
 
-    var profilePath: String {
+    /// `HUAWEICLOUD_SDK_PROJECT_ID`, trimmed; nil when unset or blank.
+    public var environmentProjectId: String? { value("HUAWEICLOUD_SDK_PROJECT_ID") }
+
+    /// The profile file read when no credentials are in the environment (`~` expanded).
+    public var profilePath: String {
         value("HUAWEICLOUD_SDK_CREDENTIALS_FILE").map { UserPath.expand($0, environment: environment) }
             ?? (homeDirectory as NSString).appendingPathComponent(".huaweicloud/credentials")
     }
@@ -89,10 +96,16 @@ public struct CredentialResolver {
     }
 
     /// The `[basic]` section of the INI profile, or nil when there is no profile file.
-    func profileSection() throws -> [String: String]? {
-        guard FileManager.default.fileExists(atPath: profilePath) else { return nil }
-        guard let text = try? String(contentsOfFile: profilePath, encoding: .utf8) else {
-            throw CredentialError(description: "cannot read \(profilePath)")
+    public func profileSection() throws -> [String: String]? {
+        // The default profile may be absent; one named by the environment must be there.
+        let named = value("HUAWEICLOUD_SDK_CREDENTIALS_FILE") != nil
+        if !named && !FileManager.default.fileExists(atPath: profilePath) { return nil }
+        let text: String
+        do {
+            text = try SecretFile.read(profilePath)
+        } catch {
+            let source = named ? "the credentials file \(profilePath) (from $HUAWEICLOUD_SDK_CREDENTIALS_FILE)" : profilePath
+            throw CredentialError(description: "cannot read \(source): \(error.reason)")
         }
         var section = ""
         var values: [String: String] = [:]

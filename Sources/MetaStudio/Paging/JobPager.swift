@@ -19,7 +19,21 @@ public struct ScanResult: Sendable {
     public var distinctJobs = 0
     /// The newest create_time received (epoch seconds), no later than `PagerOptions.newestAllowed`.
     public var newestCreateTime: Double?
+    /// The X-Request-Ids of failed answers: the first `keptRequestIds`, each `storable`.
     public var failedRequestIds: [String] = []
+    /// Failed answers that carried an X-Request-Id, those past `keptRequestIds` included.
+    public var failedWithId = 0
+    /// How many failed requests' ids a run keeps: enough to look a failure up, bounded however
+    /// long a gateway fails.
+    public static let keptRequestIds = 50
+    /// The longest X-Request-Id kept, in characters (the vendor's are 32 or 36): a gateway sending
+    /// kilobytes per id filled a sync_runs row with 105 KB.
+    public static let requestIdLimit = 128
+
+    /// An X-Request-Id as kept: control characters escaped, cut to `requestIdLimit` characters.
+    public static func storable(_ requestId: String) -> String {
+        SafeText.escaped(requestId, limit: requestIdLimit)
+    }
     /// Whether the result set moved under the scan (counts changed, pages shifted, short pages).
     public var moved = false
     /// Whether the query's count differed between answers.
@@ -70,7 +84,43 @@ public struct PagerOptions: Sendable {
     /// dated years ahead) is stored like any other but is not the scan's `newestCreateTime`, which
     /// the next incremental fetch starts from. `.infinity` takes every instant.
     public var newestAllowed: Double = .infinity
+    /// Told of a wait of at least `RetryPolicy.announcedWait` before a page is asked for again, so
+    /// that a user sees why nothing moves. Called from a worker thread; a wait that ends no later
+    /// than one already announced (other workers held by the same throttle) is not told again.
+    public var onLongWait: (@Sendable (LongWait) -> Void)?
     public init() {}
+}
+
+/// A long wait before a page is asked for again.
+public struct LongWait: Sendable {
+    /// Seconds this wait lasts.
+    public var seconds: Double
+    /// What the page was answered with (429, 503), or nil for a failure without a status.
+    public var status: Int?
+    /// Whether the server asked for the wait (`Retry-After`), rather than the back-off.
+    public var retryAfter: Bool
+    /// The page ("offset 200").
+    public var page: String
+    /// The bound on all the waits of one page (`RetryPolicy.maxWaitPerPage`).
+    public var bound: Double
+}
+
+/// A page given up because its waits would pass `RetryPolicy.maxWaitPerPage`: the last answer,
+/// and how long was waited and asked for.
+public struct WaitBoundReached: Error, Sendable, CustomStringConvertible {
+    /// The answer that asked for the wait.
+    public var error: APIError
+    /// Seconds already waited for this page.
+    public var waited: Double
+    /// Seconds the next wait would have lasted.
+    public var asked: Double
+    /// The bound (`RetryPolicy.maxWaitPerPage`).
+    public var bound: Double
+    public var description: String {
+        "\(error); gave up on the page after waiting \(Int(waited.rounded())) s for it: the next wait "
+            + "(\(Int(asked.rounded())) s\(error.retryAfter != nil ? ", the server's Retry-After" : "")) would pass the "
+            + "\(Int(bound.rounded())) s a page may wait in all"
+    }
 }
 
 /// Reads every page of a query: the first page (or first round of pages), then all the pages its
@@ -84,6 +134,8 @@ public final class JobPager: @unchecked Sendable {
     let limiter: RateLimiter
     let state: ScanState
     private let cancelFlag = AtomicFlag()
+    /// Until when a long wait has been announced.
+    let announced = AnnouncedUntil()
 
     public init(query: ListJobsQuery, options: PagerOptions, makeClient: @escaping () throws -> MetaStudioClient) {
         self.query = query
@@ -169,6 +221,8 @@ public final class JobPager: @unchecked Sendable {
     private func fetchWithRetries(_ client: MetaStudioClient, request: PageRequest, random: inout SystemRandomNumberGenerator) throws -> JobPage {
         var failures = 0
         var throttles = 0
+        var waited = 0.0
+        var lastError: APIError?
         while true {
             guard limiter.acquire(cancelled: { isCancelled }) else { throw ScanCancelled(result: ScanResult()) }
             state.countRequest(retry: failures + throttles > 0)
@@ -184,32 +238,70 @@ public final class JobPager: @unchecked Sendable {
                 limiter.onThrottle(message: error.errorMessage)
                 guard retry else { throw error }
                 retryAfter = error.retryAfter
+                lastError = error
             } catch let error as APIError {
                 failures += 1
                 let retry = error.isRetryable && failures < options.retry.maxAttempts
                 state.countFailure(requestId: error.requestId)
                 guard retry else { throw error }
                 retryAfter = error.retryAfter
+                lastError = error
             } catch let error as TransportError {
                 failures += 1
                 // A response whose headers arrived (a body cut short or over the cap) has an id.
                 if !isCancelled { state.countFailure(requestId: error.requestId) }
                 guard error.isRetryable && !isCancelled && failures < options.retry.maxAttempts else { throw error }
                 retryAfter = nil
+                lastError = nil
             } catch let error as PageDecodeError {
                 failures += 1
                 let retry = error.isRetryable && failures < options.retry.maxAttempts
                 state.countFailure(requestId: error.requestId)
                 guard retry else { throw error }
                 retryAfter = nil
+                lastError = nil
             }
             let attempt = max(1, failures + (throttles > 0 ? 1 : 0))
             let wait = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter, random: &random)
+            if waited + wait > options.retry.maxWaitPerPage, let lastError {
+                // Recorded as the failure that ends the run, like a last attempt's.
+                if lastError.isThrottle { state.keepFailedId(lastError.requestId) }
+                throw WaitBoundReached(error: lastError, waited: waited, asked: wait, bound: options.retry.maxWaitPerPage)
+            }
+            waited += wait
+            if wait >= options.retry.announcedWait { announce(wait, error: lastError, retryAfter: retryAfter, page: request.label) }
             let until = ProcessInfo.processInfo.systemUptime + wait
             while ProcessInfo.processInfo.systemUptime < until {
                 if isCancelled { throw ScanCancelled(result: ScanResult()) }
                 Thread.sleep(forTimeInterval: min(0.05, max(0, until - ProcessInfo.processInfo.systemUptime)))
             }
+        }
+    }
+}
+
+extension JobPager {
+    /// Tells `onLongWait` of a wait, unless one already told ends as late (several workers held by
+    /// one throttle make one notice, not one each).
+    func announce(_ wait: Double, error: APIError?, retryAfter: Double?, page: String) {
+        guard let onLongWait = options.onLongWait else { return }
+        let until = ProcessInfo.processInfo.systemUptime + wait
+        guard announced.raise(to: until) else { return }
+        onLongWait(LongWait(seconds: wait, status: error?.status, retryAfter: (retryAfter ?? 0) >= wait - 0.001,
+                            page: page, bound: options.retry.maxWaitPerPage))
+    }
+}
+
+/// The latest instant a notice was given for, raised only forward, from any thread.
+final class AnnouncedUntil: @unchecked Sendable {
+    private let lock = NSLock()
+    private var until = -Double.infinity
+
+    /// Moves the mark to `instant` and returns true when that is over a second later than it was.
+    func raise(to instant: Double) -> Bool {
+        lock.withLock {
+            guard instant > until + 1 else { return false }
+            until = instant
+            return true
         }
     }
 }

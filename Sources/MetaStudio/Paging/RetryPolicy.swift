@@ -8,6 +8,13 @@ public struct RetryPolicy: Sendable {
     public var maxThrottledAttempts = 20
     public var baseDelay = 0.2
     public var maxDelay = 20.0
+    /// The most one page may spend waiting between its attempts, seconds. A gateway that answers
+    /// every request 429 with a long `Retry-After` would otherwise hold a fetch for 20 attempts ×
+    /// 60 s; past this bound the page fails like any other whose retries ran out. Normal throttling
+    /// (a `Retry-After` of a second or two) waits far less.
+    public var maxWaitPerPage = 120.0
+    /// A wait at least this long is announced (`PagerOptions.onLongWait`): the fetch is not stuck.
+    public var announcedWait = 5.0
 
     public init() {}
 

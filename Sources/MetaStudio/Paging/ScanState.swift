@@ -24,6 +24,8 @@ final class ScanState: @unchecked Sendable {
     private var retries = 0
     private var throttled = 0
     private var failedRequestIds: [String] = []
+    /// Failed answers that carried an X-Request-Id, kept or not.
+    private var failedWithId = 0
     private var newestCreateTime: Double?
     /// Create_times later than this (epoch seconds) are not taken as the newest.
     private let newestAllowed: Double
@@ -108,18 +110,39 @@ final class ScanState: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// A failed answer: its X-Request-Id is kept (up to 50).
+    /// A failed answer: its X-Request-Id is kept (up to `ScanResult.keptRequestIds`, each cut to
+    /// `ScanResult.requestIdLimit` characters and made terminal-safe: a gateway may send anything).
     func countFailure(requestId: String?) {
         condition.lock()
-        if let requestId, failedRequestIds.count < 50 { failedRequestIds.append(requestId) }
+        keep(requestId)
         condition.unlock()
+    }
+
+    /// Called with the lock held.
+    private func keep(_ requestId: String?) {
+        guard let requestId else { return }
+        failedWithId += 1
+        // Past the bound, the last slot holds the latest: the failure that ends a run is the one
+        // its error line names, and must stay findable.
+        if failedRequestIds.count < ScanResult.keptRequestIds {
+            failedRequestIds.append(ScanResult.storable(requestId))
+        } else {
+            failedRequestIds[ScanResult.keptRequestIds - 1] = ScanResult.storable(requestId)
+        }
     }
 
     /// A 429; `requestId` when it ends the scan.
     func countThrottle(requestId: String?) {
         condition.lock()
         throttled += 1
-        if let requestId, failedRequestIds.count < 50 { failedRequestIds.append(requestId) }
+        keep(requestId)
+        condition.unlock()
+    }
+
+    /// The X-Request-Id of an answer already counted that now ends the scan.
+    func keepFailedId(_ requestId: String?) {
+        condition.lock()
+        keep(requestId)
         condition.unlock()
     }
 
@@ -136,6 +159,7 @@ final class ScanState: @unchecked Sendable {
         r.distinctJobs = planner.ledger.count
         r.newestCreateTime = newestCreateTime
         r.failedRequestIds = failedRequestIds
+        r.failedWithId = failedWithId
         r.moved = planner.moved
         r.countChanged = planner.countChanged
         r.pageSizeServed = planner.main.plan.servedShown

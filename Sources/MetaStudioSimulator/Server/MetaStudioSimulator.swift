@@ -150,7 +150,8 @@ public final class MetaStudioSimulator: @unchecked Sendable {
         let result = answer(request, dryRun: config.refusal != nil)
         if let refusal = config.refusal, case .success = result {
             recorder.record(status: refusal.status)
-            return SimulatorHTTP.raw(status: refusal.status, body: refusal.body, requestId: requestId)
+            return SimulatorHTTP.raw(status: refusal.status, body: refusal.body, requestId: requestId,
+                                     extra: refusal.headers.map { ($0.name, $0.value) })
         }
         switch result {
         case .failure(let error):
@@ -306,8 +307,8 @@ enum SimulatorHTTP {
     }
 
     /// Any status with any body, sent as it is (`SimulatorConfig.refusal`).
-    static func raw(status code: Int, body: [UInt8], requestId: String) -> Response {
-        Response(status: status(code), headers: headers(requestId), body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    static func raw(status code: Int, body: [UInt8], requestId: String, extra: [(name: String, value: String)] = []) -> Response {
+        Response(status: status(code), headers: headers(requestId, extra: extra), body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     static func error(_ error: SimulatorError, requestId: String) -> Response {

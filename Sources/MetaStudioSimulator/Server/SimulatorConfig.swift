@@ -81,10 +81,24 @@ public struct SimulatorConfig: Sendable {
     public struct Refusal: Sendable {
         public var status: Int
         public var body: [UInt8]
+        /// Headers sent with it (`Location`, `Retry-After`; an `X-Request-Id` here replaces the
+        /// simulator's own).
+        public var headers: [Header]
 
-        public init(status: Int, body: [UInt8]) {
+        /// One response header.
+        public struct Header: Sendable {
+            public var name: String
+            public var value: String
+            public init(_ name: String, _ value: String) {
+                self.name = name
+                self.value = value
+            }
+        }
+
+        public init(status: Int, body: [UInt8], headers: [Header] = []) {
             self.status = status
             self.body = body
+            self.headers = headers
         }
 
         /// The vendor's error shape, `{"error_code": code, "error_msg": message}`.
