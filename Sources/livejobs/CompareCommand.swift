@@ -9,8 +9,8 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Print rooms side by side, by room id or exact room name.",
         discussion: """
-            Each ROOM is a room_id or an exact room_name. Figures are over all stored jobs, or
-            over one month with --month (in time zone --tz).
+            Each ROOM is a room_id or an exact room_name. Figures are over all stored
+            jobs, or over one month with --month (in time zone --tz).
 
             Examples:
               livejobs compare "美妆直播间" "Outdoor Gear Live" --month 2026-11

@@ -8,30 +8,34 @@ struct FetchCommand: ParsableCommand {
         commandName: "fetch",
         abstract: "Fetch every livestreaming job of a project from the MetaStudio API.",
         discussion: """
-            Pages through GET /v1/{project_id}/smart-live-jobs (100 per page, oldest first), several
-            pages at once under an adaptive rate limit, retrying throttled and failed requests, and
-            stores each page as it arrives. By default only jobs created since the last complete
-            fetch (less an hour of overlap) are asked for, and jobs still WAITING or PROCESSING are
-            read again; with a --state filter that leaves out WAITING or PROCESSING, 14 days more
-            (jobs enter such a filter when they end); --full rescans everything.
+            Pages through GET /v1/{project_id}/smart-live-jobs (100 per page, oldest
+            first), several pages at once under an adaptive rate limit, retrying throttled
+            and failed requests, and stores each page as it arrives. By default only jobs
+            created since the last complete fetch (less an hour of overlap) are asked for,
+            and jobs still WAITING or PROCESSING are read again; with a --state filter
+            that leaves out WAITING or PROCESSING, 14 days more (jobs enter such a filter
+            when they end); --full rescans everything.
 
             Credentials are read as the vendor's SDK reads them, never from arguments:
               HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK (+ HUAWEICLOUD_SDK_SECURITY_TOKEN),
-              HUAWEICLOUD_SDK_PROJECT_ID, or the [basic] section of $HUAWEICLOUD_SDK_CREDENTIALS_FILE
-              (default ~/.huaweicloud/credentials); a token from METASTUDIO_AUTH_TOKEN or --token-file.
+              HUAWEICLOUD_SDK_PROJECT_ID, or the [basic] section of the file
+              $HUAWEICLOUD_SDK_CREDENTIALS_FILE (default ~/.huaweicloud/credentials);
+              a token from METASTUDIO_AUTH_TOKEN or --token-file.
 
             Examples:
               livejobs fetch --region cn-north-4
-              livejobs fetch --region cn-east-3 --state FAILED,BLOCKED --since 2026-11-01T00:00:00Z --json
-              livejobs fetch --endpoint http://127.0.0.1:8080 --project-id 0123456789abcdef0123456789abcdef
+              livejobs fetch --region cn-east-3 --state FAILED,BLOCKED --json
+              livejobs fetch --region cn-east-3 --since 2026-11-01T00:00:00Z
+              livejobs fetch --endpoint http://127.0.0.1:8080 --project-id 0123abcd
 
-            Consecutive pages overlap by two jobs and are checked against each other by create_time;
-            whatever moved during the scan (jobs deleted, finished, created, ties reordered, short
-            pages) is read again by create_time window.
+            Consecutive pages overlap by two jobs and are checked against each other by
+            create_time; whatever moved during the scan (jobs deleted, finished, created,
+            ties reordered, short pages) is read again by create_time window.
 
-            Exit codes: 0 every job the API listed is stored, 1 failure, 3 incomplete (one line says
-            why and for which create_time window; the next fetch reads it again), 64 bad flags, 130
-            interrupted (pages received so far are kept; the next fetch resumes).
+            Exit codes: 0 every job the API listed is stored, 1 failure, 3 incomplete (one
+            line says why and for which create_time window; the next fetch reads it
+            again), 64 bad flags, 130 interrupted (pages received so far are kept; the
+            next fetch resumes).
             """
     )
 

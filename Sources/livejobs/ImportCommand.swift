@@ -8,28 +8,31 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Load saved API responses (pages or JSON Lines) into the database.",
         discussion: """
-            Each FILE is an API page ({"count": N, "smart_live_jobs": [...]}), a JSON array of jobs,
-            or JSON Lines with one job (or page) per line; the format is detected. FILE may be -
-            (standard input), a pipe, a FIFO or a process substitution, and may be compressed with
-            gzip (recognised by its first bytes); each is read once. A job already
-            stored is replaced only by a copy with a newer lastupdate_time, so importing a file
-            twice changes nothing. Secrets (RTC signatures, callback keys, credentials in URLs) are
-            masked before anything is stored.
+            Each FILE is an API page ({"count": N, "smart_live_jobs": [...]}), a JSON
+            array of jobs, or JSON Lines with one job (or page) per line; the format is
+            detected. FILE may be - (standard input), a pipe, a FIFO or a process
+            substitution, and may be compressed with gzip (recognised by its first bytes);
+            each is read once. A job already stored is replaced only by a copy with a
+            newer lastupdate_time, so importing a file twice changes nothing. Secrets (RTC
+            signatures, callback keys, credentials in URLs) are masked before anything is
+            stored.
 
-            A job whose values cannot be used (a negative duration, an end before its start, a value
-            of the wrong type, an invalid timestamp, a number out of range, a job PROCESSING for
-            weeks) is stored all the same, flagged, and left out of the figures it would falsify
-            (docs/METRICS.md); the summary says how many, --json lists them. With --strict such a job
-            refuses its whole file instead. A file that is not JSON, or not jobs, is refused whole,
-            with its file, line and job named; other files go on.
+            A job whose values cannot be used (a negative duration, an end before its
+            start, a value of the wrong type, an invalid timestamp, a number out of range,
+            a job PROCESSING for weeks) is stored all the same, flagged, and left out of
+            the figures it would falsify (docs/METRICS.md); the summary says how many,
+            --json lists them. With --strict such a job refuses its whole file instead. A
+            file that is not JSON, or not jobs, is refused whole, with its file, line and
+            job named; other files go on.
 
             Examples:
               livejobs import --db usage.sqlite sample-data/*.json
               zcat saved/*.jsonl.gz | livejobs import -
               livejobs import --json saved/jobs.jsonl > import-summary.json
 
-            Exit codes: 0 every file imported (flagged jobs included), 1 a database or output
-            problem (the files imported before it stay stored), 64 bad flags, 65 a file refused.
+            Exit codes: 0 every file imported (flagged jobs included), 1 a database or
+            output problem (the files imported before it stay stored), 64 bad flags, 65 a
+            file refused.
             """
     )
 

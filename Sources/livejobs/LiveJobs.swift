@@ -8,17 +8,21 @@ struct LiveJobs: ParsableCommand {
         commandName: "livejobs",
         abstract: "Keep every MetaStudio livestreaming job in SQLite and report on it.",
         discussion: """
-            Import saved API pages (or fetch them), then ask questions with stored SQL queries:
+            Import saved API pages (or fetch them), then ask questions with stored SQL
+            queries:
 
               livejobs import sample-data/*.json
               livejobs report --month 2026-11 --tz Asia/Shanghai
               livejobs compare "美妆直播间" "Demo Room 1" --month 2026-11
-              livejobs query monthly_usage_by_room --param month=2026-11 --format csv > usage.csv
+              livejobs query monthly_usage_by_room --param month=2026-11 --format csv
 
-            The database is one SQLite file: --db PATH, else $LIVEJOBS_DB, else ./livejobs.sqlite.
-            Exit codes: 0 success, 1 failure (the database, the network or the output: full,
-            read-only, not a livejobs database), 3 fetch incomplete, 64 bad flags, 65 bad input
-            data or query file, 130 interrupted, 141 the reader of the output went away (| head).
+            The database is one SQLite file: --db PATH, else $LIVEJOBS_DB, else
+            ./livejobs.sqlite.
+
+            Exit codes: 0 success, 1 failure (the database, the network or the output:
+            full, read-only, not a livejobs database), 3 fetch incomplete, 64 bad flags,
+            65 bad input data or query file, 130 interrupted, 141 the reader of the
+            output went away (| head).
             """,
         subcommands: [ImportCommand.self, FetchCommand.self, QueryCommand.self, ReportCommand.self, CompareCommand.self,
                       ZonesCommand.self]

@@ -7,13 +7,14 @@ struct QueryCommand: ParsableCommand {
         commandName: "query",
         abstract: "Run one stored query (or your own .sql file), read-only.",
         discussion: """
-            NAME is a file of the queries folder without .sql (see --list), or a path to any .sql
-            file with the same header format (docs/QUERIES.md). Parameters are bound by name and
-            checked against the header's types; a query that would write is refused.
+            NAME is a file of the queries folder without .sql (see --list), or a path to
+            any .sql file with the same header format (docs/QUERIES.md). Parameters are
+            bound by name and checked against the header's types; a query that would write
+            is refused.
 
             Examples:
               livejobs query --list
-              livejobs query monthly_usage_by_room --param month=2026-11 --param tz=Asia/Shanghai
+              livejobs query monthly_usage_by_room --param month=2026-11
               livejobs query error_codes --format csv --excel > errors.csv
               livejobs query ./my-query.sql --param month=2026-10 --format json
             """

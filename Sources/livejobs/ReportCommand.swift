@@ -10,9 +10,10 @@ struct ReportCommand: ParsableCommand {
         abstract: "Write the monthly report: Markdown, a CSV per query, SVG charts.",
         discussion: """
             Runs every query whose header has a `report:` line for one month and writes
-            report.md, one CSV per query and the charts into --out (default reports/MONTH, or
-            reports/MONTH_ZONE for another time zone). Without --month, the latest month that
-            has jobs. Hours are split across months (and days) in the time zone --tz.
+            report.md, one CSV per query and the charts into --out (default reports/MONTH,
+            or reports/MONTH_ZONE for another time zone). Without --month, the latest
+            month that has jobs. Hours are split across months (and days) in the time zone
+            --tz.
 
             Examples:
               livejobs report --month 2026-11

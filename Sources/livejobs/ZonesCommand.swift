@@ -8,10 +8,10 @@ struct ZonesCommand: ParsableCommand {
         commandName: "zones",
         abstract: "List the time zones whose per-day hours are kept, or drop one.",
         discussion: """
-            The first report or query in a time zone splits every job's hours into that zone's days
-            once, and every later import keeps those rows current. A zone used by mistake costs every
-            later import; --drop removes its rows (a later report in it computes them again). UTC is
-            always kept.
+            The first report or query in a time zone splits every job's hours into that
+            zone's days once, and every later import keeps those rows current. A zone used
+            by mistake costs every later import; --drop removes its rows (a later report
+            in it computes them again). UTC is always kept.
 
             Examples:
               livejobs zones

@@ -35,6 +35,21 @@ import Testing
     }
 
     /// A bad flag is one line on stderr, like every other error, naming the command and where help is.
+    /// Help reads the same in a pipe (80 columns) as in a wide terminal: the text is wrapped at
+    /// 78 columns in the source, so the argument parser never breaks a line a second time and
+    /// leaves one-word fragments.
+    @Test func helpIsWrappedOnceAtEveryWidth() async throws {
+        let cli = CLI()
+        for command in [[], ["import"], ["fetch"], ["query"], ["report"], ["compare"], ["zones"]] {
+            let narrow = try await cli.run(command + ["--help"], environment: ["COLUMNS": "80"])
+            let wide = try await cli.run(command + ["--help"], environment: ["COLUMNS": "200"])
+            let discussion = { (text: String) in String(text.prefix { $0 != "\u{0}" }.components(separatedBy: "\nUSAGE:")[0]) }
+            #expect(narrow.status == 0 && wide.status == 0, "\(command)")
+            #expect(discussion(narrow.stdout) == discussion(wide.stdout), "\(command): \(narrow.stdout)")
+            #expect(discussion(narrow.stdout).split(separator: "\n").allSatisfy { $0.count <= 80 }, "\(command)")
+        }
+    }
+
     @Test func badFlagsAreOneLine() async throws {
         let cli = CLI()
         let cases: [(args: [String], needle: String)] = [
