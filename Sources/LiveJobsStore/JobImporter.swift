@@ -190,7 +190,8 @@ extension JobStore {
         let parsed: (value: JSONValue, repaired: Bool)
         do { parsed = try document.withUnsafeBytes { try parseRepairingText($0) } } catch let e as JSONSyntaxError {
             let line = LineReader.lineNumber(in: document, at: e.offset)
-            throw ImportError(file: path, line: line, byteOffset: e.offset, message: "malformed JSON: \(e.message)")
+            let what = document.withUnsafeBytes { JobStore.notJSONText($0) } ?? "malformed JSON: \(e.message)"
+            throw ImportError(file: path, line: line, byteOffset: e.offset, message: what)
         }
         return try PageShape.jobs(in: parsed.value, file: path, line: nil).enumerated().map { i, job in
             try prepare(parsed.repaired ? .repaired(job) : .tree(job), zones: zones, now: now, strictness: strictness,
@@ -207,7 +208,8 @@ extension JobStore {
             do {
                 (value, repaired) = try parseRepairingText(line)
             } catch let e as JSONSyntaxError {
-                throw ImportError(file: path, line: lineNumber, byteOffset: offset + e.offset, message: "malformed JSON: \(e.message)")
+                let what = (lineNumber == 1 ? JobStore.notJSONText(line) : nil) ?? "malformed JSON: \(e.message)"
+                throw ImportError(file: path, line: lineNumber, byteOffset: offset + e.offset, message: what)
             }
             let jobs: [JSONValue]
             if case .object(let object) = value, object["smart_live_jobs"] != nil {
@@ -223,6 +225,26 @@ extension JobStore {
                 index += 1
             }
         }
+    }
+
+    /// What a file that fails to parse from its first bytes is instead, when that is recognisable:
+    /// gzip data (a file compressed twice: the first layer is already undone), UTF-16 text (a byte
+    /// order mark, or a NUL after each ASCII byte), or no text at all. Nil for ordinary bad JSON.
+    static func notJSONText(_ bytes: UnsafeRawBufferPointer) -> String? {
+        guard bytes.count >= 2 else { return nil }
+        let (b0, b1) = (bytes[0], bytes[1])
+        if b0 == 0x1F && b1 == 0x8B {
+            return "gzip data inside the file once it is decompressed (compressed twice?): decompress it once (zcat) and import that"
+        }
+        // JSON starts with `{`, `[` or white space; in UTF-16 without a mark, with a NUL beside it.
+        let opening: Set<UInt8> = [UInt8(ascii: "{"), UInt8(ascii: "["), 0x20, 0x09, 0x0A, 0x0D]
+        if (b0 == 0xFF && b1 == 0xFE) || (b0 == 0xFE && b1 == 0xFF) || (opening.contains(b0) && b1 == 0) || (b0 == 0 && opening.contains(b1)) {
+            return "UTF-16 text, not UTF-8 (RFC 8259 asks for UTF-8): convert it first, e.g. iconv -f UTF-16 -t UTF-8"
+        }
+        let head = bytes.prefix(512)
+        let controls = head.filter { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }.count
+        if head.contains(0) || controls * 10 > head.count { return "binary data, not JSON text" }
+        return nil
     }
 
     /// `bytes` parsed strictly; when that fails only on text that is not valid Unicode, parsed again

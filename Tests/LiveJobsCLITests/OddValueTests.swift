@@ -186,6 +186,46 @@ import Testing
         #expect(try strings(cli.path("n.sqlite"), "SELECT job_id FROM jobs") == ["ok"])
     }
 
+    /// A file that fails at its first bytes says what it is instead of "malformed JSON": gzip
+    /// compressed twice, UTF-16 text (with or without a byte order mark), binary data.
+    @Test func filesThatAreNotJSONTextSayWhatTheyAre() async throws {
+        let cli = CLI()
+        let job = Data(#"{"count":1,"smart_live_jobs":[{"job_id":"x"}]}"#.utf8)
+        let twice = try gzip(gzip(job))
+        let utf16 = Data([0xFF, 0xFE]) + Data(String(decoding: job, as: UTF8.self).utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        let utf16NoMark = utf16.dropFirst(2)
+        let binary = Data((0 ..< 600).map { UInt8(truncatingIfNeeded: $0 * 7) })
+        let cases: [(String, Data, String)] = [
+            ("twice.json.gz", twice, "gzip data inside the file once it is decompressed"),
+            ("u16.json", utf16, "UTF-16 text, not UTF-8"),
+            ("u16.jsonl", Data(utf16NoMark), "UTF-16 text, not UTF-8"),
+            ("bin.json", binary, "binary data, not JSON text"),
+        ]
+        for (name, bytes, message) in cases {
+            let path = cli.path(name)
+            try bytes.write(to: URL(fileURLWithPath: path))
+            let r = try await cli.run(["import", "--db", "t.sqlite", path])
+            #expect(r.status == 65 && r.stderr.split(separator: "\n").count == 1, "\(name): \(r.stderr)")
+            #expect(r.stderr.contains(message), "\(name): \(r.stderr)")
+        }
+    }
+
+    /// gzip of `data`, by the system's gzip.
+    func gzip(_ data: Data) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        process.arguments = ["-c"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(data)
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return out
+    }
+
     /// The name of an imported file is stored with its control characters escaped.
     @Test func anImportedFilesNameIsStoredTerminalSafe() async throws {
         let cli = CLI()
