@@ -129,13 +129,7 @@ public enum SecretRedactor {
                 if m > 0 { out.append(UInt8(ascii: ",")) }
                 // Keys on a tape hold no escapes, so their bytes are their JSON text.
                 let key = UnsafeBufferPointer(rebasing: bytes[Int(nodes[k].start) ..< Int(nodes[k].end)])
-                if let masked = redactedURL(key) {
-                    JSONValue.writeString(String(decoding: masked, as: UTF8.self), to: &out)
-                } else {
-                    out.append(UInt8(ascii: "\""))
-                    out.append(contentsOf: key)
-                    out.append(UInt8(ascii: "\""))
-                }
+                writeString(unescaped: key, masked: redactedURL(key), to: &out)
                 out.append(UInt8(ascii: ":"))
                 if nodes[k + 1].kind == .null {
                     out.append(contentsOf: "null".utf8)
@@ -159,17 +153,22 @@ public enum SecretRedactor {
         case .string where n.escaped:
             JSONValue.writeString(redactText(tape.string(node)), to: &out)
         case .string:
-            if let masked = redactedText(text) {
-                // Masked free text may now hold a quote it carried escaped: write it as JSON.
-                JSONValue.writeString(String(decoding: masked, as: UTF8.self), to: &out)
-            } else {
-                // Unescaped source text has no byte that JSON must escape.
-                out.append(UInt8(ascii: "\""))
-                out.append(contentsOf: text)
-                out.append(UInt8(ascii: "\""))
-            }
+            writeString(unescaped: text, masked: redactedText(text), to: &out)
         case .number, .true, .false, .null:
             out.append(contentsOf: text)
+        }
+    }
+
+    /// Writes a tape string that holds no escape as JSON: its bytes as they are, or `masked` (its
+    /// redacted text, which may now hold a quote it carried escaped) escaped as JSON.
+    @inline(__always)
+    private static func writeString(unescaped text: UnsafeBufferPointer<UInt8>, masked: [UInt8]?, to out: inout [UInt8]) {
+        if let masked {
+            JSONValue.writeString(String(decoding: masked, as: UTF8.self), to: &out)
+        } else {
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: text)
+            out.append(UInt8(ascii: "\""))
         }
     }
 
