@@ -231,7 +231,7 @@ public final class GroupCommitter: @unchecked Sendable {
             let prepared = Result {
                 try page.values.enumerated().map { index, value in
                     try JobStore.prepare(value, zones: zones, now: now, strictness: strictness, file: page.context,
-                                         index: index, line: nil, offset: nil)
+                                         index: index, line: nil, offset: nil, isFetched: true)
                 }
             }
             switch prepared {

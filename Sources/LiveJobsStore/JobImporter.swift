@@ -116,7 +116,14 @@ extension JobStore {
     /// Prepares one item of a job list: a job (flagged or not), or, for anything but an object, a
     /// skipped item. Under `.strict` the first flagged value, or a non-object, throws `ImportError`.
     static func prepare(_ job: PageJob, zones: [ZoneOffsets], now: Double, strictness: Strictness,
-                        file: String, index: Int, line: Int?, offset: Int?) throws -> PreparedItem {
+                        file: String, index: Int, line: Int?, offset: Int?, isFetched: Bool = false) throws -> PreparedItem {
+        // In a saved file, an object with none of a job's members (an API error body, `{}`) is not a job.
+        if !isFetched, case .object(let object) = job.value, let problem = PageShape.notAJob(object) {
+            if strictness == .strict {
+                throw ImportError(file: file, line: line, byteOffset: offset, jobIndex: index, jobId: nil, message: problem)
+            }
+            return .notAJob(SkippedItem(index: index, line: line, problem: problem))
+        }
         let smartLiveJob: SmartLiveJob
         do {
             smartLiveJob = try job.smartLiveJob()
@@ -166,6 +173,12 @@ extension JobStore {
                         try summary.record(item, writer)
                     }
                 }
+                // Items skipped and no job at all: the file is not jobs (an array of error bodies).
+                if summary.jobsRead == 0, let first = summary.skipped.first {
+                    let count = summary.skipped.count
+                    throw ImportError(file: path, line: first.line,
+                                      message: "no job in the file: \(count) item\(count == 1 ? "" : "s"), none a job (item \(first.index + 1): \(first.problem))")
+                }
                 try db.execute(sql: """
                     INSERT INTO import_runs (file, format, started_at, jobs_read, inserted, updated, unchanged, flagged, skipped)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -214,8 +227,6 @@ extension JobStore {
             let jobs: [JSONValue]
             if case .object(let object) = value, object["smart_live_jobs"] != nil {
                 jobs = try PageShape.jobs(in: value, file: path, line: lineNumber)
-            } else if case .object(let object) = value, let problem = PageShape.notAJob(object) {
-                throw ImportError(file: path, line: lineNumber, byteOffset: offset, message: problem)
             } else {
                 jobs = [value]
             }

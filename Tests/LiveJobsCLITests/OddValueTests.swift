@@ -16,7 +16,7 @@ import Testing
         // Credentials in free text and in places a URL should not be: a header, a bearer token,
         // `name=value`, a JWT and embedded JSON in an error message; a block reason; a signed URL
         // percent-encoded inside another; a member named by a signed URL; Basic credentials.
-        let freeText = #"{"job_id":"free","state":"FAILED","start_time":"2026-11-04T00:00:00Z","duration":60,"error_info":{"error_code":"MSS.1","error_msg":"callback 401: sent Authorization: Bearer SECRETBabcdef; password=SECRETC apikey=SECRETD token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SECRETE {\"secret\":\"SECRETF\"}"},"block_reason":"secret=SECRETG","live_event_report_url":"https://a.example.com/login?redirect_uri=https%3A%2F%2Fb.example.com%2Fcb%3Fsig%3DSECRETH%26x%3D1","https://x.example.com/?token=SECRETI":1,"auth":"Basic SECRETJabcd"}"#
+        let freeText = #"{"job_id":"free","state":"FAILED","start_time":"2026-11-04T00:00:00Z","duration":60,"error_info":{"error_code":"MSS.1","error_msg":"callback 401: sent Authorization: Bearer SECRETBabcdef; password=SECRETC apikey=SECRETD token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SECRETE {\"secret\":\"SECRETF\"}"},"block_reason":"secret=SECRETG","live_event_report_url":"https://a.example.com/login?redirect_uri=https%3A%2F%2Fb.example.com%2Fcb%3Fsig%3DSECRETH%26x%3D1","https://x.example.com/?token=SECRETI":1,"auth":"Basic SECRETJabcd","extra":"password\u00a0=\u00a0SECRETK","weird":{"Authorization: Bearer SECRETLabcdef":2},"q":"{'password': 'SECRETM'}","pct":"secret_access_key%3DSECRETN"}"#
         let file = cli.write("c.jsonl", job + "\n" + freeText)
         let lenient = try await cli.run(["import", "--db", "c.sqlite", "--json", file])
         #expect(lenient.status == 0, "\(lenient.stderr)")
@@ -35,7 +35,7 @@ import Testing
             let out = try await cli.run(["query", "--db", "c.sqlite", query, "--format", "csv"])
             everything += Data(out.stdout.utf8)
         }
-        for n in ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J"] {
+        for n in ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N"] {
             #expect(everything.range(of: Data("SECRET\(n)".utf8)) == nil, "SECRET\(n) leaked")
         }
         #expect(try strings(cli.path("c.sqlite"), "SELECT room_name FROM jobs WHERE job_id LIKE 'j%'") == ["Promo https://x/?token=[REDACTED]"])
@@ -122,6 +122,14 @@ import Testing
         #expect(try strings(db, "SELECT room_name FROM jobs WHERE job_id = 'p2'") == ["after"], "the members after it are read")
         #expect(try strings(db, "SELECT json_extract(raw_json, '$.room_name') FROM jobs WHERE job_id = 'l2'") == ["after"])
         #expect(try count(db, "SELECT count(*) FROM jobs WHERE raw_json LIKE '%[not kept: nested deeper than 512 levels, %'") == 2)
+        // Long member names all the way down: the flag's path is cut to 256 characters, not
+        // depth × name length.
+        let name = String(repeating: "k", count: 2000)
+        let longDeep = String(repeating: #"{"\#(name)":"#, count: 600) + "1" + String(repeating: "}", count: 600)
+        let long = cli.write("long.jsonl", #"{"job_id":"long","state":"SUCCEED","x":\#(longDeep)}"#)
+        #expect(try await cli.run(["import", "--db", "d.sqlite", long]).status == 0)
+        let field = try strings(db, "SELECT field FROM job_flags WHERE job_id = 'long'")
+        #expect(field.count == 1 && field[0].count == 241 && field[0].hasPrefix("x.kkk") && field[0].contains("…"), "\(field.map(\.count))")
         // Unmatched brackets inside the deep part are malformed JSON, refused whole with one line.
         let broken = cli.write("b.jsonl", #"{"job_id":"b","x":"# + String(repeating: "[", count: 600) + String(repeating: "}", count: 600) + "}")
         let refused = try await cli.run(["import", "--db", "d.sqlite", broken])
@@ -164,26 +172,39 @@ import Testing
         #expect(try count(db, "SELECT count(*) FROM job_rtc_users WHERE job_id = 'big'") == 1000)
     }
 
-    /// A saved API error body, a page without its list, an empty object: not jobs. The file is
-    /// refused whole with one line naming it and the line, and nothing of it is stored.
-    @Test func aFileOfObjectsThatAreNotJobsIsRefusedWhole() async throws {
+    /// A saved API error body, a page without its list, an empty object: not jobs. In a list (a
+    /// page, an array, JSON Lines) such an object is skipped and counted like any item that is not
+    /// a job; a file with no job at all is refused whole with one line, and nothing of it is stored.
+    @Test func objectsThatAreNotJobsAreNeverStoredAsJobs() async throws {
         let cli = CLI()
         #expect(try await cli.run(["import", "--db", "n.sqlite", cli.write("ok.jsonl", #"{"job_id":"ok"}"#)]).status == 0)
-        let cases: [(String, String)] = [
-            (#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information","request_id":"abc"}"#,
-             "err.json:1: an API error response (error_code APIGW.0301), not jobs"),
-            (#"{"count":0}"#, "count.json:1: an API page without its \"smart_live_jobs\" list"),
-            ("{}", "empty.json:1: an empty object, not a job"),
-            (#"{"job_id":"a"}"# + "\n" + #"{"foo":1,"bar":2}"#, "mixed.json:2: not a job: an object with none of a job's members (it has foo, bar)"),
-            ("{\n  \"error_code\": \"MSS.00000003\",\n  \"error_msg\": \"Invalid parameter\"\n}", "pretty.json: an API error response (error_code MSS.00000003), not jobs"),
+        let cases: [(String, String, String)] = [
+            ("err.json", #"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information","request_id":"abc"}"#,
+             "no job in the file: 1 item, none a job (item 1: an API error response (error_code APIGW.0301), not jobs)"),
+            ("count.json", #"{"count":0}"#, "an API page without its \"smart_live_jobs\" list"),
+            ("empty.json", "{}", "an empty object, not a job"),
+            ("pretty.json", "{\n  \"error_code\": \"MSS.00000003\",\n  \"error_msg\": \"Invalid parameter\"\n}",
+             "pretty.json: an API error response (error_code MSS.00000003), not jobs"),
+            ("errors.json", #"[{"error_code":"X","error_msg":"y"},{"error_code":"Z","error_msg":"w"}]"#,
+             "no job in the file: 2 items, none a job (item 1: an API error response (error_code X), not jobs)"),
+            ("empties.json", "[{},{}]", "no job in the file: 2 items"),
+            ("page.json", #"{"count":2,"smart_live_jobs":[{"error_code":"X"},{"foo":1}]}"#, "no job in the file: 2 items"),
+            ("nested.json", #"[[{"job_id":"x"}]]"#, "no job in the file: 1 item"),
+            ("scalars.json", #"{"count":1,"smart_live_jobs":[1,"x",null]}"#, "no job in the file: 3 items"),
         ]
-        for (index, (content, message)) in cases.enumerated() {
-            let name = String(message.prefix { $0 != ":" })
+        for (name, content, message) in cases {
             let r = try await cli.run(["import", "--db", "n.sqlite", cli.write(name, content)])
-            #expect(r.status == 65, "\(index): \(r.stderr)")
-            #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(message), "\(index): \(r.stderr)")
+            #expect(r.status == 65, "\(name): \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(message), "\(name): \(r.stderr)")
         }
         #expect(try strings(cli.path("n.sqlite"), "SELECT job_id FROM jobs") == ["ok"])
+        // Among jobs, an object that is not one is skipped and counted; the jobs are stored.
+        let mixed = cli.write("mixed.json", #"[{"job_id":"a"},{"error_code":"X"},{"room_id":"r","state":"SUCCEED"}]"#)
+        let r = try await cli.run(["import", "--db", "n.sqlite", "--json", mixed])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("an API error response (error_code X), not jobs"), "\(r.stdout)")
+        #expect(try count(cli.path("n.sqlite"), "SELECT count(*) FROM jobs") == 3, "ok, a, and the job without an id")
+        #expect(try count(cli.path("n.sqlite"), "SELECT count(*) FROM jobs WHERE raw_json LIKE '%error_code%'") == 0)
     }
 
     /// A file that fails at its first bytes says what it is instead of "malformed JSON": gzip

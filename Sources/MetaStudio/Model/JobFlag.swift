@@ -39,9 +39,18 @@ public struct JobFlag: Sendable, Hashable, CustomStringConvertible {
 
     /// `detail` may quote the offending value: credentials in URLs in it are masked here.
     public init(field: String, reason: Reason, detail: String) {
-        self.field = field
+        self.field = JobFlag.shortened(field)
         self.reason = reason
         self.detail = SecretRedactor.redactText(detail)
+    }
+
+    /// The longest `field` kept (a path through names of any length and any depth): longer paths
+    /// keep their first and last 120 characters around `…`.
+    public static let maximumFieldLength = 256
+
+    static func shortened(_ field: String) -> String {
+        guard field.utf8.count > maximumFieldLength, field.count > maximumFieldLength else { return field }
+        return String(field.prefix(120)) + "…" + String(field.suffix(120))
     }
 
     /// A number as a message shows it: whole values without a fraction (`-5`), others in Swift's

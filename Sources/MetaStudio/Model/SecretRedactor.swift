@@ -31,6 +31,7 @@ public enum SecretRedactor {
     /// every URL in it.
     public static func maskingCredentials(_ secrets: [String], in text: String) -> String {
         var text = masking(secrets, in: text)
+        text = text.replacing(privateKeyPattern) { _ in mask }
         text = text.replacing(headerPattern) { match in "\(match.output.1)\(match.output.2)\(mask)" }
         text = text.replacing(bearerPattern) { match in
             // `Bearer token expired` names the scheme; a token (or Basic's base64) has a capital, a digit or a symbol.
@@ -41,11 +42,11 @@ public enum SecretRedactor {
             var name = String(match.output.1)
             // The API's own `sort_key` names a field, not a key: a canonical request echoes it.
             let lower = name.lowercased()
-            let secret = lower != "sort_key" && (lower == "access" || isSecretName(name) || name.withUTF8 { isSecretQueryName($0) })
-            return secret ? "\(name)=\(mask)" : String(match.output.0)
+            let secret = lower != "sort_key" && (lower == "access" || isSecretLabel(name) || name.withUTF8 { isSecretQueryName($0) })
+            return secret ? "\(name)\(match.output.2)\(mask)" : String(match.output.0)
         }
         text = text.replacing(colonPattern) { match in
-            isSecretName(String(match.output.1)) ? "\(match.output.1)\(match.output.2)\(mask)" : String(match.output.0)
+            isSecretLabel(String(match.output.1)) ? "\(match.output.1)\(match.output.2)\(mask)" : String(match.output.0)
         }
         return redactURL(text)
     }
@@ -54,8 +55,11 @@ public enum SecretRedactor {
         #/(?i)\b(authorization|x-auth-token|x-security-token|x-subject-token|set-cookie|cookie)(\s*[:=]\s*)[^\r\n"]+/#
     nonisolated(unsafe) private static let bearerPattern = #/(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+\/-]{8,}=*)/#
     nonisolated(unsafe) private static let jwtPattern = #/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/#
-    nonisolated(unsafe) private static let assignmentPattern = #/([A-Za-z0-9_.%+-]+)=([^\s,&;#"'<>]+)/#
-    nonisolated(unsafe) private static let colonPattern = #/\b([A-Za-z][A-Za-z0-9_-]*)("?\s*:\s*"?)([^\s,;"'<>\/][^\s,;"'<>]*)/#
+    nonisolated(unsafe) private static let assignmentPattern = #/([A-Za-z0-9_.%+-]+)(\s*=\s*)([^\s,&;#"'<>]+)/#
+    nonisolated(unsafe) private static let colonPattern = #/\b([A-Za-z][A-Za-z0-9_-]*)(["']?\s*:\s*["']?)([^\s,;"'<>\/][^\s,;"'<>]*)/#
+    /// A PEM private key, to its END line or, cut short, to the end of the text.
+    nonisolated(unsafe) private static let privateKeyPattern =
+        #/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/#
 
     /// A copy of `object` with every secret masked, at any depth.
     public static func redact(_ object: JSONObject) -> JSONObject {
@@ -74,7 +78,7 @@ public enum SecretRedactor {
         for (i, field) in object.fields.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             // A member name may be a signed URL too (`{"https://x/?token=t": 1}`).
-            JSONValue.writeString(redactURL(field.key), to: &out)
+            JSONValue.writeString(redactText(field.key), to: &out)
             out.append(UInt8(ascii: ":"))
             if case .null = field.value {
                 out.append(contentsOf: "null".utf8)
@@ -129,7 +133,7 @@ public enum SecretRedactor {
                 if m > 0 { out.append(UInt8(ascii: ",")) }
                 // Keys on a tape hold no escapes, so their bytes are their JSON text.
                 let key = UnsafeBufferPointer(rebasing: bytes[Int(nodes[k].start) ..< Int(nodes[k].end)])
-                writeString(unescaped: key, masked: redactedURL(key), to: &out)
+                writeString(unescaped: key, masked: redactedText(key), to: &out)
                 out.append(UInt8(ascii: ":"))
                 if nodes[k + 1].kind == .null {
                     out.append(contentsOf: "null".utf8)
@@ -186,7 +190,7 @@ public enum SecretRedactor {
             } else {
                 replacement = redacted(field.value)
             }
-            let key = redactURL(field.key)
+            let key = redactText(field.key)
             let renamed = key.utf8.count != field.key.utf8.count || key != field.key
             guard replacement != nil || renamed else { continue }
             if copy == nil { copy = object }
@@ -223,10 +227,18 @@ public enum SecretRedactor {
         return name.withUTF8 { isSecretName(bytes: $0) }
     }
 
+    /// `isSecretName` for a label in free text (`Key: ...`, `password = ...`): the same, except that
+    /// a word merely ending in `key` (`Monkey:`, `hotkey:`) is not a label for a key; `apikey`,
+    /// `accesskey`, `secretkey`, `privatekey`, `streamkey`, `appkey`, `authkey` and `signingkey` are.
+    static func isSecretLabel(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { isSecretName(bytes: $0, label: true) }
+    }
+
     /// `isSecretName` on the name's UTF-8 bytes; it runs for every member of every imported job.
     /// Besides the parts `isSecretPart` marks, a name whose last part is `session`, or with a part
     /// `session` followed by a part `id` (`session_id`, `sessionId`), names a session credential.
-    private static func isSecretName(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func isSecretName(bytes: UnsafeBufferPointer<UInt8>, label: Bool = false) -> Bool {
         var start = 0
         var previousLower = false
         var afterSession = false
@@ -237,7 +249,7 @@ public enum SecretRedactor {
             if isSeparator || (isUpper && previousLower) {
                 if i > start {
                     let part = UnsafeBufferPointer(rebasing: bytes[start..<i])
-                    if isSecretPart(part) { return true }
+                    if isSecretPart(part, label: label) { return true }
                     let stem = withoutDigits(part)
                     if afterSession && stem == 2 && matches(part, stem, "id") { return true }
                     afterSession = stem == 7 && matches(part, stem, "session")
@@ -273,14 +285,14 @@ public enum SecretRedactor {
     /// passphrase, authorization; and any longer part ending in key, token, secret, password or
     /// signature (`apikey`, `streamkey`, `accesstoken`) or in `sessionid` (`JSESSIONID`).
     /// A switch on the length first, since this runs for every member of every job.
-    private static func isSecretPart(_ part: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func isSecretPart(_ part: UnsafeBufferPointer<UInt8>, label: Bool = false) -> Bool {
         let n = withoutDigits(part)
-        if isSecretWord(part, n) { return true }
-        return n >= 4 && part[n - 1] | 0x20 == UInt8(ascii: "s") && isSecretWord(part, n - 1)
+        if isSecretWord(part, n, label: label) { return true }
+        return n >= 4 && part[n - 1] | 0x20 == UInt8(ascii: "s") && isSecretWord(part, n - 1, label: label)
     }
 
     /// `isSecretPart` for the first `n` bytes of `part`, as they are.
-    private static func isSecretWord(_ part: UnsafeBufferPointer<UInt8>, _ n: Int) -> Bool {
+    private static func isSecretWord(_ part: UnsafeBufferPointer<UInt8>, _ n: Int, label: Bool = false) -> Bool {
         func its(_ word: StaticString) -> Bool { matches(part, n, word) }
         func endsWith(_ word: StaticString) -> Bool {
             let m = word.utf8CodeUnitCount
@@ -301,6 +313,10 @@ public enum SecretRedactor {
         case 13: if its("authorization") { return true }
         default: break
         }
+        if label, endsWith("key") {
+            let compounds: [StaticString] = ["apikey", "accesskey", "secretkey", "privatekey", "streamkey", "appkey", "authkey", "signingkey"]
+            return compounds.contains { n == $0.utf8CodeUnitCount && its($0) }
+        }
         return endsWith("key") || endsWith("token") || endsWith("secret") || endsWith("password")
             || endsWith("signature") || endsWith("sessionid")
     }
@@ -313,12 +329,35 @@ public enum SecretRedactor {
     public static func redactText(_ text: String) -> String {
         // URLs first (bytes, fast); the pattern rules only where a secret is left unmasked after.
         var masked = redactURL(text)
-        guard masked.withUTF8({ mayHoldFreeTextCredential($0) }) else { return masked }
-        return maskingCredentials([], in: masked)
+        if masked.withUTF8({ mayHoldFreeTextCredential($0) }) { masked = maskingCredentials([], in: masked) }
+        return masked.utf8.contains(UInt8(ascii: "%")) ? maskingEncodedPieces(masked) : masked
+    }
+
+    /// `text` with each piece (cut at white space and quotes) that percent-decodes, up to three
+    /// times, to a text with a credential masked whole: `secret_access_key%3Dx`, or
+    /// `url=https%3A%2F%2Fh%2Fx%3FX-Amz-Signature%3Dy` outside any URL query.
+    static func maskingEncodedPieces(_ text: String) -> String {
+        var out = ""
+        var changed = false
+        var piece = ""
+        func flush() {
+            if piece.contains("%"), hasEncodedSecret(Array(piece.utf8)) { out += mask; changed = true } else { out += piece }
+            piece = ""
+        }
+        for ch in text {
+            if ch.isWhitespace || ch == "\"" || ch == "'" || ch == "<" || ch == ">" || ch == "`" { flush(); out.append(ch) } else { piece.append(ch) }
+        }
+        flush()
+        return changed ? out : text
     }
 
     /// `redactText` of UTF-8 bytes, or nil when nothing needed masking.
     private static func redactedText(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        if bytes.contains(UInt8(ascii: "%")) {
+            let text = String(decoding: bytes, as: UTF8.self)
+            let masked = redactText(text)
+            return masked.utf8.elementsEqual(bytes) ? nil : Array(masked.utf8)
+        }
         let urlMasked = redactedURL(bytes)
         let needsPatterns = urlMasked.map { $0.withUnsafeBufferPointer { mayHoldFreeTextCredential($0) } }
             ?? mayHoldFreeTextCredential(bytes)
@@ -347,6 +386,7 @@ public enum SecretRedactor {
             if i + 8 <= n {
                 let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                 let found = holds(word, 0x3D) | holds(word, 0x3A) | holds(word, 0x4A) | holds(word, 0x20) | holds(word, 0x09)
+                    | holds(word, 0x59)
                 if found == 0 { i += 8; continue }
                 // The lowest flagged byte is a real match (borrows only run upwards).
                 i += found.trailingZeroBitCount / 8
@@ -370,14 +410,24 @@ public enum SecretRedactor {
             return false
         case UInt8(ascii: "J"):
             return i >= 2 && bytes[i - 2] == UInt8(ascii: "e") && bytes[i - 1] == UInt8(ascii: "y")
+        case UInt8(ascii: "Y"):
+            // `PRIVATE KEY-----` of a PEM block.
+            return i >= 2 && i + 1 < n && bytes[i - 2] == UInt8(ascii: "K") && bytes[i - 1] == UInt8(ascii: "E") && bytes[i + 1] == UInt8(ascii: "-")
         case UInt8(ascii: "="), UInt8(ascii: ":"):
             // A scheme's `https://` is the URL masker's.
             if b == UInt8(ascii: ":"), i + 1 < n, bytes[i + 1] == UInt8(ascii: "/") { return false }
-            var end = i
-            if b == UInt8(ascii: ":") {
-                while end > 0, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-                if end > 0, bytes[end - 1] == UInt8(ascii: "\"") { end -= 1 }
+            // White space (a no-break space too) and, before a colon, a closing quote stand between
+            // the name and its `=` or `:` (`password = x`, `{'password': 'x'}`).
+            func skipSpace(_ end: inout Int) {
+                while end > 0 {
+                    if bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+                    else if end >= 2, bytes[end - 2] == 0xC2, bytes[end - 1] == 0xA0 { end -= 2 }
+                    else { break }
+                }
             }
+            var end = i
+            skipSpace(&end)
+            if b == UInt8(ascii: ":"), end > 0, bytes[end - 1] == UInt8(ascii: "\"") || bytes[end - 1] == UInt8(ascii: "'") { end -= 1 }
             var start = end
             while start > 0, isNameByte(bytes[start - 1]) { start -= 1 }
             guard start < end else { return false }
@@ -394,11 +444,12 @@ public enum SecretRedactor {
                 }
             }
             var value = i + 1
-            while value < n, bytes[value] == 0x20 || bytes[value] == UInt8(ascii: "\"") { value += 1 }
+            while value < n, bytes[value] == 0x20 || bytes[value] == 0x09 || bytes[value] == 0xC2 || bytes[value] == 0xA0
+                    || bytes[value] == UInt8(ascii: "\"") || bytes[value] == UInt8(ascii: "'") { value += 1 }
             if value + maskBytes.count <= n,
                maskBytes.withUnsafeBufferPointer({ m in (0 ..< m.count).allSatisfy { bytes[value + $0] == m[$0] } }) { return false }
             let name = UnsafeBufferPointer(rebasing: bytes[start ..< end])
-            return isSecretName(bytes: name) || (b == UInt8(ascii: "=") && (isSecretQueryName(name)
+            return isSecretName(bytes: name, label: true) || (b == UInt8(ascii: "=") && (isSecretQueryName(name)
                 || (name.count == 6 && matches(name, 6, "access"))))
         default:
             return false
@@ -577,12 +628,19 @@ public enum SecretRedactor {
     /// Whether `value`, a query value holding percent escapes, decodes (up to three times, for
     /// values encoded again at each hop) to a text with a credential by these rules.
     private static func hasEncodedSecret(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        hasEncodedSecret(Array(value))
+    }
+
+    private static func hasEncodedSecret(_ value: [UInt8]) -> Bool {
         guard value.count >= 3, value.contains(UInt8(ascii: "%")) else { return false }
-        var text = Array(value)
+        var text = value
         for _ in 0 ..< 3 {
             guard let decoded = percentDecoded(text) else { return false }
             text = decoded
-            if text.withUnsafeBufferPointer({ redactedURL($0) != nil || mayHoldFreeTextCredential($0) }) { return true }
+            // A secret left to mask (the mask itself, decoded again, is no secret).
+            if text.withUnsafeBufferPointer({ p in redactedURL(p).map { !$0.elementsEqual(p) } ?? false || mayHoldFreeTextCredential(p) }) {
+                return true
+            }
         }
         return false
     }

@@ -174,31 +174,43 @@ public struct SmartLiveJob: Sendable {
     /// five, in document order.
     public static func textFlags(in value: JSONValue) -> [JobFlag] {
         var flags: [JobFlag] = []
-        func visit(_ value: JSONValue, _ path: String) {
+        // The path as its parts (`.key`, `[i]`), joined only for a flag: building it at every level
+        // would cost depth × name length (600 levels of 20,000-character names is gigabytes).
+        var parts: [String] = []
+        func path() -> String {
+            let joined = parts.joined()
+            return joined.isEmpty ? "(job)" : String(joined.hasPrefix(".") ? joined.dropFirst() : Substring(joined))
+        }
+        func visit(_ value: JSONValue) {
             guard flags.count < 5 else { return }
             switch value {
             case .string(let text) where text.hasPrefix(JSONParser.tooDeepPlaceholder):
-                flags.append(JobFlag(field: path.isEmpty ? "(job)" : path, reason: .nestedTooDeep,
+                flags.append(JobFlag(field: path(), reason: .nestedTooDeep,
                                      detail: "arrays and objects nested deeper than \(JSONParser.maxDepth) levels; stored as a note of their size"))
             case .string(let text) where text.unicodeScalars.contains("\u{FFFD}"):
-                flags.append(JobFlag(field: path.isEmpty ? "(job)" : path, reason: .invalidText,
+                flags.append(JobFlag(field: path(), reason: .invalidText,
                                      detail: "text that is not valid UTF-8 or a lone surrogate escape; stored with U+FFFD in its place"))
             case .object(let object):
                 for field in object.fields {
-                    let child = path.isEmpty ? field.key : path + "." + field.key
+                    parts.append("." + field.key)
                     if field.key.unicodeScalars.contains("\u{FFFD}"), flags.count < 5 {
-                        flags.append(JobFlag(field: child, reason: .invalidText,
+                        flags.append(JobFlag(field: path(), reason: .invalidText,
                                              detail: "a member name that is not valid UTF-8; stored with U+FFFD in its place"))
                     }
-                    visit(field.value, child)
+                    visit(field.value)
+                    parts.removeLast()
                 }
             case .array(let items):
-                for (i, item) in items.enumerated() { visit(item, "\(path)[\(i)]") }
+                for (i, item) in items.enumerated() {
+                    parts.append("[\(i)]")
+                    visit(item)
+                    parts.removeLast()
+                }
             default:
                 break
             }
         }
-        visit(value, "")
+        visit(value)
         return flags
     }
 
