@@ -238,6 +238,7 @@ public enum SecretRedactor {
     /// `isSecretName` on the name's UTF-8 bytes; it runs for every member of every imported job.
     /// Besides the parts `isSecretPart` marks, a name whose last part is `session`, or with a part
     /// `session` followed by a part `id` (`session_id`, `sessionId`), names a session credential.
+    @inline(__always)
     private static func isSecretName(bytes: UnsafeBufferPointer<UInt8>, label: Bool = false) -> Bool {
         var start = 0
         var previousLower = false
@@ -327,10 +328,18 @@ public enum SecretRedactor {
     /// JWTs, `{"secret":"..."}`). Text without `=`, a `name:` or `Bearer`/`Basic`/`eyJ` costs one
     /// pass over its bytes.
     public static func redactText(_ text: String) -> String {
-        // URLs first (bytes, fast); the pattern rules only where a secret is left unmasked after.
+        // URLs first (bytes, fast); the slower rules only where something is left for them.
         var masked = redactURL(text)
-        if masked.withUTF8({ mayHoldFreeTextCredential($0) }) { masked = maskingCredentials([], in: masked) }
-        return masked.utf8.contains(UInt8(ascii: "%")) ? maskingEncodedPieces(masked) : masked
+        let (freeText, percent) = masked.withUTF8 { (mayHoldFreeTextCredential($0), holdsPercent($0)) }
+        if freeText { masked = maskingCredentials([], in: masked) }
+        return percent ? maskingEncodedPieces(masked) : masked
+    }
+
+    /// Whether `bytes` holds a `%` (memchr: most text has none).
+    @inline(__always)
+    private static func holdsPercent(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return false }
+        return memchr(base, Int32(UInt8(ascii: "%")), bytes.count) != nil
     }
 
     /// `text` with each piece (cut at white space and quotes) that percent-decodes, up to three
@@ -353,17 +362,11 @@ public enum SecretRedactor {
 
     /// `redactText` of UTF-8 bytes, or nil when nothing needed masking.
     private static func redactedText(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        if bytes.contains(UInt8(ascii: "%")) {
-            let text = String(decoding: bytes, as: UTF8.self)
-            let masked = redactText(text)
-            return masked.utf8.elementsEqual(bytes) ? nil : Array(masked.utf8)
-        }
         let urlMasked = redactedURL(bytes)
-        let needsPatterns = urlMasked.map { $0.withUnsafeBufferPointer { mayHoldFreeTextCredential($0) } }
-            ?? mayHoldFreeTextCredential(bytes)
-        guard needsPatterns else { return urlMasked }
-        let text = urlMasked.map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: bytes, as: UTF8.self)
-        let masked = maskingCredentials([], in: text)
+        let needsMore: Bool = urlMasked.map { $0.withUnsafeBufferPointer { mayHoldFreeTextCredential($0) || holdsPercent($0) } }
+            ?? (mayHoldFreeTextCredential(bytes) || holdsPercent(bytes))
+        guard needsMore else { return urlMasked }
+        let masked = redactText(String(decoding: bytes, as: UTF8.self))
         return masked.utf8.elementsEqual(bytes) ? nil : Array(masked.utf8)
     }
 
@@ -380,18 +383,30 @@ public enum SecretRedactor {
         }
         let raw = UnsafeRawPointer(base)
         var i = 0
+        // Where the last `?` and the last space were: a `=` after a `?` with no space between is
+        // in a URL's query, which the URL masker has read.
+        var lastQuestion = -1, lastSpace = -1
         while i < n {
-            // Eight bytes at a time to the next `=`, `:`, `J` (of `eyJ`), space or tab (after
-            // `Bearer` or `Basic`); the rest of the text is never looked at byte by byte.
+            // Eight bytes at a time to the next `=`, `:`, `J` (of `eyJ`), `Y` (of `KEY-----`), `?`,
+            // space or tab (after `Bearer` or `Basic`); the rest is never looked at byte by byte.
             if i + 8 <= n {
                 let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                 let found = holds(word, 0x3D) | holds(word, 0x3A) | holds(word, 0x4A) | holds(word, 0x20) | holds(word, 0x09)
-                    | holds(word, 0x59)
+                    | holds(word, 0x59) | holds(word, 0x3F)
                 if found == 0 { i += 8; continue }
                 // The lowest flagged byte is a real match (borrows only run upwards).
                 i += found.trailingZeroBitCount / 8
             }
-            if isFreeTextTrigger(bytes, i) { return true }
+            switch bytes[i] {
+            case UInt8(ascii: "?"): lastQuestion = i
+            case 0x20, 0x09:
+                lastSpace = i
+                if isFreeTextTrigger(bytes, i) { return true }
+            case UInt8(ascii: "="):
+                if lastQuestion <= lastSpace, isFreeTextTrigger(bytes, i) { return true }
+            default:
+                if isFreeTextTrigger(bytes, i) { return true }
+            }
             i += 1
         }
         return false
@@ -414,8 +429,10 @@ public enum SecretRedactor {
             // `PRIVATE KEY-----` of a PEM block.
             return i >= 2 && i + 1 < n && bytes[i - 2] == UInt8(ascii: "K") && bytes[i - 1] == UInt8(ascii: "E") && bytes[i + 1] == UInt8(ascii: "-")
         case UInt8(ascii: "="), UInt8(ascii: ":"):
-            // A scheme's `https://` is the URL masker's.
-            if b == UInt8(ascii: ":"), i + 1 < n, bytes[i + 1] == UInt8(ascii: "/") { return false }
+            // A scheme's `https://` is the URL masker's; a time's `10:30` is no label.
+            if b == UInt8(ascii: ":"), i + 1 < n, bytes[i + 1] == UInt8(ascii: "/") || (bytes[i + 1] >= 48 && bytes[i + 1] <= 57) {
+                return false
+            }
             // White space (a no-break space too) and, before a colon, a closing quote stand between
             // the name and its `=` or `:` (`password = x`, `{'password': 'x'}`).
             func skipSpace(_ end: inout Int) {
@@ -435,13 +452,6 @@ public enum SecretRedactor {
                 // A `name:` starts with a letter (`Authorization:`), so a time's `10:30` is no name.
                 let first = bytes[start] | 0x20
                 guard first >= 97 && first <= 122 else { return false }
-            } else {
-                // A `name=` in a URL's query (after `?` or `#` in the same piece) was the URL masker's.
-                var k = start
-                while k > 0, !isPieceSeparator(bytes[k - 1]) {
-                    if bytes[k - 1] == UInt8(ascii: "?") || bytes[k - 1] == UInt8(ascii: "#") { return false }
-                    k -= 1
-                }
             }
             var value = i + 1
             while value < n, bytes[value] == 0x20 || bytes[value] == 0x09 || bytes[value] == 0xC2 || bytes[value] == 0xA0
