@@ -11,7 +11,8 @@ enum ExitCodes {
     static let failure: Int32 = 1
     /// The fetch ended but the API's jobs and count still disagree.
     static let incomplete: Int32 = 3
-    /// Bad flags (ArgumentParser's own code for validation errors).
+    /// Bad flags (ArgumentParser's own code for validation errors), and a value read in a flag's
+    /// stead (the environment, the credentials file, a token file) that is empty or malformed.
     static let usage: Int32 = 64
     /// Bad input data or a bad query file (sysexits' EX_DATAERR).
     static let dataError: Int32 = 65
@@ -36,6 +37,8 @@ func reported(_ command: String, _ error: Error) -> ExitCode {
     let code: Int32
     switch error {
     case is ImportError, is QueryError: code = ExitCodes.dataError
+    // A credential found but unusable (empty, a line break inside) is bad input, like a bad flag.
+    case let error as CredentialError where error.isBadValue: code = ExitCodes.usage
     default: code = ExitCodes.failure
     }
     printError(command, describe(error))

@@ -147,6 +147,13 @@ struct FetchCommand: ParsableCommand {
             throw ValidationError("--state '\(SafeText.escaped(state, limit: 60))' names no state: "
                                   + "pass a comma-separated list such as FAILED,BLOCKED, or leave it out for every state")
         }
+        // An empty item (`FAILED,,`, `FAILED,`) is a typo or a variable that expanded to nothing:
+        // refused like `--state ,`, not dropped.
+        if let state, state.split(separator: ",", omittingEmptySubsequences: false)
+            .contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("--state '\(SafeText.escaped(state, limit: 60))' has an empty item: "
+                                  + "pass a comma-separated list such as FAILED,BLOCKED, each item a state")
+        }
         if let caBundle {
             if let endpoint, endpoint.lowercased().hasPrefix("http://") {
                 throw ValidationError("--ca-bundle verifies TLS, but --endpoint \(URLDisplay.safe(endpoint)) is plain http: "
@@ -171,7 +178,8 @@ struct FetchCommand: ParsableCommand {
         if let projectId, let problem = FetchTarget.projectIdProblem(projectId) {
             throw ValidationError("--project-id: \(problem)")
         } else if projectId == nil {
-            let resolver = CredentialResolver()
+            var resolver = CredentialResolver()
+            resolver.writerWait = timeout
             if let value = resolver.environmentProjectId, let problem = FetchTarget.projectIdProblem(value) {
                 throw ValidationError("$HUAWEICLOUD_SDK_PROJECT_ID: \(problem)")
             } else if resolver.environmentProjectId == nil, let value = try? resolver.profileSection()?["project_id"],
@@ -222,7 +230,8 @@ struct FetchCommand: ParsableCommand {
             _ = try file.inspect()
             try file.checkWritable()
         }
-        let resolver = CredentialResolver()
+        var resolver = CredentialResolver()
+        resolver.writerWait = timeout
         let (credentials, project, api) = try reportingErrors("fetch") { () -> (Credentials, String, APIEndpoint) in
             let credentials = try resolver.resolve(tokenFile: tokenFile)
             guard let project = try resolver.projectId(flag: projectId) else {
@@ -262,7 +271,9 @@ struct FetchCommand: ParsableCommand {
         options.newestAllowed = Date().timeIntervalSince1970 + Self.clockSkew
         if let rate { options.rate = rate == 0 ? .unlimited : .fixed(rate) }
         options.retry.maxWaitPerPage = maxPageWait
-        options.onLongWait = { wait in Output.error(Self.notice(wait)) }
+        // One line each; on a terminal the progress line is cleared first, so the notice stands alone.
+        let progress = ProgressLine()
+        options.onLongWait = { wait in progress.notice(Self.notice(wait)) }
         var http = HTTPClientOptions()
         http.caBundle = caBundle
         http.totalTimeout = timeout
@@ -279,7 +290,6 @@ struct FetchCommand: ParsableCommand {
         }
         let signals = SignalTrap { pager.cancel() }
         let started = ProcessInfo.processInfo.systemUptime
-        let progress = ProgressLine()
         progress.start(every: 0.25) { pager.progress(elapsed: ProcessInfo.processInfo.systemUptime - started) }
         var outcome = FetchOutcome.run { try pager.run(into: sink) }
         // Pages handed to the writer are committed before the run is recorded, even after Ctrl-C.
@@ -300,21 +310,27 @@ struct FetchCommand: ParsableCommand {
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 
-    /// One line on stderr for a long wait, so a fetch held by the server is seen to be waiting:
-    /// "livejobs fetch: the server throttles (HTTP 429) and asks to wait 60 s (its Retry-After)
-    /// before the page at offset 200 is asked for again; a page waits at most 120 s in all".
+    /// One line for a long wait, so a fetch held by the server is seen to be waiting: "the server
+    /// throttles (HTTP 429) and asks to wait 100000 s (its Retry-After; livejobs waits at most 60 s
+    /// at a time) before the page at offset 200 is asked for again; a page waits at most 120 s in
+    /// all". A page's later notices say how long it has waited already, so no two read the same.
     static func notice(_ wait: LongWait) -> String {
         let seconds = "\(Int(wait.seconds.rounded())) s"
+        var asked = seconds + " (its Retry-After)"
+        if let server = wait.asked, server.rounded() > wait.seconds.rounded() {
+            asked = "\(RetryPolicy.seconds(server)) (its Retry-After; livejobs waits at most \(seconds) at a time)"
+        }
         let cause: String
         switch (wait.status, wait.retryAfter) {
-        case (429?, true): cause = "the server throttles (HTTP 429) and asks to wait \(seconds) (its Retry-After)"
+        case (429?, true): cause = "the server throttles (HTTP 429) and asks to wait \(asked)"
         case (429?, false): cause = "the server throttles (HTTP 429): waiting \(seconds)"
-        case (let status?, true): cause = "the server answered HTTP \(status) and asks to wait \(seconds) (its Retry-After)"
+        case (let status?, true): cause = "the server answered HTTP \(status) and asks to wait \(asked)"
         case (let status?, false): cause = "the server answered HTTP \(status): backing off \(seconds)"
         case (nil, _): cause = "the request failed: backing off \(seconds)"
         }
-        return "\nlivejobs fetch: \(cause) before the page at \(wait.page) is asked for again; "
-            + "a page waits at most \(Int(wait.bound.rounded())) s in all\n"
+        let soFar = wait.waited >= 0.5 ? "it has waited \(Int(wait.waited.rounded())) s already, and " : ""
+        return "livejobs fetch: \(cause) before the page at \(wait.page) is asked for again; "
+            + "\(soFar)a page waits at most \(Int(wait.bound.rounded())) s in all"
     }
 
     /// How many pages to ask for before the first `count` arrives. With AK/SK one: a wrong key must

@@ -6,6 +6,8 @@ final class ProgressLine: @unchecked Sendable {
     private let enabled = isatty(STDERR_FILENO) == 1
     private var timer: DispatchSourceTimer?
     private var lastLength = 0
+    /// Held while the line is drawn or cleared, so that a notice never lands in the middle of it.
+    private let lock = NSLock()
 
     func start(every interval: Double, _ snapshot: @escaping () -> ScanProgress) {
         guard enabled else { return }
@@ -23,16 +25,33 @@ final class ProgressLine: @unchecked Sendable {
                           p.pagesDone, p.pagesTotal, p.jobsSeen, p.expectedCount, pageRate,
                           p.rate.isFinite ? String(format: "%.1f", p.rate) : "none", p.retries, p.throttled,
                           ProgressLine.duration(left))
-        let padded = line + String(repeating: " ", count: max(0, lastLength - line.count))
-        lastLength = line.count
-        Output.error("\r\(padded)")
+        lock.withLock {
+            let padded = line + String(repeating: " ", count: max(0, lastLength - line.count))
+            lastLength = line.count
+            Output.error("\r\(padded)")
+        }
+    }
+
+    /// Writes `line` on stderr as a line of its own: on a terminal the progress line drawn is
+    /// cleared first (and drawn again at the next tick); elsewhere nothing but the line is written.
+    func notice(_ line: String) {
+        lock.withLock {
+            if enabled && lastLength > 0 {
+                Output.error("\r\(String(repeating: " ", count: lastLength))\r")
+                lastLength = 0
+            }
+            Output.error(line + "\n")
+        }
     }
 
     func stop() {
         timer?.cancel()
         timer = nil
-        if enabled && lastLength > 0 {
-            Output.error("\r\(String(repeating: " ", count: lastLength))\r")
+        lock.withLock {
+            if enabled && lastLength > 0 {
+                Output.error("\r\(String(repeating: " ", count: lastLength))\r")
+                lastLength = 0
+            }
         }
     }
 

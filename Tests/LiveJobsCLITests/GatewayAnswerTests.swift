@@ -103,4 +103,42 @@ import Testing
         let message: String = try #require(try lastRun(cli.path("l.sqlite"))["message"])
         #expect(message.contains("redirecting to https://login.example.com/sso/start") && !message.contains("pa55word"))
     }
+
+    /// `Retry-After: 100000` was announced as "asks to wait 60 s (its Retry-After)", after an empty
+    /// line even in a file: the notice says what the server asked and that livejobs caps it, on one
+    /// line of its own, and so does the final line.
+    @Test(.timeLimit(.minutes(3))) func aCappedRetryAfterSaysWhatTheServerAsked() async throws {
+        var config = SimulatorConfig()
+        config.refusal = .init(status: 429, body: Array(#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#.utf8),
+                               headers: [.init("Retry-After", "100000")])
+        let cli = CLI()
+        let r = try await fetch(cli, db: "c.sqlite", config: config, ["--max-page-wait", "61", "--sequential"], timeout: 150)
+        #expect(r.status == 1, "\(r.stderr)")
+        let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(!lines.contains(""), "an empty line in \(r.stderr.debugDescription)")
+        let notices = lines.filter { $0.contains("asks to wait") }
+        #expect(notices.count == 1 && notices[0].contains("asks to wait 100000 s (its Retry-After; livejobs waits at most 60 s at a time)"),
+                "\(r.stderr)")
+        let errors = lines.filter { $0.hasPrefix("livejobs fetch: error: ") }
+        #expect(errors.count == 1 && errors[0].contains("the server's Retry-After asks for 100000 s, livejobs waits at most 60 s at a time"),
+                "\(r.stderr)")
+        #expect(!r.stderr.contains("60 s (its Retry-After)") && !r.stderr.contains("(60 s, the server's Retry-After)"))
+    }
+
+    /// A response with 200 KB of headers failed as `other error (curl 27): Out of memory`: it now
+    /// says that the server's response headers are too large, and names the page. (A NUL byte in a
+    /// header, `curl 8`, is worded alike, but the libcurl this runs on may take such a header.)
+    @Test func oversizedHeadersAreSaidInPlainWords() async throws {
+        for (header, words) in [(String(repeating: "h", count: 200_000), "response headers are too large")] {
+            var config = SimulatorConfig()
+            config.refusal = .init(status: 302, body: [], headers: [.init("X-Request-Id", header)])
+            let cli = CLI()
+            let r = try await fetch(cli, db: "h.sqlite", config: config)
+            #expect(r.status == 1, "\(r.stderr)")
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].contains(words) && lines[0].contains("/smart-live-jobs (offset "),
+                    "\(r.stderr.prefix(600))")
+            #expect(!r.stderr.contains("Out of memory") && r.stderr.count < 2_000)
+        }
+    }
 }

@@ -25,7 +25,14 @@ public enum Credentials: Sendable {
 /// A credentials problem, worded without any secret value.
 public struct CredentialError: Error, Sendable, CustomStringConvertible {
     public let description: String
-    public init(description: String) { self.description = description }
+    /// True when a value was found but cannot be used (empty, or holding a line break): bad input,
+    /// like a bad flag, rather than a file that could not be read or credentials not set at all.
+    public let isBadValue: Bool
+    /// An error worded by `description`; `isBadValue` as above.
+    public init(description: String, isBadValue: Bool = false) {
+        self.description = description
+        self.isBadValue = isBadValue
+    }
 }
 
 /// Reads credentials where the vendor's SDK and CLI users already keep them. Secrets never come
@@ -33,6 +40,9 @@ public struct CredentialError: Error, Sendable, CustomStringConvertible {
 public struct CredentialResolver {
     public var environment: [String: String]
     public var homeDirectory: String
+    /// Seconds a FIFO named as the token or credentials file is waited for when no program has it
+    /// open for writing (`SecretFile.read`); `fetch` passes its `--timeout`.
+    public var writerWait: Double = 60
 
     /// `homeDirectory` defaults to `$HOME` of `environment` (see `UserPath.home`), as the vendor's
     /// SDK and CLI find `~/.huaweicloud/credentials`; not the password database's home folder.
@@ -49,29 +59,67 @@ public struct CredentialResolver {
         if let tokenFile = tokenFile.map({ UserPath.expand($0, environment: environment) }) {
             let text: String
             do {
-                text = try SecretFile.read(tokenFile)
+                text = try SecretFile.read(tokenFile, writerWait: writerWait)
             } catch {
                 throw CredentialError(description: "cannot read the token file \(tokenFile): \(error.reason)")
             }
             let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !token.isEmpty else { throw CredentialError(description: "the token file \(tokenFile) is empty") }
+            guard !token.isEmpty else {
+                throw CredentialError(description: "the token file \(tokenFile) is empty", isBadValue: true)
+            }
+            try Self.check(token, "the token in the token file \(tokenFile)")
             return .token(token)
         }
-        if let token = value("METASTUDIO_AUTH_TOKEN") { return .token(token) }
+        if let token = value("METASTUDIO_AUTH_TOKEN") {
+            try Self.check(token, "the token in $METASTUDIO_AUTH_TOKEN")
+            return .token(token)
+        }
         let ak = value("HUAWEICLOUD_SDK_AK"), sk = value("HUAWEICLOUD_SDK_SK")
         if ak != nil || sk != nil {
             guard let ak, let sk else {
                 throw CredentialError(description: "HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK must be set together")
             }
-            return .aksk(AKSKCredentials(accessKey: ak, secretKey: sk, securityToken: value("HUAWEICLOUD_SDK_SECURITY_TOKEN")))
+            let securityToken = value("HUAWEICLOUD_SDK_SECURITY_TOKEN")
+            try Self.check(ak, "$HUAWEICLOUD_SDK_AK")
+            try Self.check(sk, "$HUAWEICLOUD_SDK_SK")
+            if let securityToken { try Self.check(securityToken, "$HUAWEICLOUD_SDK_SECURITY_TOKEN") }
+            return .aksk(AKSKCredentials(accessKey: ak, secretKey: sk, securityToken: securityToken))
         }
         if let profile = try profileSection() {
-            guard let ak = profile["ak"], let sk = profile["sk"] else {
+            guard let ak = profile["ak"], let sk = profile["sk"], !ak.isEmpty, !sk.isEmpty else {
                 throw CredentialError(description: "\(profilePath): the [basic] section needs both ak and sk")
             }
-            return .aksk(AKSKCredentials(accessKey: ak, secretKey: sk, securityToken: profile["security_token"]))
+            let securityToken = profile["security_token"].flatMap { $0.isEmpty ? nil : $0 }
+            try Self.check(ak, "ak in \(profilePath)")
+            try Self.check(sk, "sk in \(profilePath)")
+            if let securityToken { try Self.check(securityToken, "security_token in \(profilePath)") }
+            return .aksk(AKSKCredentials(accessKey: ak, secretKey: sk, securityToken: securityToken))
         }
         throw CredentialError(description: "no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or METASTUDIO_AUTH_TOKEN, or --token-file), or write them to \(profilePath) under [basic]")
+    }
+
+    /// Why a secret value cannot be sent (nil when it can): a line break or another control character
+    /// inside it (a token file of two lines, a value pasted with a tab) would be refused by the HTTP
+    /// layer after the fetch began, so it is refused before anything is sent. Worded without the value.
+    public static func secretValueProblem(_ value: String) -> String? {
+        for scalar in value.unicodeScalars {
+            if scalar == "\n" || scalar == "\r" {
+                return "holds a line break inside it: a credential is one line (blank lines and spaces around it "
+                    + "are dropped, but nothing may break it in two)"
+            }
+            if scalar.properties.generalCategory == .control {
+                return "holds a control character (U+\(String(format: "%04X", scalar.value))) inside it: "
+                    + "a credential holds printable characters only"
+            }
+        }
+        return nil
+    }
+
+    /// Throws a bad-value `CredentialError` naming `source` when `value` cannot be sent.
+    static func check(_ value: String, _ source: String) throws {
+        if let problem = secretValueProblem(value) {
+            throw CredentialError(description: "\(source) \(problem)", isBadValue: true)
+        }
     }
 
     /// The project id: the flag, else `HUAWEICLOUD_SDK_PROJECT_ID`, else the profile's `project_id`.
@@ -81,8 +129,9 @@ public struct CredentialResolver {
         return try profileSection()?["project_id"]
     }
 
-    /// `HUAWEICLOUD_SDK_PROJECT_ID`, trimmed; nil when unset or blank.
-    public var environmentProjectId: String? { value("HUAWEICLOUD_SDK_PROJECT_ID") }
+    /// `HUAWEICLOUD_SDK_PROJECT_ID` exactly as set (nil only when unset): an empty value or one with
+    /// a line break is checked like `--project-id` (`FetchTarget.projectIdProblem`), not trimmed.
+    public var environmentProjectId: String? { environment["HUAWEICLOUD_SDK_PROJECT_ID"] }
 
     /// The profile file read when no credentials are in the environment (`~` expanded).
     public var profilePath: String {
@@ -95,14 +144,16 @@ public struct CredentialResolver {
         return v
     }
 
-    /// The `[basic]` section of the INI profile, or nil when there is no profile file.
+    /// The `[basic]` section of the INI profile, or nil when there is no profile file. Blanks around
+    /// `=` are INI syntax and dropped; a key given no value (`project_id =`) is kept, empty, so
+    /// that it is refused as the empty value it is rather than taken as absent.
     public func profileSection() throws -> [String: String]? {
         // The default profile may be absent; one named by the environment must be there.
         let named = value("HUAWEICLOUD_SDK_CREDENTIALS_FILE") != nil
         if !named && !FileManager.default.fileExists(atPath: profilePath) { return nil }
         let text: String
         do {
-            text = try SecretFile.read(profilePath)
+            text = try SecretFile.read(profilePath, writerWait: writerWait)
         } catch {
             let source = named ? "the credentials file \(profilePath) (from $HUAWEICLOUD_SDK_CREDENTIALS_FILE)" : profilePath
             throw CredentialError(description: "cannot read \(source): \(error.reason)")
@@ -119,7 +170,7 @@ public struct CredentialResolver {
             guard section == "basic", let eq = line.firstIndex(of: "=") else { continue }
             let key = line[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
             let val = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-            if !val.isEmpty { values[key] = val }
+            values[key] = val
         }
         return values.isEmpty ? nil : values
     }

@@ -229,6 +229,8 @@ public final class HTTPConnection {
                 let declared = context.headers["content-length"].flatMap { Int($0) }
                 error = BodyTooLarge(measure: measure, cap: options.maxBodyBytes, declared: declared)
                     .transportError(curlCode: Int32(bitPattern: code.rawValue))
+            } else if let problem = Self.responseProblem(code, curlWords: errorMessage(code)) {
+                error = TransportError(kind: .response, curlCode: Int32(bitPattern: code.rawValue), message: problem)
             } else {
                 error = TransportError(curl: code, message: errorMessage(code))
             }
@@ -259,6 +261,21 @@ public final class HTTPConnection {
     }
 
     /// curl's detailed error-buffer text (falls back to the generic strerror), on one line.
+    /// Plain words for a response curl could not take, or nil for any other failure. libcurl keeps
+    /// at most 100 KB of response headers: past that, libcurl before 8.6 fails with CURLE_OUT_OF_MEMORY
+    /// ("Out of memory") and later ones with CURLE_TOO_LARGE (100); a NUL byte in a header or a bad
+    /// status line is CURLE_WEIRD_SERVER_REPLY. During a transfer no allocation of ours fails first.
+    static func responseProblem(_ code: CURLcode, curlWords: String) -> String? {
+        switch code.rawValue {
+        case CURLE_OUT_OF_MEMORY.rawValue, 100:
+            return "the server's response headers are too large (libcurl takes at most 100 KB of headers)"
+        case CURLE_WEIRD_SERVER_REPLY.rawValue:
+            return "the server's response headers are malformed (\(SafeText.escaped(curlWords, limit: 120)))"
+        default:
+            return nil
+        }
+    }
+
     private func errorMessage(_ code: CURLcode) -> String {
         var msg = String(cString: errorBuffer)
         if msg.isEmpty { msg = Self.text(curl_easy_strerror(code)) }

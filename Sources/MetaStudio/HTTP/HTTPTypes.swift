@@ -51,6 +51,9 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         case timeout, connect, resolve, tls, reset, partial, aborted, other
         /// The body went over `HTTPClientOptions.maxBodyBytes`.
         case tooLarge = "body size"
+        /// The response's status line or headers could not be taken: too large, or malformed (a NUL
+        /// byte in a header). Sending the same request again would bring the same answer.
+        case response
     }
 
     public var kind: Kind
@@ -76,7 +79,7 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     public var isRetryable: Bool {
         switch kind {
         case .timeout, .connect, .resolve, .reset, .partial: return true
-        case .tls, .aborted, .other, .tooLarge: return false
+        case .tls, .aborted, .other, .tooLarge, .response: return false
         }
     }
 

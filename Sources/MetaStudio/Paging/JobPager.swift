@@ -99,6 +99,11 @@ public struct LongWait: Sendable {
     public var status: Int?
     /// Whether the server asked for the wait (`Retry-After`), rather than the back-off.
     public var retryAfter: Bool
+    /// Seconds the server's `Retry-After` asked for, when it did: more than `seconds` when livejobs
+    /// capped the wait (`RetryPolicy.maxRetryAfter`).
+    public var asked: Double?
+    /// Seconds the page had already waited before this wait (0 for its first long wait).
+    public var waited: Double = 0
     /// The page ("offset 200").
     public var page: String
     /// The bound on all the waits of one page (`RetryPolicy.maxWaitPerPage`).
@@ -118,8 +123,19 @@ public struct WaitBoundReached: Error, Sendable, CustomStringConvertible {
     public var bound: Double
     public var description: String {
         "\(error); gave up on the page after waiting \(Int(waited.rounded())) s for it: the next wait "
-            + "(\(Int(asked.rounded())) s\(error.retryAfter != nil ? ", the server's Retry-After" : "")) would pass the "
-            + "\(Int(bound.rounded())) s a page may wait in all"
+            + "(\(Self.why(asked, error.retryAfter))) would pass the \(Int(bound.rounded())) s a page may wait in all"
+    }
+
+    /// `60 s, the server's Retry-After`, or when the server asked for more than livejobs waits at a
+    /// time, `60 s: the server's Retry-After asks for 100000 s, livejobs waits at most 60 s at a time`.
+    static func why(_ wait: Double, _ retryAfter: Double?) -> String {
+        let seconds = "\(Int(wait.rounded())) s"
+        guard let retryAfter, retryAfter >= wait - 0.001 else { return seconds }
+        if retryAfter.rounded() > wait.rounded() {
+            return "\(seconds): the server's Retry-After asks for \(RetryPolicy.seconds(retryAfter)), "
+                + "livejobs waits at most \(Int(RetryPolicy.maxRetryAfter)) s at a time"
+        }
+        return "\(seconds), the server's Retry-After"
     }
 }
 
@@ -268,8 +284,10 @@ public final class JobPager: @unchecked Sendable {
                 if lastError.isThrottle { state.keepFailedId(lastError.requestId) }
                 throw WaitBoundReached(error: lastError, waited: waited, asked: wait, bound: options.retry.maxWaitPerPage)
             }
+            if wait >= options.retry.announcedWait {
+                announce(wait, error: lastError, retryAfter: retryAfter, waited: waited, page: request.label)
+            }
             waited += wait
-            if wait >= options.retry.announcedWait { announce(wait, error: lastError, retryAfter: retryAfter, page: request.label) }
             let until = ProcessInfo.processInfo.systemUptime + wait
             while ProcessInfo.processInfo.systemUptime < until {
                 if isCancelled { throw ScanCancelled(result: ScanResult()) }
@@ -282,12 +300,13 @@ public final class JobPager: @unchecked Sendable {
 extension JobPager {
     /// Tells `onLongWait` of a wait, unless one already told ends as late (several workers held by
     /// one throttle make one notice, not one each).
-    func announce(_ wait: Double, error: APIError?, retryAfter: Double?, page: String) {
+    func announce(_ wait: Double, error: APIError?, retryAfter: Double?, waited: Double, page: String) {
         guard let onLongWait = options.onLongWait else { return }
         let until = ProcessInfo.processInfo.systemUptime + wait
         guard announced.raise(to: until) else { return }
-        onLongWait(LongWait(seconds: wait, status: error?.status, retryAfter: (retryAfter ?? 0) >= wait - 0.001,
-                            page: page, bound: options.retry.maxWaitPerPage))
+        let fromServer = (retryAfter ?? 0) >= wait - 0.001
+        onLongWait(LongWait(seconds: wait, status: error?.status, retryAfter: fromServer, asked: fromServer ? retryAfter : nil,
+                            waited: waited, page: page, bound: options.retry.maxWaitPerPage))
     }
 }
 

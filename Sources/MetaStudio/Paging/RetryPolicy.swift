@@ -22,7 +22,17 @@ public struct RetryPolicy: Sendable {
     public func delay(afterAttempt attempt: Int, retryAfter: Double?, random: inout some RandomNumberGenerator) -> Double {
         let ceiling = min(maxDelay, baseDelay * pow(2, Double(attempt - 1)))
         let jittered = Double.random(in: 0...ceiling, using: &random)
-        return max(jittered, min(retryAfter ?? 0, maxDelay * 3))
+        return max(jittered, min(retryAfter ?? 0, Self.maxRetryAfter))
+    }
+
+    /// The longest one wait lasts however long a `Retry-After` asks (the page's waits in all are
+    /// bounded by `maxWaitPerPage`).
+    public static let maxRetryAfter = 60.0
+
+    /// Whole seconds as a line says them: `100000 s`; a `Retry-After` too large for a whole number
+    /// of seconds is said as `more than 10^15 s`.
+    public static func seconds(_ value: Double) -> String {
+        value.isFinite && value < 1e15 ? "\(Int64(value.rounded())) s" : "more than 10^15 s"
     }
 
     /// Seconds from a `Retry-After` header: delta-seconds or an HTTP date.
