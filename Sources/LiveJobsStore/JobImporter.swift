@@ -305,7 +305,17 @@ enum PageShape {
 
     static func jobs(in value: JSONValue, file: String, line: Int?) throws -> [JSONValue] {
         switch value {
-        case .array(let jobs):
+        case .array(let items):
+            // A JSON array of saved pages (responses collected into one list) holds their jobs.
+            guard items.contains(where: { $0.objectValue?["smart_live_jobs"] != nil }) else { return items }
+            var jobs: [JSONValue] = []
+            for item in items {
+                if case .object(let page) = item, page["smart_live_jobs"] != nil {
+                    jobs += try Self.jobs(in: item, file: file, line: line)
+                } else {
+                    jobs.append(item)
+                }
+            }
             return jobs
         case .object(let page):
             guard let list = page["smart_live_jobs"] else {

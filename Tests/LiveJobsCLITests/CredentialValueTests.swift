@@ -73,10 +73,28 @@ import Testing
         #expect(!ok.stderr.contains("line break") && ok.status != 64, "\(ok.stderr)")
         try? FileManager.default.removeItem(atPath: cli.path("v.sqlite"))
         for (value, words) in [("tok-line\nmore", ["$METASTUDIO_AUTH_TOKEN", "line break"]),
-                               ("tok-line\u{7}bell", ["$METASTUDIO_AUTH_TOKEN", "control character (U+0007)"])] {
+                               ("tok-line\u{7}bell", ["$METASTUDIO_AUTH_TOKEN", "control character (U+0007)"]),
+                               ("tok\u{2028}line", ["$METASTUDIO_AUTH_TOKEN", "outside printable ASCII (U+2028)"]),
+                               ("tok\u{A0}nbsp", ["$METASTUDIO_AUTH_TOKEN", "outside printable ASCII (U+00A0)"])] {
             let env = try cli.run(base, environment: ["METASTUDIO_AUTH_TOKEN": value], timeout: 30)
             expectRefused(env, cli, words, words[1])
         }
+    }
+
+    /// A credential variable set but empty is a value given and unusable (exit 64), not a value
+    /// absent that sends the user looking for credentials elsewhere; an empty `sk =` in the file too.
+    @Test func anEmptyCredentialIsABadValue() throws {
+        let cli = CLI()
+        let base = ["fetch", "--db", "v.sqlite", "--region", "cn-north-4", "--project-id", Self.project]
+        for env in [["METASTUDIO_AUTH_TOKEN": ""], ["METASTUDIO_AUTH_TOKEN": "   "],
+                    ["HUAWEICLOUD_SDK_AK": "AKEXAMPLE", "HUAWEICLOUD_SDK_SK": ""]] {
+            let r = try cli.run(base, environment: env, timeout: 30)
+            let name = env.first { $0.value.trimmingCharacters(in: .whitespaces).isEmpty }!.key
+            expectRefused(r, cli, ["$\(name) is set but empty"], "\(env.keys.sorted())")
+        }
+        let file = cli.write("credentials", "[basic]\nak = AKEXAMPLE\nsk =\n")
+        let r = try cli.run(base, environment: ["HUAWEICLOUD_SDK_CREDENTIALS_FILE": file], timeout: 30)
+        expectRefused(r, cli, ["needs both ak and sk (sk given empty)"], "empty sk in the file")
     }
 
     /// A FIFO no program writes to held the fetch for ever: it is waited for --timeout, then one line.

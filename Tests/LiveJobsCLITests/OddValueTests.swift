@@ -16,7 +16,7 @@ import Testing
         // Credentials in free text and in places a URL should not be: a header, a bearer token,
         // `name=value`, a JWT and embedded JSON in an error message; a block reason; a signed URL
         // percent-encoded inside another; a member named by a signed URL; Basic credentials.
-        let freeText = #"{"job_id":"free","state":"FAILED","start_time":"2026-11-04T00:00:00Z","duration":60,"error_info":{"error_code":"MSS.1","error_msg":"callback 401: sent Authorization: Bearer SECRETBabcdef; password=SECRETC apikey=SECRETD token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SECRETE {\"secret\":\"SECRETF\"}"},"block_reason":"secret=SECRETG","live_event_report_url":"https://a.example.com/login?redirect_uri=https%3A%2F%2Fb.example.com%2Fcb%3Fsig%3DSECRETH%26x%3D1","https://x.example.com/?token=SECRETI":1,"auth":"Basic SECRETJabcd","extra":"password\u00a0=\u00a0SECRETK","weird":{"Authorization: Bearer SECRETLabcdef":2},"q":"{'password': 'SECRETM'}","pct":"secret_access_key%3DSECRETN"}"#
+        let freeText = #"{"job_id":"free","state":"FAILED","start_time":"2026-11-04T00:00:00Z","duration":60,"error_info":{"error_code":"MSS.1","error_msg":"callback 401: sent Authorization: Bearer SECRETBabcdef; password=SECRETC apikey=SECRETD token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SECRETE {\"secret\":\"SECRETF\"}"},"block_reason":"secret=SECRETG","live_event_report_url":"https://a.example.com/login?redirect_uri=https%3A%2F%2Fb.example.com%2Fcb%3Fsig%3DSECRETH%26x%3D1","https://x.example.com/?token=SECRETI":1,"auth":"Basic SECRETJabcd","extra":"password\u00a0=\u00a0SECRETK","weird":{"Authorization: Bearer SECRETLabcdef":2},"q":"{'password': 'SECRETM'}","pct":"secret_access_key%3DSECRETN","quoted":"token=\"SECRETO\" password: \"SECRETP two words\" pwd：SECRETQ","room_name":"Monkey Donkey=1 live session: day 2"}"#
         let file = cli.write("c.jsonl", job + "\n" + freeText)
         let lenient = try await cli.run(["import", "--db", "c.sqlite", "--json", file])
         #expect(lenient.status == 0, "\(lenient.stderr)")
@@ -35,11 +35,14 @@ import Testing
             let out = try await cli.run(["query", "--db", "c.sqlite", query, "--format", "csv"])
             everything += Data(out.stdout.utf8)
         }
-        for n in ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N"] {
+        for n in ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q"] {
             #expect(everything.range(of: Data("SECRET\(n)".utf8)) == nil, "SECRET\(n) leaked")
         }
         #expect(try strings(cli.path("c.sqlite"), "SELECT room_name FROM jobs WHERE job_id LIKE 'j%'") == ["Promo https://x/?token=[REDACTED]"])
         #expect(try strings(cli.path("c.sqlite"), "SELECT block_reason FROM jobs WHERE job_id = 'free'") == ["secret=[REDACTED]"])
+        #expect(try strings(cli.path("c.sqlite"), "SELECT room_name FROM jobs WHERE job_id = 'free'") == ["Monkey Donkey=1 live session: day 2"],
+                "ordinary words are kept")
+        #expect(everything.range(of: Data("two words".utf8)) == nil, "a quoted value is masked to its closing quote")
     }
 
     /// A date-time after the moment the job is read is impossible: flagged `in_the_future` and read
@@ -198,6 +201,11 @@ import Testing
             #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(message), "\(name): \(r.stderr)")
         }
         #expect(try strings(cli.path("n.sqlite"), "SELECT job_id FROM jobs") == ["ok"])
+        // A JSON array of saved pages holds their jobs.
+        let pages = cli.write("pages.json", #"[{"count":1,"smart_live_jobs":[{"job_id":"p1"}]},{"error_code":"X"},{"count":1,"smart_live_jobs":[{"job_id":"p2"}]}]"#)
+        let fromPages = try await cli.run(["import", "--db", "p.sqlite", pages])
+        #expect(fromPages.status == 0, "\(fromPages.stderr)")
+        #expect(try strings(cli.path("p.sqlite"), "SELECT job_id FROM jobs ORDER BY job_id") == ["p1", "p2"])
         // Among jobs, an object that is not one is skipped and counted; the jobs are stored.
         let mixed = cli.write("mixed.json", #"[{"job_id":"a"},{"error_code":"X"},{"room_id":"r","state":"SUCCEED"}]"#)
         let r = try await cli.run(["import", "--db", "n.sqlite", "--json", mixed])

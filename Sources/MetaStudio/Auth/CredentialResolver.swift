@@ -70,6 +70,11 @@ public struct CredentialResolver {
             try Self.check(token, "the token in the token file \(tokenFile)")
             return .token(token)
         }
+        // A variable set but empty is a value given and unusable, not a value absent.
+        for name in ["METASTUDIO_AUTH_TOKEN", "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN"]
+        where environment[name] != nil && value(name) == nil {
+            throw CredentialError(description: "$\(name) is set but empty: give it a value or unset it", isBadValue: true)
+        }
         if let token = value("METASTUDIO_AUTH_TOKEN") {
             try Self.check(token, "the token in $METASTUDIO_AUTH_TOKEN")
             return .token(token)
@@ -87,7 +92,10 @@ public struct CredentialResolver {
         }
         if let profile = try profileSection() {
             guard let ak = profile["ak"], let sk = profile["sk"], !ak.isEmpty, !sk.isEmpty else {
-                throw CredentialError(description: "\(profilePath): the [basic] section needs both ak and sk")
+                let empty = ["ak", "sk"].filter { profile[$0]?.isEmpty == true }
+                throw CredentialError(description: "\(profilePath): the [basic] section needs both ak and sk"
+                                      + (empty.isEmpty ? "" : " (\(empty.joined(separator: " and ")) given empty)"),
+                                      isBadValue: !empty.isEmpty)
             }
             let securityToken = profile["security_token"].flatMap { $0.isEmpty ? nil : $0 }
             try Self.check(ak, "ak in \(profilePath)")
@@ -110,6 +118,12 @@ public struct CredentialResolver {
             if scalar.properties.generalCategory == .control {
                 return "holds a control character (U+\(String(format: "%04X", scalar.value))) inside it: "
                     + "a credential holds printable characters only"
+            }
+            if scalar.value > 0x7E || scalar.value < 0x20 {
+                // U+2028 breaks a line too; a no-break space or any other non-ASCII character cannot
+                // travel in an HTTP header (RFC 9110 §5.5).
+                return "holds a character outside printable ASCII (U+\(String(format: "%04X", scalar.value))) inside it: "
+                    + "a credential travels in an HTTP header, which carries printable ASCII only"
             }
         }
         return nil

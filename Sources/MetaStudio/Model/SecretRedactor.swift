@@ -30,6 +30,13 @@ public enum SecretRedactor {
     /// `"name":"value"` whose name is secret by the rules for members; and the credentials of
     /// every URL in it.
     public static func maskingCredentials(_ secrets: [String], in text: String) -> String {
+        maskingCredentials(secrets, in: text, freeText: false)
+    }
+
+    /// `maskingCredentials`; `freeText` (job text, not a server's echo of a request) reads a
+    /// `name=value` by the member-name rules only, so `Donkey=1` or `signup=open` in a room name is
+    /// no parameter of a signed request.
+    static func maskingCredentials(_ secrets: [String], in text: String, freeText: Bool) -> String {
         var text = masking(secrets, in: text)
         text = text.replacing(privateKeyPattern) { _ in mask }
         text = text.replacing(headerPattern) { match in "\(match.output.1)\(match.output.2)\(mask)" }
@@ -38,15 +45,23 @@ public enum SecretRedactor {
             match.output.3.utf8.allSatisfy { $0 >= 97 && $0 <= 122 } ? String(match.output.0) : "\(match.output.1)\(match.output.2)\(mask)"
         }
         text = text.replacing(jwtPattern) { _ in mask }
+        // A quoted value is masked to its closing quote (`password="two words"`), a bare one to
+        // the next space, comma, semicolon, quote or closing bracket.
+        func masked(_ value: Substring) -> String {
+            guard let first = value.first, let last = value.last, value.count >= 2 else { return mask }
+            let pairs: [Character: Character] = ["\"": "\"", "'": "'", "“": "”", "<": ">"]
+            return pairs[first] == last ? "\(first)\(mask)\(last)" : mask
+        }
         text = text.replacing(assignmentPattern) { match in
             var name = String(match.output.1)
             // The API's own `sort_key` names a field, not a key: a canonical request echoes it.
             let lower = name.lowercased()
-            let secret = lower != "sort_key" && (lower == "access" || isSecretLabel(name) || name.withUTF8 { isSecretQueryName($0) })
-            return secret ? "\(name)\(match.output.2)\(mask)" : String(match.output.0)
+            let secret = lower != "sort_key" && (lower == "access" || isSecretLabel(name)
+                || (!freeText && name.withUTF8 { isSecretQueryName($0) }))
+            return secret ? "\(name)\(match.output.2)\(masked(match.output.3))" : String(match.output.0)
         }
         text = text.replacing(colonPattern) { match in
-            isSecretLabel(String(match.output.1)) ? "\(match.output.1)\(match.output.2)\(mask)" : String(match.output.0)
+            isSecretLabel(String(match.output.1)) ? "\(match.output.1)\(match.output.2)\(masked(match.output.3))" : String(match.output.0)
         }
         return redactURL(text)
     }
@@ -55,8 +70,10 @@ public enum SecretRedactor {
         #/(?i)\b(authorization|x-auth-token|x-security-token|x-subject-token|set-cookie|cookie)(\s*[:=]\s*)[^\r\n"]+/#
     nonisolated(unsafe) private static let bearerPattern = #/(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+\/-]{8,}=*)/#
     nonisolated(unsafe) private static let jwtPattern = #/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/#
-    nonisolated(unsafe) private static let assignmentPattern = #/([A-Za-z0-9_.%+-]+)(\s*=\s*)([^\s,&;#"'<>]+)/#
-    nonisolated(unsafe) private static let colonPattern = #/\b([A-Za-z][A-Za-z0-9_-]*)(["']?\s*:\s*["']?)([^\s,;"'<>\/][^\s,;"'<>]*)/#
+    nonisolated(unsafe) private static let assignmentPattern =
+        #/([A-Za-z0-9_.%+-]+)(\s*=\s*)("[^"]*"|'[^']*'|“[^”]*”|<[^>]*>|[^\s,&;#"'<>()\[\]{}“”，；]+)/#
+    nonisolated(unsafe) private static let colonPattern =
+        #/\b([A-Za-z][A-Za-z0-9_-]*)(["'”]?\s*[:：]\s*)("[^"]*"|'[^']*'|“[^”]*”|[^\s,;"'<>()\[\]{}“”，；\/][^\s,;"'<>()\[\]{}“”，；]*)/#
     /// A PEM private key, to its END line or, cut short, to the end of the text.
     nonisolated(unsafe) private static let privateKeyPattern =
         #/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/#
@@ -259,7 +276,8 @@ public enum SecretRedactor {
             }
             previousLower = b >= 97 && b <= 122
         }
-        return afterSession
+        // As a label in text, `session:` names a session, not its id (`live session: day 2`).
+        return afterSession && !label
     }
 
     /// The length of `part` without its trailing ASCII digits (`password1` is a password).
@@ -331,7 +349,7 @@ public enum SecretRedactor {
         // URLs first (bytes, fast); the slower rules only where something is left for them.
         var masked = redactURL(text)
         let (freeText, percent) = masked.withUTF8 { (mayHoldFreeTextCredential($0), holdsPercent($0)) }
-        if freeText { masked = maskingCredentials([], in: masked) }
+        if freeText { masked = maskingCredentials([], in: masked, freeText: true) }
         return percent ? maskingEncodedPieces(masked) : masked
     }
 
@@ -392,7 +410,7 @@ public enum SecretRedactor {
             if i + 8 <= n {
                 let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                 let found = holds(word, 0x3D) | holds(word, 0x3A) | holds(word, 0x4A) | holds(word, 0x20) | holds(word, 0x09)
-                    | holds(word, 0x59) | holds(word, 0x3F)
+                    | holds(word, 0x59) | holds(word, 0x3F) | holds(word, 0x9A)
                 if found == 0 { i += 8; continue }
                 // The lowest flagged byte is a real match (borrows only run upwards).
                 i += found.trailingZeroBitCount / 8
@@ -428,42 +446,54 @@ public enum SecretRedactor {
         case UInt8(ascii: "Y"):
             // `PRIVATE KEY-----` of a PEM block.
             return i >= 2 && i + 1 < n && bytes[i - 2] == UInt8(ascii: "K") && bytes[i - 1] == UInt8(ascii: "E") && bytes[i + 1] == UInt8(ascii: "-")
+        case 0x9A:
+            // The full-width colon U+FF1A (EF BC 9A), as Chinese text writes `密码：` or `pwd：`.
+            guard i >= 2, bytes[i - 2] == 0xEF, bytes[i - 1] == 0xBC else { return false }
+            return isSecretLabelBefore(bytes, at: i - 2, valueFrom: i + 1, isColon: true)
         case UInt8(ascii: "="), UInt8(ascii: ":"):
             // A scheme's `https://` is the URL masker's; a time's `10:30` is no label.
             if b == UInt8(ascii: ":"), i + 1 < n, bytes[i + 1] == UInt8(ascii: "/") || (bytes[i + 1] >= 48 && bytes[i + 1] <= 57) {
                 return false
             }
-            // White space (a no-break space too) and, before a colon, a closing quote stand between
-            // the name and its `=` or `:` (`password = x`, `{'password': 'x'}`).
-            func skipSpace(_ end: inout Int) {
-                while end > 0 {
-                    if bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-                    else if end >= 2, bytes[end - 2] == 0xC2, bytes[end - 1] == 0xA0 { end -= 2 }
-                    else { break }
-                }
-            }
-            var end = i
-            skipSpace(&end)
-            if b == UInt8(ascii: ":"), end > 0, bytes[end - 1] == UInt8(ascii: "\"") || bytes[end - 1] == UInt8(ascii: "'") { end -= 1 }
-            var start = end
-            while start > 0, isNameByte(bytes[start - 1]) { start -= 1 }
-            guard start < end else { return false }
-            if b == UInt8(ascii: ":") {
-                // A `name:` starts with a letter (`Authorization:`), so a time's `10:30` is no name.
-                let first = bytes[start] | 0x20
-                guard first >= 97 && first <= 122 else { return false }
-            }
-            var value = i + 1
-            while value < n, bytes[value] == 0x20 || bytes[value] == 0x09 || bytes[value] == 0xC2 || bytes[value] == 0xA0
-                    || bytes[value] == UInt8(ascii: "\"") || bytes[value] == UInt8(ascii: "'") { value += 1 }
-            if value + maskBytes.count <= n,
-               maskBytes.withUnsafeBufferPointer({ m in (0 ..< m.count).allSatisfy { bytes[value + $0] == m[$0] } }) { return false }
-            let name = UnsafeBufferPointer(rebasing: bytes[start ..< end])
-            return isSecretName(bytes: name, label: true) || (b == UInt8(ascii: "=") && (isSecretQueryName(name)
-                || (name.count == 6 && matches(name, 6, "access"))))
+            return isSecretLabelBefore(bytes, at: i, valueFrom: i + 1, isColon: b == UInt8(ascii: ":"))
         default:
             return false
         }
+    }
+
+    /// Whether the name ending before the `=` or `:` at `at` is a secret's label, and its value,
+    /// from `valueFrom`, is not already the mask. White space (a no-break space too) and, before a
+    /// colon, a closing quote (`"`, `'`, `”`) may stand between the name and its sign.
+    private static func isSecretLabelBefore(_ bytes: UnsafeBufferPointer<UInt8>, at: Int, valueFrom: Int, isColon: Bool) -> Bool {
+        let n = bytes.count
+        var end = at
+        func skipSpace() {
+            while end > 0 {
+                if bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+                else if end >= 2, bytes[end - 2] == 0xC2, bytes[end - 1] == 0xA0 { end -= 2 }
+                else { break }
+            }
+        }
+        skipSpace()
+        if isColon, end > 0 {
+            if bytes[end - 1] == UInt8(ascii: "\"") || bytes[end - 1] == UInt8(ascii: "'") { end -= 1 }
+            else if end >= 3, bytes[end - 3] == 0xE2, bytes[end - 2] == 0x80, bytes[end - 1] == 0x9D { end -= 3 }
+        }
+        var start = end
+        while start > 0, isNameByte(bytes[start - 1]) { start -= 1 }
+        guard start < end else { return false }
+        if isColon {
+            // A `name:` starts with a letter (`Authorization:`).
+            let first = bytes[start] | 0x20
+            guard first >= 97 && first <= 122 else { return false }
+        }
+        var value = valueFrom
+        while value < n, bytes[value] == 0x20 || bytes[value] == 0x09 || bytes[value] == 0xC2 || bytes[value] == 0xA0
+                || bytes[value] == UInt8(ascii: "\"") || bytes[value] == UInt8(ascii: "'") { value += 1 }
+        if value + maskBytes.count <= n,
+           maskBytes.withUnsafeBufferPointer({ m in (0 ..< m.count).allSatisfy { bytes[value + $0] == m[$0] } }) { return false }
+        let name = UnsafeBufferPointer(rebasing: bytes[start ..< end])
+        return isSecretName(bytes: name, label: true) || (!isColon && name.count == 6 && matches(name, 6, "access"))
     }
 
     /// Letters, digits and `_ . % + -`: the bytes of a name before `=` or `:`.
