@@ -349,8 +349,22 @@ public enum SecretRedactor {
         // URLs first (bytes, fast); the slower rules only where something is left for them.
         var masked = redactURL(text)
         let (freeText, percent) = masked.withUTF8 { (mayHoldFreeTextCredential($0), holdsPercent($0)) }
-        if freeText { masked = maskingCredentials([], in: masked, freeText: true) }
+        return maskingAfterURLs(masked, freeText: freeText, percent: percent)
+    }
+
+    /// The rules `redactText` applies once the URLs of `text` are masked: the free-text patterns
+    /// where `freeText`, percent-encoded pieces where `percent`.
+    private static func maskingAfterURLs(_ text: String, freeText: Bool, percent: Bool) -> String {
+        let masked = freeText ? maskingCredentials([], in: text, freeText: true) : text
         return percent ? maskingEncodedPieces(masked) : masked
+    }
+
+    /// The high bit of each byte of `word` that equals `byte` (and maybe of bytes above one that
+    /// does: borrows run upwards, so only the lowest set bit is sure). Zero when none equals it.
+    @inline(__always)
+    private static func byteMask(_ word: UInt64, _ byte: UInt64) -> UInt64 {
+        let x = word ^ (byte &* 0x0101_0101_0101_0101)
+        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
     }
 
     /// Whether `bytes` holds a `%` (memchr: most text has none).
@@ -381,24 +395,22 @@ public enum SecretRedactor {
     /// `redactText` of UTF-8 bytes, or nil when nothing needed masking.
     private static func redactedText(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         let urlMasked = redactedURL(bytes)
-        let needsMore: Bool = urlMasked.map { $0.withUnsafeBufferPointer { mayHoldFreeTextCredential($0) || holdsPercent($0) } }
-            ?? (mayHoldFreeTextCredential(bytes) || holdsPercent(bytes))
-        guard needsMore else { return urlMasked }
-        let masked = redactText(String(decoding: bytes, as: UTF8.self))
+        let checks = { (p: UnsafeBufferPointer<UInt8>) in (freeText: mayHoldFreeTextCredential(p), percent: holdsPercent(p)) }
+        let (freeText, percent) = urlMasked.map { $0.withUnsafeBufferPointer(checks) } ?? checks(bytes)
+        guard freeText || percent else { return urlMasked }
+        let text = urlMasked.map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: bytes, as: UTF8.self)
+        let masked = maskingAfterURLs(text, freeText: freeText, percent: percent)
         return masked.utf8.elementsEqual(bytes) ? nil : Array(masked.utf8)
     }
 
     /// Whether free text may hold a credential outside a URL: a `name=` or `name:` (also
-    /// `"name":`) whose name is secret by the member or parameter rules (or is `Access`) and whose
-    /// value is not already the mask, the word `Bearer` or `Basic` before a space, or the `eyJ`
+    /// `"name":`, a full-width `：`) whose name is a secret's label (`isSecretLabel`, or `Access`
+    /// before `=`), outside a URL's query, and whose value is not already the mask, `KEY-----` of a
+    /// PEM block, the word `Bearer` or `Basic` before a space, or the `eyJ`
     /// that starts a JWT. One pass over the bytes; true sends the text to the slower patterns.
     static func mayHoldFreeTextCredential(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = bytes.count
         guard n >= 3, let base = bytes.baseAddress else { return false }
-        @inline(__always) func holds(_ word: UInt64, _ byte: UInt64) -> UInt64 {
-            let x = word ^ (byte &* 0x0101_0101_0101_0101)
-            return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
-        }
         let raw = UnsafeRawPointer(base)
         var i = 0
         // Where the last `?` and the last space were: a `=` after a `?` with no space between is
@@ -409,8 +421,8 @@ public enum SecretRedactor {
             // space or tab (after `Bearer` or `Basic`); the rest is never looked at byte by byte.
             if i + 8 <= n {
                 let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                let found = holds(word, 0x3D) | holds(word, 0x3A) | holds(word, 0x4A) | holds(word, 0x20) | holds(word, 0x09)
-                    | holds(word, 0x59) | holds(word, 0x3F) | holds(word, 0x9A)
+                let found = byteMask(word, 0x3D) | byteMask(word, 0x3A) | byteMask(word, 0x4A) | byteMask(word, 0x20) | byteMask(word, 0x09)
+                    | byteMask(word, 0x59) | byteMask(word, 0x3F) | byteMask(word, 0x9A)
                 if found == 0 { i += 8; continue }
                 // The lowest flagged byte is a real match (borrows only run upwards).
                 i += found.trailingZeroBitCount / 8
@@ -544,15 +556,11 @@ public enum SecretRedactor {
     private static func mayHoldURL(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = bytes.count
         guard n >= 3, let base = bytes.baseAddress else { return false }
-        @inline(__always) func holds(_ word: UInt64, _ byte: UInt64) -> UInt64 {
-            let x = word ^ (byte &* 0x0101_0101_0101_0101)
-            return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
-        }
         var i = 0
         let raw = UnsafeRawPointer(base)
         while i + 8 <= n {
             let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            if holds(word, 0x3F) | holds(word, 0x23) | holds(word, 0x40) | holds(word, 0x3A) != 0 { break }
+            if byteMask(word, 0x3F) | byteMask(word, 0x23) | byteMask(word, 0x40) | byteMask(word, 0x3A) != 0 { break }
             i += 8
         }
         while i < n {
