@@ -252,9 +252,8 @@ extension JobStore {
         if (b0 == 0xFF && b1 == 0xFE) || (b0 == 0xFE && b1 == 0xFF) || (opening.contains(b0) && b1 == 0) || (b0 == 0 && opening.contains(b1)) {
             return "UTF-16 text, not UTF-8 (RFC 8259 asks for UTF-8): convert it first, e.g. iconv -f UTF-16 -t UTF-8"
         }
-        let head = bytes.prefix(512)
-        let controls = head.filter { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }.count
-        if head.contains(0) || controls * 10 > head.count { return "binary data, not JSON text" }
+        // Bytes that are not UTF-8 alone are no sign: the repairing parse reads them in text.
+        if SafeText.isBinary(bytes, invalidUTF8IsBinary: false) { return "binary data, not JSON text" }
         return nil
     }
 

@@ -193,12 +193,13 @@ public final class JobStore {
     }
 
     /// Stops keeping per-day rows for `tz` (a zone asked for by mistake costs every later import),
-    /// deleting them; returns how many rows went. UTC is always kept: reports without `--tz` use it.
+    /// deleting them; returns how many rows went. Throws `ZoneNotDroppable` for UTC (reports without
+    /// `--tz` use it) and for a zone that is not kept: the caller's argument, not the database.
     public func dropUsage(for tz: String) throws -> Int {
-        guard tz != "UTC" else { throw StoreError("UTC is always kept: reports without --tz use it") }
+        guard tz != "UTC" else { throw ZoneNotDroppable(tz: tz, kept: nil) }
         return try dbQueue.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM usage_zones WHERE tz = ?", arguments: [tz]) ?? false else {
-                throw StoreError("no time zone '\(SafeText.escaped(tz, limit: 64))' is kept in \(SafeText.escaped(path)); `livejobs zones` lists them")
+                throw ZoneNotDroppable(tz: tz, kept: try String.fetchAll(db, sql: "SELECT tz FROM usage_zones ORDER BY tz <> 'UTC', tz"))
             }
             try db.execute(sql: "DELETE FROM job_day_usage WHERE tz = ?", arguments: [tz])
             let rows = db.changesCount
@@ -214,6 +215,13 @@ public final class JobStore {
 }
 
 /// A store failure with a message meant for the user.
+/// A zone `dropUsage` will not drop: UTC (`kept` nil), or one that is not kept (`kept`: the
+/// zones that are, UTC first).
+public struct ZoneNotDroppable: Error {
+    public let tz: String
+    public let kept: [String]?
+}
+
 public struct StoreError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }

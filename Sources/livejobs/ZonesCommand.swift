@@ -29,18 +29,18 @@ struct ZonesCommand: ParsableCommand {
             let store = try JobStore(path: common.databasePath, logger: common.logger("livejobs.store"), access: .upkeep)
             defer { try? store.close() }
             if let drop {
-                // A zone that is not kept is the user's argument, not the database: exit 64.
-                let kept = try store.usageZones().map(\.tz)
-                guard drop != "UTC" else {
-                    printError("zones", "--drop UTC: UTC is always kept: reports without --tz use it")
+                let rows: Int
+                do {
+                    rows = try store.dropUsage(for: drop)
+                } catch let refused as ZoneNotDroppable {
+                    // The user's argument, not the database: exit 64.
+                    let why = refused.kept.map { kept in
+                        "no such time zone is kept in \(SafeText.escaped(common.databasePath)) "
+                            + "(kept: \(kept.map { SafeText.escaped($0, limit: 64) }.joined(separator: ", ")))"
+                    } ?? "UTC is always kept: reports without --tz use it"
+                    printError("zones", "--drop \(SafeText.escaped(drop, limit: 64)): \(why)")
                     throw ExitCode(ExitCodes.usage)
                 }
-                guard kept.contains(drop) else {
-                    printError("zones", "--drop \(SafeText.escaped(drop, limit: 64)): no such time zone is kept in "
-                               + "\(SafeText.escaped(common.databasePath)) (kept: \(kept.map { SafeText.escaped($0, limit: 64) }.joined(separator: ", ")))")
-                    throw ExitCode(ExitCodes.usage)
-                }
-                let rows = try store.dropUsage(for: drop)
                 try Output.line("dropped time zone \(SafeText.escaped(drop, limit: 64)): \(rows) per-day rows deleted")
                 return
             }

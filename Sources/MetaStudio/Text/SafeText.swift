@@ -90,12 +90,17 @@ public enum SafeText {
     /// (its controls are then escaped like any text's): "binary body of 4096 bytes". Binary means a
     /// NUL, bytes that are not UTF-8, or more than one control character in ten, in the first 512 bytes.
     public static func describeBinary(_ bytes: some Collection<UInt8>) -> String? {
+        isBinary(bytes) ? "binary body of \(bytes.count) bytes" : nil
+    }
+
+    /// Whether `bytes` is not text, judged on its first 512 bytes: a NUL, more than one control
+    /// character in ten, or (when `invalidUTF8IsBinary`) bytes that are not UTF-8.
+    public static func isBinary(_ bytes: some Collection<UInt8>, invalidUTF8IsBinary: Bool = true) -> Bool {
         let sample = Array(bytes.prefix(512))
         var controls = 0
         for b in sample where b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { controls += 1 }
-        let validUTF8 = String(validating: sample.prefix(upTo: utf8Boundary(sample)), as: UTF8.self) != nil
-        guard sample.contains(0) || !validUTF8 || controls * 10 > sample.count else { return nil }
-        return "binary body of \(bytes.count) bytes"
+        if sample.contains(0) || controls * 10 > sample.count { return true }
+        return invalidUTF8IsBinary && String(validating: sample.prefix(upTo: utf8Boundary(sample)), as: UTF8.self) == nil
     }
 
     /// The length of the longest prefix of `bytes` that does not end inside a UTF-8 sequence.
