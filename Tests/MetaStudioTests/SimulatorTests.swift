@@ -194,12 +194,14 @@ import Testing
             #expect(sim.stats.lockouts == 1)
         }
         var short = akskConfig()
-        // Long enough that six requests on a loaded 2-core machine cannot outlast it (0.5 s once did).
-        short.authLockoutSeconds = 3
+        // Long enough that the request after the sixth failure cannot outlast it on a loaded 2-core
+        // machine (0.5 s once did, and 3 s did in a fresh clone's first run, where one request took
+        // seconds while the CLI suites ran beside it).
+        short.authLockoutSeconds = 15
         try await withSimulator(config: short) { sim in
             for _ in 0..<6 { _ = try await signedFetch(sim, [], sk: "wrong") }
             #expect(try await signedFetch(sim, []).status == 401)
-            try await Task.sleep(nanoseconds: 3_300_000_000)
+            try await Task.sleep(nanoseconds: 15_300_000_000)
             #expect(try await signedFetch(sim, []).status == 200)
         }
     }
