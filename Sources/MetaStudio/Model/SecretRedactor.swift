@@ -78,58 +78,14 @@ public enum SecretRedactor {
     nonisolated(unsafe) private static let privateKeyPattern =
         #/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/#
 
-    /// A copy of `object` with every secret masked, at any depth.
-    public static func redact(_ object: JSONObject) -> JSONObject {
-        redacted(object) ?? object
-    }
-
-    /// `value` with secrets masked; strings that are URLs lose their credentials.
-    public static func redact(_ value: JSONValue) -> JSONValue {
-        redacted(value) ?? value
-    }
-
-    /// Appends the compact JSON text of `object` with every secret masked: the same text as
-    /// `redact(object).serialized()`, written in one pass without copying any of the tree.
-    public static func writeRedacted(_ object: JSONObject, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
-        for (i, field) in object.fields.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            // A member name may be a signed URL too (`{"https://x/?token=t": 1}`).
-            JSONValue.writeString(redactText(field.key), to: &out)
-            out.append(UInt8(ascii: ":"))
-            if case .null = field.value {
-                out.append(contentsOf: "null".utf8)
-            } else if isSecretName(field.key) {
-                out.append(contentsOf: quotedMask)
-            } else {
-                writeRedacted(field.value, to: &out)
-            }
-        }
-        out.append(UInt8(ascii: "}"))
-    }
-
     private static let quotedMask = Array("\"\(mask)\"".utf8)
 
-    static func writeRedacted(_ value: JSONValue, to out: inout [UInt8]) {
-        switch value {
-        case .object(let o):
-            writeRedacted(o, to: &out)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeRedacted(item, to: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .string(let s):
-            JSONValue.writeString(redactText(s), to: &out)
-        default:
-            value.write(to: &out)
-        }
-    }
-
-    /// `writeRedacted` for the value at `node` of a tape: the same text, copied from the page's
-    /// bytes where nothing needs masking or re-escaping.
+    /// Appends the compact JSON text of the value at `node` of a tape with every secret masked
+    /// (docs/SECRETS.md, section 1), at any depth: a member whose name is secret (`isSecretName`)
+    /// has its whole non-null value replaced by the mask; every other string, member names
+    /// included, is written as `redactText` masks it. Text that needs neither masking nor
+    /// re-escaping is copied from the page's bytes as it is. This is the one walker that writes
+    /// job data: every job is read from a tape (`SmartLiveJob`), imported or fetched.
     static func writeRedacted(_ tape: JSONTape, _ node: Int, to out: inout [UInt8]) {
         tape.bytes.withUnsafeBufferPointer { bytes in
             tape.nodes.withUnsafeBufferPointer { nodes in
@@ -148,13 +104,21 @@ public enum SecretRedactor {
             var k = node + 1
             for m in 0 ..< Int(n.count) {
                 if m > 0 { out.append(UInt8(ascii: ",")) }
-                // Keys on a tape hold no escapes, so their bytes are their JSON text.
-                let key = UnsafeBufferPointer(rebasing: bytes[Int(nodes[k].start) ..< Int(nodes[k].end)])
-                writeString(unescaped: key, masked: redactedText(key), to: &out)
+                let secret: Bool
+                if nodes[k].escaped {
+                    let key = tape.string(k)
+                    JSONValue.writeString(redactText(key), to: &out)
+                    secret = isSecretName(key)
+                } else {
+                    // A key without escapes: its bytes are its JSON text.
+                    let key = UnsafeBufferPointer(rebasing: bytes[Int(nodes[k].start) ..< Int(nodes[k].end)])
+                    writeString(unescaped: key, masked: redactedText(key), to: &out)
+                    secret = isSecretName(bytes: key)
+                }
                 out.append(UInt8(ascii: ":"))
                 if nodes[k + 1].kind == .null {
                     out.append(contentsOf: "null".utf8)
-                } else if isSecretName(bytes: key) {
+                } else if secret {
                     out.append(contentsOf: quotedMask)
                 } else {
                     writeRedacted(tape, bytes, nodes, k + 1, to: &out)
@@ -190,50 +154,6 @@ public enum SecretRedactor {
             out.append(UInt8(ascii: "\""))
             out.append(contentsOf: text)
             out.append(UInt8(ascii: "\""))
-        }
-    }
-
-    /// The redacted object, or nil when nothing in it needed masking, so unchanged subtrees are
-    /// shared instead of copied (this runs on every imported job).
-    static func redacted(_ object: JSONObject) -> JSONObject? {
-        var copy: JSONObject?
-        for i in object.fields.indices {
-            let field = object.fields[i]
-            let replacement: JSONValue?
-            if isSecretName(field.key) {
-                if case .null = field.value { continue }
-                if case .string(let s) = field.value, s == mask { continue }
-                replacement = .string(mask)
-            } else {
-                replacement = redacted(field.value)
-            }
-            let key = redactText(field.key)
-            let renamed = key.utf8.count != field.key.utf8.count || key != field.key
-            guard replacement != nil || renamed else { continue }
-            if copy == nil { copy = object }
-            if let replacement { copy!.fields[i].value = replacement }
-            if renamed { copy!.fields[i].key = key }
-        }
-        return copy
-    }
-
-    static func redacted(_ value: JSONValue) -> JSONValue? {
-        switch value {
-        case .object(let o):
-            return redacted(o).map { .object($0) }
-        case .array(let items):
-            var copy: [JSONValue]?
-            for i in items.indices {
-                guard let replacement = redacted(items[i]) else { continue }
-                if copy == nil { copy = items }
-                copy![i] = replacement
-            }
-            return copy.map { .array($0) }
-        case .string(let s):
-            let r = redactText(s)
-            return r.utf8.count == s.utf8.count && r == s ? nil : .string(r)
-        default:
-            return nil
         }
     }
 
