@@ -44,11 +44,25 @@ struct TapeObject {
 struct FieldReader {
     typealias Value = JSONTapeValue
     let object: TapeObject
-    let path: String
+    /// Where the object is, kept as parts and joined only when a flag names a field (most jobs
+    /// have none): the path of its parent, its member name, and for a list element its index.
+    private let parent: String
+    private let key: String
+    private let index: Int?
+
+    /// The object's path as flags name fields: `""`, `"error_info."`, `"rtc_room_info.users[2]."`.
+    var path: String {
+        guard !key.isEmpty else { return parent }
+        return index.map { "\(parent)\(key)[\($0)]." } ?? parent + key + "."
+    }
 
     init(object: TapeObject, path: String) {
-        self.object = object
-        self.path = path
+        (self.object, parent, key, index) = (object, path, "", nil)
+    }
+
+    /// The reader of member `key` of an object at `parent` (element `index` of it, for a list).
+    init(object: TapeObject, parent: String, key: String, index: Int? = nil) {
+        (self.object, self.parent, self.key, self.index) = (object, parent, key, index)
     }
 
     private func wrongType(_ key: String, _ expected: String, _ got: Value) -> JobFlag {
@@ -131,7 +145,7 @@ struct FieldReader {
     mutating func object(_ key: String, _ flags: inout [JobFlag]) -> FieldReader? {
         guard let v = value(key) else { return nil }
         guard let o = v.asObject else { flags.append(wrongType(key, "an object", v)); return nil }
-        return FieldReader(object: o, path: path + key + ".")
+        return FieldReader(object: o, parent: path, key: key)
     }
 
     mutating func array(_ key: String, _ flags: inout [JobFlag]) -> [Value]? {
@@ -165,7 +179,7 @@ struct FieldReader {
             }
             result.append(s)
         }
-        flags += JobFlag.cappedList(itemFlags, field: path + key)
+        if !itemFlags.isEmpty { flags += JobFlag.cappedList(itemFlags, field: path + key) }
         return result
     }
 }

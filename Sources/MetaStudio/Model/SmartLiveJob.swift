@@ -90,7 +90,7 @@ public struct SmartLiveJob: Sendable {
                                              detail: "expected an object, got \(item.typeName)"))
                     continue
                 }
-                var user = FieldReader(object: userObject, path: "rtc_room_info.users[\(i)].")
+                var user = FieldReader(object: userObject, parent: "rtc_room_info.", key: "users", index: i)
                 let ctime = user.epochSeconds("ctime", &userFlags)
                 rtcUsers.append(RTCUser(userType: user.string("user_type", &userFlags),
                                         userId: user.string("user_id", &userFlags), ctime: ctime))
@@ -206,6 +206,9 @@ public struct SmartLiveJob: Sendable {
         visit(value)
         return flags
     }
+
+    /// The length of the job's JSON text as received, in bytes (its stored copy is about as long).
+    public var byteCount: Int { Int(source.tape.nodes[source.index].end - source.tape.nodes[source.index].start) }
 
     /// Appends the job's compact JSON with every secret masked (see `SecretRedactor`).
     public func writeRedactedJSON(to out: inout [UInt8]) {
