@@ -296,8 +296,7 @@ public final class GroupCommitter: @unchecked Sendable {
         let storedAt = RFC3339.format(Date().timeIntervalSince1970.rounded(.down))
         let deadline = Date(timeIntervalSinceNow: commitInterval)
         var pages = 0
-        try store.writeJobs { db in
-            let writer = try JobWriter(db, source: source, storedAt: storedAt, projectId: projectId, region: region)
+        try store.writeJobs(source: source, storedAt: storedAt, projectId: projectId, region: region, zones: zones) { db, writer in
             while true {
                 condition.lock()
                 while waiting.isEmpty && !drained && flushRequests == 0 && Date() < deadline {

@@ -97,12 +97,17 @@ extension JobStore {
     /// One transaction of job writes. Foreign keys are not checked row by row here: `JobWriter`
     /// writes child rows only for the job it has just written, so the per-row parent lookups
     /// would check what holds by construction.
-    func writeJobs(_ body: (Database) throws -> Void) throws {
+    /// The body writes through the `JobWriter` it is given; the writer's rollup sums are written
+    /// after the body, in the same transaction, so a committed job is always in `usage_rollup`.
+    func writeJobs(source: String?, storedAt: String, projectId: String?, region: String?, zones: [ZoneOffsets],
+                   _ body: (Database, JobWriter) throws -> Void) throws {
         try dbQueue.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
             try db.inTransaction {
-                try body(db)
+                let writer = try JobWriter(db, source: source, storedAt: storedAt, projectId: projectId, region: region, zones: zones)
+                try body(db, writer)
+                try writer.finish(db)
                 return .commit
             }
         }
@@ -161,8 +166,7 @@ extension JobStore {
         let isLines = try looksLikeJSONLines(reader, path: path)
         var summary = ImportSummary(file: path, format: isLines ? .jsonLines : .page)
         do {
-            try writeJobs { db in
-                let writer = try JobWriter(db, source: storedName, storedAt: storedAt, projectId: projectId, region: region)
+            try writeJobs(source: storedName, storedAt: storedAt, projectId: projectId, region: region, zones: zones) { db, writer in
                 if isLines {
                     let pipeline = PreparePipeline { emit in
                         try JobStore.prepareLines(reader, path: path, zones: zones, now: now, strictness: strictness, emit: emit)

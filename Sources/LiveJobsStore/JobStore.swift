@@ -161,6 +161,7 @@ public final class JobStore {
             }
             try db.execute(sql: "INSERT INTO usage_zones (tz, built_at) VALUES (?, ?)",
                            arguments: [zone.identifier, RFC3339.format(Date().timeIntervalSince1970)])
+            try UsageRollup.rebuild(db, tz: zone.identifier)
         }
     }
 
@@ -204,6 +205,7 @@ public final class JobStore {
             try db.execute(sql: "DELETE FROM job_day_usage WHERE tz = ?", arguments: [tz])
             let rows = db.changesCount
             try db.execute(sql: "DELETE FROM usage_zones WHERE tz = ?", arguments: [tz])
+            try db.execute(sql: "DELETE FROM usage_rollup WHERE tz = ?", arguments: [tz])
             return rows
         }
     }

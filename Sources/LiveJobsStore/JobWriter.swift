@@ -24,6 +24,7 @@ final class JobWriter {
     private let storedAt: String
     private let projectId: String?
     private let region: String?
+    private let rollup: UsageRollup
 
     /// The `jobs` columns a `PreparedJob` carries, in its `jobRow` order.
     static let preparedColumns = [
@@ -35,7 +36,8 @@ final class JobWriter {
     /// The columns the writer fills for every job of a run.
     static let runColumns = ["project_id", "region", "source", "stored_at"]
 
-    init(_ db: Database, source: String?, storedAt: String, projectId: String?, region: String?) throws {
+    /// `zones`: the zones the jobs were prepared with (`PreparedJob`), in the same order.
+    init(_ db: Database, source: String?, storedAt: String, projectId: String?, region: String?, zones: [ZoneOffsets]) throws {
         let columns = JobWriter.preparedColumns + JobWriter.runColumns
         let insert = "INSERT INTO jobs (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
         let updates = columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
@@ -56,6 +58,7 @@ final class JobWriter {
         self.storedAt = storedAt
         self.projectId = projectId
         self.region = region
+        rollup = try UsageRollup(db, zones: zones.map(\.identifier))
         // The run's own values never change: bound once, kept across executions.
         let first = Int32(JobWriter.preparedColumns.count + 1)
         for statement in [insertJob, replaceJob] {
@@ -77,6 +80,7 @@ final class JobWriter {
             let outcome: Outcome
             if try insertJob.runCountingChanges() == 1 {
                 outcome = .inserted
+                rollup.add(p, arena: arena)
             } else {
                 findLastUpdate.bind(1, p.jobId)
                 let stored = try findLastUpdate.firstText().flatMap { $0 }.flatMap(RFC3339.parse)
@@ -92,6 +96,7 @@ final class JobWriter {
                     if try findRawJSON.firstTextEquals(p.rawJSON(in: arena)), !(try becameStale(p)) { return .unchanged }
                 }
                 outcome = .updated
+                try rollup.replace(jobId: p.jobIdValue, p, arena: arena)
                 replaceJob.bind(p.jobRow[...], from: 1, arena: arena)
                 try replaceJob.run()
                 for statement in [deleteUsers, deleteEventTypes, deleteFlags, deleteUsage] {
@@ -105,6 +110,12 @@ final class JobWriter {
             try JobWriter.insertRows(p.usageRows, width: PreparedJob.usageWidth, of: p, arena: arena, with: insertUsage)
             return outcome
         }
+    }
+
+    /// Brings `usage_rollup` up to date with everything written; `JobStore.writeJobs` calls it
+    /// before the transaction commits.
+    func finish(_ db: Database) throws {
+        try rollup.flush(db)
     }
 
     /// True when `p` is stale and the stored copy of the same job is not flagged so.

@@ -29,6 +29,8 @@ struct PreparedJob: Sendable {
     let isStale: Bool
     private(set) var usageCount = 0
     private(set) var arena: [UInt8] = []
+    /// What `UsageRollup` sums for the job (its per-day slices in every zone, its room and state).
+    private(set) var rollupFacts = RollupFacts()
     /// For the update check when the job is already stored.
     let lastupdateTime: Double?
     let jobId: String
@@ -72,6 +74,19 @@ struct PreparedJob: Sendable {
         jobRow.append(.integer(normalized.countsInRates ? 1 : 0))
         jobRow.append(.integer(normalized.isError ? 1 : 0))
         jobRow.append(.integer(normalized.isBlocked ? 1 : 0))
+        rollupFacts.roomId = job.roomId
+        rollupFacts.roomName = job.roomName
+        rollupFacts.state = job.state
+        rollupFacts.errorCode = job.errorCode
+        rollupFacts.errorMsg = job.errorMsg
+        rollupFacts.countsInRates = normalized.countsInRates
+        rollupFacts.isError = normalized.isError
+        rollupFacts.isBlocked = normalized.isBlocked
+        rollupFacts.isOngoing = normalized.isOngoing
+        rollupFacts.isFlagged = !flags.isEmpty
+        rollupFacts.liveSeconds = normalized.liveSeconds
+        rollupFacts.startTime = jobRow[6]
+        rollupFacts.createTime = jobRow[8]
         let rawStart = arena.count
         job.writeRedactedJSON(to: &arena)
         jobRow.append(.text(start: Int32(rawStart), count: Int32(arena.count - rawStart)))
@@ -136,9 +151,11 @@ struct PreparedJob: Sendable {
     /// The `job_day_usage` rows of the job in each zone (see `UsageSplitter`).
     private mutating func appendUsage(of job: UsageInput, zones: [ZoneOffsets]) {
         if jobRow.isEmpty { jobRow.append(text(jobId)) }
-        for zone in zones {
+        for (zoneIndex, zone) in zones.enumerated() {
             let tz = text(zone.identifier)
             for slice in UsageSplitter.slices(of: job, in: zone) {
+                rollupFacts.slices.append(RollupFacts.Slice(zone: Int32(zoneIndex), day: Int32(slice.day), isHome: slice.isHome,
+                                                            live: slice.liveSeconds, streamed: slice.streamedSeconds))
                 childValues.append(tz)
                 let start = arena.count
                 RFC3339.appendDay(slice.day, to: &arena)
