@@ -217,8 +217,10 @@ import MetaStudio
             #expect(try db.tableExists("sync_runs"))
             #expect(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
                     == ["v1-jobs", "v2-sync-runs", "v3-live-source-check", "v4-job-flags", "v5-sync-runs-unresolved",
-                       "v6-sync-runs-process", "v7-sync-runs-failed-requests"])
+                       "v6-sync-runs-process", "v7-sync-runs-failed-requests", "v8-usage-rollup"])
             #expect(try String.fetchAll(db, sql: "SELECT job_id FROM jobs") == ["old"])
+            // The figures' rollup is built on upgrade: the old job has no date, so it is on the undated row.
+            #expect(try Int.fetchOne(db, sql: "SELECT SUM(jobs) FROM usage_rollup WHERE tz = 'UTC' AND day IS NULL") == 1)
             #expect(try Int.fetchOne(db, sql: "PRAGMA page_size") == 4096, "an existing file keeps its page size")
         }
         // The old file takes new jobs and newer copies of old ones like a new file.
@@ -226,6 +228,9 @@ import MetaStudio
         #expect(summary.inserted == 1 && summary.updated == 1)
         #expect(try store.jobCount() == 2)
         #expect(try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM job_day_usage WHERE job_id = 'old'") } == 1)
+        // Its newer copy has a date: it moves from the undated row to its day.
+        #expect(try store.read { db in try Int.fetchOne(db, sql: "SELECT SUM(jobs) FROM usage_rollup WHERE tz = 'UTC' AND day IS NULL") } == nil)
+        #expect(try store.read { db in try Int.fetchOne(db, sql: "SELECT SUM(jobs) FROM usage_rollup WHERE tz = 'UTC' AND day = '2026-03-10'") } == 2)
         try expectLiveSourceCheckWithoutInList(store)
     }
 
