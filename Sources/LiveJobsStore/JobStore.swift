@@ -118,9 +118,20 @@ public final class JobStore {
         }
     }
 
+    /// A read of the database; SQLite's errors come out as `DatabaseProblem`'s one-line `StoreError`
+    /// that names the file and says what to do (a full disk, a locked or damaged file).
+    func reading<T>(_ body: (Database) throws -> T) throws -> T {
+        try DatabaseProblem.mapping(path: path) { try dbQueue.read(body) }
+    }
+
+    /// A write transaction; errors as `reading` says.
+    func writing<T>(_ body: (Database) throws -> T) throws -> T {
+        try DatabaseProblem.mapping(path: path) { try dbQueue.write(body) }
+    }
+
     /// Time zones whose per-day usage rows are kept up to date on every write.
     public func materializedZones() throws -> [ZoneOffsets] {
-        try dbQueue.read { db in
+        try reading { db in
             try String.fetchAll(db, sql: "SELECT tz FROM usage_zones ORDER BY tz").compactMap(ZoneOffsets.init(identifier:))
         }
     }
@@ -172,20 +183,28 @@ public final class JobStore {
     /// While another process is using the file (a second import, a report reading it), the copy may
     /// be cut short or not run (SQLite answers busy, even to a passive checkpoint while another one
     /// runs): that is not an error, since the last connection to close copies the rest.
+    /// Throws `StoreError` naming the file: on a full disk, that what was committed is kept in the
+    /// `-wal` file beside it until there is room to copy it.
     public func close() throws {
-        try dbQueue.writeWithoutTransaction { db in
-            do {
-                try db.checkpoint(.truncate)
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
-                _ = try? db.checkpoint(.passive)
+        do {
+            try dbQueue.writeWithoutTransaction { db in
+                do {
+                    try db.checkpoint(.truncate)
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                    _ = try? db.checkpoint(.passive)
+                }
             }
+            try dbQueue.close()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw StoreError("the disk holding \(path) is full: what was committed is stored, in \(path)-wal beside it, and is copied into \(path) by the next livejobs command once there is room; free some space or move both files to another disk")
+        } catch let error as DatabaseError {
+            throw DatabaseProblem.describe(error, path: path)
         }
-        try dbQueue.close()
     }
 
     /// The zones whose per-day usage rows are kept (`usage_zones`), each with its row count, UTC first.
     public func usageZones() throws -> [(tz: String, days: Int, builtAt: String)] {
-        try dbQueue.read { db in
+        try reading { db in
             try Row.fetchAll(db, sql: """
                 SELECT z.tz, (SELECT count(*) FROM job_day_usage u WHERE u.tz = z.tz), z.built_at
                 FROM usage_zones z ORDER BY z.tz <> 'UTC', z.tz
@@ -198,7 +217,7 @@ public final class JobStore {
     /// `--tz` use it) and for a zone that is not kept: the caller's argument, not the database.
     public func dropUsage(for tz: String) throws -> Int {
         guard tz != "UTC" else { throw ZoneNotDroppable(tz: tz, kept: nil) }
-        return try dbQueue.write { db in
+        return try writing { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM usage_zones WHERE tz = ?", arguments: [tz]) ?? false else {
                 throw ZoneNotDroppable(tz: tz, kept: try String.fetchAll(db, sql: "SELECT tz FROM usage_zones ORDER BY tz <> 'UTC', tz"))
             }
@@ -212,7 +231,7 @@ public final class JobStore {
 
     /// Counts of the stored data, for summaries and tests.
     public func jobCount() throws -> Int {
-        try dbQueue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs") ?? 0 }
+        try reading { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs") ?? 0 }
     }
 }
 

@@ -86,7 +86,7 @@ extension JobStore {
     /// Records the start of a fetch and returns its id, with this process's id and identity
     /// (`ProcessIdentity`), so a later fetch can tell whether it still runs.
     public func beginSyncRun(_ run: SyncRunRecord) throws -> Int64 {
-        try dbQueue.write { db in
+        try writing { db in
             try db.execute(sql: """
                 INSERT INTO sync_runs (project_id, region, endpoint, query, mode, create_since, started_at, pid, process)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -104,7 +104,7 @@ extension JobStore {
     @discardableResult
     public func closeAbandonedSyncRuns() throws -> Int {
         let now = RFC3339.format(Date().timeIntervalSince1970.rounded(.down))
-        return try dbQueue.write { db in
+        return try writing { db in
             let rows = try Row.fetchAll(db, sql: "SELECT id, pid, process FROM sync_runs WHERE outcome = 'running' AND pid IS NOT NULL")
             var closed = 0
             for row in rows {
@@ -123,7 +123,7 @@ extension JobStore {
 
     public func finishSyncRun(_ id: Int64, _ o: SyncRunOutcome) throws {
         let ids = o.failedRequestIds.isEmpty ? nil : JSONValue.array(o.failedRequestIds.map { .string($0) }).serialized()
-        try dbQueue.write { db in
+        try writing { db in
             try db.execute(sql: """
                 UPDATE sync_runs SET finished_at = ?, outcome = ?, pages = ?, requests = ?, retries = ?, throttled = ?,
                     jobs = ?, expected_count = ?, newest_create_time = ?, failed_request_ids = ?, message = ?, flagged = ?,
@@ -139,7 +139,7 @@ extension JobStore {
     /// How many jobs the API counted in the last finished run with the same project, region,
     /// filters and mode; nil when there is none. A guide to how many pages the next one reads.
     public func lastExpectedCount(projectId: String, region: String?, query: String, mode: String) throws -> Int? {
-        try dbQueue.read { db in
+        try reading { db in
             try Int.fetchOne(db, sql: """
                 SELECT expected_count FROM sync_runs
                 WHERE project_id = ? AND region IS ? AND query = ? AND mode = ? AND expected_count IS NOT NULL
@@ -177,7 +177,7 @@ extension JobStore {
     /// Nil means a full scan.
     public func incrementalStart(projectId: String, region: String?, query: String, overlap: Double,
                                  states: [String] = []) throws -> String? {
-        try dbQueue.read { db in
+        try reading { db in
             let last = try Row.fetchOne(db, sql: """
                 SELECT id, newest_create_time, started_at FROM sync_runs
                 WHERE project_id = ? AND region IS ? AND query = ? AND outcome = 'succeeded' AND newest_create_time IS NOT NULL
