@@ -156,23 +156,44 @@ public final class JobStore {
         logger.info("computing per-day usage", metadata: ["tz": "\(zone.identifier)"])
         try dbQueue.write { db in
             let insert = try JobWriter.usageStatement(db)
+            let rollup = try UsageRollup(db, zones: [zone.identifier])
             // From the stored figures, not by normalizing again: staleness depends on when a job was
-            // read, and every zone must split the same hours.
+            // read, and every zone must split the same hours. Text as bytes: GRDB reads a String only
+            // up to its first NUL, and ids and names from outside may hold one.
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT CAST(job_id AS BLOB), start_time, end_time, create_time, lastupdate_time, live_seconds, streamed_seconds FROM jobs
+                SELECT CAST(job_id AS BLOB), start_time, end_time, create_time, lastupdate_time, live_seconds, streamed_seconds,
+                       CAST(room_id AS BLOB), CAST(room_name AS BLOB), CAST(state AS BLOB), CAST(error_code AS BLOB),
+                       CAST(error_msg AS BLOB), counts_in_rates, is_error, is_blocked, is_ongoing,
+                       EXISTS (SELECT 1 FROM job_flags f WHERE f.job_id = jobs.job_id)
+                FROM jobs
                 """)
             while let row = try rows.next() {
-                // The id as bytes: GRDB reads a String only up to its first NUL, and ids from outside may hold one.
-                let jobId = String(decoding: row[0] as Data, as: UTF8.self)
+                let text = { (column: Int) -> String? in (row[column] as Data?).map { String(decoding: $0, as: UTF8.self) } }
                 let instant = { (column: Int) -> Double? in (row[column] as String?).flatMap(RFC3339.parse) }
                 let start = instant(1)
                 let usage = UsageInput(start: start, end: instant(2), home: start ?? instant(3) ?? instant(4),
                                        liveSeconds: row[5], streamedSeconds: row[6])
-                try JobWriter.insertUsage(of: PreparedJob(usageOf: usage, jobId: jobId, zones: [zone]), with: insert)
+                var facts = RollupFacts()
+                facts.roomId = text(7)
+                facts.roomName = text(8)
+                facts.state = text(9)
+                facts.errorCode = text(10)
+                facts.errorMsg = text(11)
+                facts.countsInRates = row[12]
+                facts.isError = row[13]
+                facts.isBlocked = row[14]
+                facts.isOngoing = row[15]
+                facts.isFlagged = row[16]
+                facts.liveSeconds = row[5]
+                let prepared = PreparedJob(usageOf: usage, jobId: text(0) ?? "", zones: [zone], facts: facts,
+                                           startTime: row[1], createTime: row[3])
+                try JobWriter.insertUsage(of: prepared, with: insert)
+                prepared.arena.withUnsafeBufferPointer { rollup.add(prepared, arena: $0) }
             }
             try db.execute(sql: "INSERT INTO usage_zones (tz, built_at) VALUES (?, ?)",
                            arguments: [zone.identifier, RFC3339.format(Date().timeIntervalSince1970)])
-            try UsageRollup.rebuild(db, tz: zone.identifier)
+            // The zone's rollup rows, summed from the same pass over the jobs.
+            try rollup.flush(db)
         }
     }
 

@@ -128,13 +128,18 @@ struct PreparedJob: Sendable {
     }
 
     /// Only the per-day usage of a stored job, for filling in a newly asked-for zone.
-    init(usageOf usage: UsageInput, jobId: String, zones: [ZoneOffsets]) {
+    /// With `facts` (and the stored `start_time` and `create_time` texts), also what `UsageRollup` sums.
+    init(usageOf usage: UsageInput, jobId: String, zones: [ZoneOffsets], facts: RollupFacts = RollupFacts(),
+         startTime: String? = nil, createTime: String? = nil) {
         self.jobId = jobId
         lastupdateTime = nil
         userCount = 0
         eventTypeCount = 0
         flags = []
         isStale = false
+        rollupFacts = facts
+        rollupFacts.startTime = text(startTime)
+        rollupFacts.createTime = text(createTime)
         appendUsage(of: usage, zones: zones)
     }
 
