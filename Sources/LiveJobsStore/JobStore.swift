@@ -174,11 +174,11 @@ public final class JobStore {
                 let usage = UsageInput(start: start, end: instant(2), home: start ?? instant(3) ?? instant(4),
                                        liveSeconds: row[5], streamedSeconds: row[6])
                 var facts = RollupFacts()
-                facts.roomId = text(7)
-                facts.roomName = text(8)
-                facts.state = text(9)
-                facts.errorCode = text(10)
-                facts.errorMsg = text(11)
+                facts.group.roomId = text(7)
+                facts.group.roomName = text(8)
+                facts.group.state = text(9)
+                facts.group.errorCode = text(10)
+                facts.group.errorMsg = text(11)
                 facts.countsInRates = row[12]
                 facts.isError = row[13]
                 facts.isBlocked = row[14]

@@ -55,11 +55,11 @@ struct PreparedJob: Sendable {
         for column in JobColumn.prepared {
             jobRow.append(value(of: column, job, normalized))
         }
-        rollupFacts.roomId = job.roomId
-        rollupFacts.roomName = job.roomName
-        rollupFacts.state = job.state
-        rollupFacts.errorCode = job.errorCode
-        rollupFacts.errorMsg = job.errorMsg
+        rollupFacts.group.roomId = job.roomId
+        rollupFacts.group.roomName = job.roomName
+        rollupFacts.group.state = job.state
+        rollupFacts.group.errorCode = job.errorCode
+        rollupFacts.group.errorMsg = job.errorMsg
         rollupFacts.countsInRates = normalized.countsInRates
         rollupFacts.isError = normalized.isError
         rollupFacts.isBlocked = normalized.isBlocked

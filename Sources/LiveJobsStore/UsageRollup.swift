@@ -16,16 +16,12 @@ import MetaStudio
 /// is on the rollup row whose `day` is NULL, in every zone. Not thread-safe: one per transaction,
 /// on the thread that holds it.
 final class UsageRollup {
-    /// The grouping of one rollup row.
+    /// The grouping of one rollup row: a zone, a day in it, and the job's own `RollupGroup`.
     struct Key: Hashable {
         var zone: Int
         /// Days since 1970-01-01 in the zone; nil for a job with no home day.
         var day: Int?
-        var roomId: String?
-        var roomName: String?
-        var state: String?
-        var errorCode: String?
-        var errorMsg: String?
+        var group: RollupGroup
     }
 
     /// The measures of one rollup row, as `job_day_facts` defines them per job-day.
@@ -56,8 +52,7 @@ final class UsageRollup {
     /// Adds the measures of a job stored for the first time.
     func add(_ p: PreparedJob, arena: UnsafeBufferPointer<UInt8>) {
         let facts = p.rollupFacts
-        var key = Key(zone: 0, day: nil, roomId: facts.roomId, roomName: facts.roomName, state: facts.state,
-                      errorCode: facts.errorCode, errorMsg: facts.errorMsg)
+        var key = Key(zone: 0, day: nil, group: facts.group)
         var zonesWithHome = 0
         for slice in facts.slices {
             key.zone = Int(slice.zone)
@@ -70,7 +65,7 @@ final class UsageRollup {
             for zone in zones.indices where !facts.slices.contains(where: { Int($0.zone) == zone && $0.isHome }) {
                 key.zone = zone
                 key.day = nil
-                sums[key, default: Sums()].addUndated(facts)
+                sums[key, default: Sums()].addJob(facts)
             }
         }
     }
@@ -105,11 +100,11 @@ final class UsageRollup {
                     statement.bind(1, zones[key.zone])
                     statement.bind(2, day.map { String($0.prefix(7)) })
                     statement.bind(3, day)
-                    statement.bind(4, key.roomId)
-                    statement.bind(5, key.roomName)
-                    statement.bind(6, key.state)
-                    statement.bind(7, key.errorCode)
-                    statement.bind(8, key.errorMsg)
+                    statement.bind(4, key.group.roomId)
+                    statement.bind(5, key.group.roomName)
+                    statement.bind(6, key.group.state)
+                    statement.bind(7, key.group.errorCode)
+                    statement.bind(8, key.group.errorMsg)
                     s.bind(to: statement, from: 9)
                 }
                 if try update.runCountingChanges() == 0 { try insert.run() }
@@ -181,6 +176,15 @@ final class UsageRollup {
         """
 }
 
+/// What of a job, besides its zone and day, decides its rollup row (as stored in `jobs`).
+struct RollupGroup: Hashable, Sendable {
+    var roomId: String?
+    var roomName: String?
+    var state: String?
+    var errorCode: String?
+    var errorMsg: String?
+}
+
 /// What the rollup needs of a job, taken while it is prepared (off the writing thread).
 struct RollupFacts: Sendable {
     struct Slice: Sendable {
@@ -190,11 +194,7 @@ struct RollupFacts: Sendable {
         var live: Double?
         var streamed: Double?
     }
-    var roomId: String?
-    var roomName: String?
-    var state: String?
-    var errorCode: String?
-    var errorMsg: String?
+    var group = RollupGroup()
     var countsInRates = false, isError = false, isBlocked = false, isOngoing = false, isFlagged = false
     /// The job's own live seconds (`jobs.live_seconds`).
     var liveSeconds: Double?
@@ -208,14 +208,7 @@ extension UsageRollup.Sums {
     /// The measures of one job-day, as `job_day_facts` defines them.
     mutating func add(_ slice: RollupFacts.Slice, _ f: RollupFacts, arena: UnsafeBufferPointer<UInt8>) {
         if slice.isHome {
-            jobs += 1
-            if f.countsInRates { rated += 1 }
-            if f.isError { failed += 1 }
-            if f.isBlocked { blocked += 1 }
-            if f.isOngoing { ongoing += 1 }
-            if f.liveSeconds == nil { withoutDuration += 1 }
-            if f.isFlagged { flagged += 1 }
-            Self.sum(&jobLive, f.liveSeconds)
+            addJob(f)
             Self.keep(&firstStart, f.startTime, arena, smaller: true)
             Self.keep(&lastStart, f.startTime, arena, smaller: false)
             Self.keep(&firstCreate, f.createTime, arena, smaller: true)
@@ -229,8 +222,9 @@ extension UsageRollup.Sums {
         }
     }
 
-    /// A job with no home day: counted, no hours.
-    mutating func addUndated(_ f: RollupFacts) {
+    /// The job's own measures, counted once: on its home day, or on the undated row (no hours) when
+    /// it has none.
+    mutating func addJob(_ f: RollupFacts) {
         jobs += 1
         if f.countsInRates { rated += 1 }
         if f.isError { failed += 1 }
