@@ -203,6 +203,9 @@ private final class Child: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, output[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
         _ = GNU.addchdir(&actions, directory)
+        // Nothing else this process has open reaches the child: a file another test is writing
+        // (then "Text file busy" when it is run), or another child's pipe (then no end of file).
+        _ = GNU.addclosefrom(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -321,14 +324,15 @@ private final class Child: @unchecked Sendable {
     }
 }
 
-/// Two glibc calls that Swift's Glibc module leaves out (they are GNU extensions, declared only
+/// Three glibc calls that Swift's Glibc module leaves out (they are GNU extensions, declared only
 /// under _GNU_SOURCE), found by name in the C library this process already runs on.
 private enum GNU {
     typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
     typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 
     static func symbol<T>(_ name: String, as type: T.Type) -> T {
-        guard let address = dlsym(nil, name) else { fatalError("the C library has no \(name) (glibc 2.29 or later is needed)") }
+        guard let address = dlsym(nil, name) else { fatalError("the C library has no \(name) (glibc 2.34 or later is needed)") }
         return unsafeBitCast(address, to: type)
     }
 
@@ -336,6 +340,8 @@ private enum GNU {
     static let pipe2 = symbol("pipe2", as: Pipe2.self)
     /// posix_spawn_file_actions_addchdir_np(3): the child's working folder.
     static let addchdir = symbol("posix_spawn_file_actions_addchdir_np", as: AddChdir.self)
+    /// posix_spawn_file_actions_addclosefrom_np(3) (glibc 2.34): close every descriptor from this one up.
+    static let addclosefrom = symbol("posix_spawn_file_actions_addclosefrom_np", as: AddClosefrom.self)
 }
 
 /// Runs blocking work (waiting for a child process, a blocking HTTP call) on a thread of its own:

@@ -84,6 +84,12 @@ import Glibc
         #expect(copied.stderr == "to stderr" && copied.status == 3 && copied.signal == nil)
         let killed = try cli.run(["-c", "kill -TERM $$"], binary: "/bin/sh")
         #expect(killed.signal == SIGTERM && killed.status == SIGTERM)
+        // A descriptor this process has open (not close-on-exec) does not reach the child.
+        let held = open(cli.path("held.txt"), O_WRONLY | O_CREAT, 0o600)
+        defer { close(held) }
+        #expect(held > 2)
+        let fds = try cli.run(["-c", "ls /proc/$$/fd"], binary: "/bin/sh")
+        #expect(fds.stdout == "0\n1\n2\n", "\(fds.stdout)")
         // SIGPIPE is at its default in the child, as from a shell, although this process ignores it.
         let piped = try cli.run(["-c", "yes | head -c 1 >/dev/null; echo \"${PIPESTATUS[0]}\""], binary: "/bin/bash")
         #expect(piped.stdout == "141\n", "\(piped.stdout) \(piped.stderr)")
