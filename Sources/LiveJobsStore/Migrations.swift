@@ -1,5 +1,12 @@
 import GRDB
 
+// THE RULE: a migration that has shipped is never edited, not even its whitespace; every change
+// to the schema is a new migration appended at the end of `migrator` (GRDB's Migrations.md,
+// "Good Practices"). A file that ran the old text keeps what it did for ever, so an edit makes
+// old files differ from new ones; v1 and v2 were edited after they shipped, and v9 had to repair
+// that. SchemaUpgradeTests keeps every shipped text and fails on an edit; it also checks that a
+// file made by any release upgrades to exactly the schema of a new file.
+
 /// The schema, as named append-only migrations: an older database file upgrades in place on open.
 /// docs/SCHEMA.md documents every table and column; change both together.
 enum Migrations {
@@ -31,6 +38,9 @@ enum Migrations {
             for tz in try String.fetchAll(db, sql: "SELECT tz FROM usage_zones") {
                 try UsageRollup.rebuild(db, tz: tz)
             }
+        }
+        migrator.registerMigration("v9-indexes-as-new-files") { db in
+            try db.execute(sql: v9)
         }
         return migrator
     }
@@ -193,6 +203,19 @@ enum Migrations {
                first_start, last_start,
                live_seconds, streamed_seconds
         FROM sums;
+        """
+
+    /// Files made before v1 and v2 were edited get the indexes a new file has: the first release's
+    /// `jobs_by_state` and `jobs_by_create_time` and v2's first `jobs_by_project_state` go (new
+    /// files lost them to make every insert cheaper), and the partial index `jobs_unfinished` that
+    /// the incremental fetch reads is made where v2's first text did not make it, in the very text
+    /// v2 makes it with. On a file made since, it changes nothing.
+    static let v9 = """
+        DROP INDEX IF EXISTS jobs_by_state;
+        DROP INDEX IF EXISTS jobs_by_create_time;
+        DROP INDEX IF EXISTS jobs_by_project_state;
+        CREATE INDEX IF NOT EXISTS jobs_unfinished ON jobs(project_id, region, create_time)
+            WHERE state IN ('WAITING', 'PROCESSING');
         """
 
     /// How many failed requests a fetch had, since `failed_request_ids` keeps only the first 50.

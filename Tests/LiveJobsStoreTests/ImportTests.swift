@@ -215,9 +215,10 @@ import MetaStudio
         let store = try JobStore(path: dir.dbPath)
         try store.read { db throws in
             #expect(try db.tableExists("sync_runs"))
+            // Every migration this livejobs has, whatever it adds next (SchemaUpgradeTests checks the schema).
             #expect(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
-                    == ["v1-jobs", "v2-sync-runs", "v3-live-source-check", "v4-job-flags", "v5-sync-runs-unresolved",
-                       "v6-sync-runs-process", "v7-sync-runs-failed-requests", "v8-usage-rollup"])
+                    == Migrations.migrator.migrations.sorted())
+            #expect(Migrations.migrator.migrations.count >= 9)
             #expect(try String.fetchAll(db, sql: "SELECT job_id FROM jobs") == ["old"])
             // The figures' rollup is built on upgrade: the old job has no date, so it is on the undated row.
             #expect(try Int.fetchOne(db, sql: "SELECT SUM(jobs) FROM usage_rollup WHERE tz = 'UTC' AND day IS NULL") == 1)
