@@ -31,12 +31,13 @@ import Testing
         (try? DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM jobs") }) ?? 0
     }
 
-    /// Starts a slow fetch of 20,000 jobs in the background and waits until its row says it has
-    /// committed a thousand jobs over ten pages or more: the kill then lands between commits, not
-    /// at the first.
+    /// Starts a slow fetch of 20,000 jobs in the background (one page at a time, 5 a second: 40 s,
+    /// so that it is still running whatever the test does meanwhile on a loaded machine) and waits
+    /// until its row says it has committed a thousand jobs over ten pages or more: the kill then
+    /// lands between commits, not at the first.
     func startSlowFetch(_ cli: CLI, db: String, sim: MetaStudioSimulator) async throws -> CLI.Background {
         let process = try cli.start(["fetch", "--db", db, "--endpoint", sim.baseURL, "--project-id", Self.project,
-                                     "--rate", "0"], environment: env)
+                                     "--concurrency", "1", "--rate", "5"], environment: env)
         let committed = try await waitUntil(timeout: 90) {
             guard process.isRunning else { return true }
             guard let run = try? runs(db).first else { return false }
