@@ -108,8 +108,25 @@ extension JobStore {
                 let writer = try JobWriter(db, source: source, storedAt: storedAt, projectId: projectId, region: region, zones: zones)
                 try body(db, writer)
                 try writer.finish(db)
+                try JobStore.reconcileZones(db, written: zones)
                 return .commit
             }
+        }
+    }
+
+    /// A zone dropped or first asked for while this write ran (a fetch reads the kept zones once,
+    /// when it starts): the jobs were split into the zones kept then. Rows of a zone no longer kept
+    /// go; a zone kept now that these jobs were not split into is no longer listed, so the next
+    /// report or query in it builds it whole from the stored jobs.
+    static func reconcileZones(_ db: Database, written: [ZoneOffsets]) throws {
+        let kept = Set(try String.fetchAll(db, sql: "SELECT tz FROM usage_zones"))
+        let split = Set(written.map(\.identifier))
+        let dropped = split.subtracting(kept)
+        let unsplit = kept.subtracting(split).filter { ZoneOffsets(identifier: $0) != nil }
+        for tz in dropped.union(unsplit) where tz != "UTC" {
+            try db.execute(sql: "DELETE FROM job_day_usage WHERE tz = ?", arguments: [tz])
+            try db.execute(sql: "DELETE FROM usage_rollup WHERE tz = ?", arguments: [tz])
+            try db.execute(sql: "DELETE FROM usage_zones WHERE tz = ?", arguments: [tz])
         }
     }
 

@@ -155,6 +155,9 @@ public final class JobStore {
         if known { return }
         logger.info("computing per-day usage", metadata: ["tz": "\(zone.identifier)"])
         try dbQueue.write { db in
+            // Rows of a zone not listed are strays (a zone dropped while a fetch was writing it).
+            try db.execute(sql: "DELETE FROM job_day_usage WHERE tz = ?", arguments: [zone.identifier])
+            try db.execute(sql: "DELETE FROM usage_rollup WHERE tz = ?", arguments: [zone.identifier])
             let insert = try JobWriter.usageStatement(db)
             let rollup = try UsageRollup(db, zones: [zone.identifier])
             // From the stored figures, not by normalizing again: staleness depends on when a job was
