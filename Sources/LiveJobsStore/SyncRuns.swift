@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import MetaStudio
 
 /// One `livejobs fetch` as recorded in `sync_runs`.
@@ -115,6 +116,9 @@ extension JobStore {
                     """, arguments: ["the fetch (process \(pid)) ended without recording its end (killed, or its machine "
                                      + "stopped); pages, jobs and requests are those of its last commit; found by the fetch "
                                      + "started \(now)", row["id"] as Int64])
+                logger.info("a fetch killed before it recorded its end is marked interrupted", metadata: [
+                    "sync_run.id": "\(row["id"] as Int64)", "process.id": "\(pid)",
+                ])
                 closed += 1
             }
             return closed

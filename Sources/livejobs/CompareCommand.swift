@@ -47,7 +47,8 @@ struct CompareCommand: ParsableCommand {
         try reportingErrors("compare") {
             let zone = try validatedZone(tz ?? "UTC")
             let catalog = try QueryCatalog.locate(explicit: output.queries)
-            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone])
+            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone],
+                                            logger: common.logger("livejobs.store"))
             let table = try RoomComparison(rooms: rooms, month: month, tz: zone).run(using: context)
             try Output.write(output.render(table))
         }

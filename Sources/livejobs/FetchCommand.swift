@@ -30,7 +30,9 @@ struct FetchCommand: ParsableCommand {
 
             Consecutive pages overlap by two jobs and are checked against each other by
             create_time; whatever moved during the scan (jobs deleted, finished, created,
-            ties reordered, short pages) is read again by create_time window.
+            ties reordered, short pages) is read again by create_time window. With -v,
+            each page asked for again, each change of the request rate and each page
+            read again is one log line on stderr; --log-level debug and trace say more.
 
             Exit codes: 0 every job the API listed is stored, 1 failure, 3 incomplete (one
             line says why and for which create_time window; the next fetch reads it
@@ -262,7 +264,7 @@ struct FetchCommand: ParsableCommand {
             return try store.beginSyncRun(SyncRunRecord(projectId: project, region: api.region, endpoint: api.base.baseURL,
                                                  query: filters, mode: mode, createSince: query.createSince))
         }
-        logger.info("fetch starting", metadata: ["project": "\(project)", "mode": "\(mode)", "auth": "\(credentials.mode)",
+        logger.debug("fetch starting", metadata: ["project": "\(project)", "mode": "\(mode)", "auth": "\(credentials.mode)",
                                                  "since": "\(query.createSince ?? "-")"])
         var options = PagerOptions()
         options.concurrency = sequential ? 1 : concurrency
@@ -277,8 +279,10 @@ struct FetchCommand: ParsableCommand {
         var http = HTTPClientOptions()
         http.caBundle = caBundle
         http.totalTimeout = timeout
-        let pager = JobPager(query: query, options: options) {
-            try MetaStudioClient(endpoint: api, projectId: project, credentials: credentials, options: http)
+        let httpLogger = common.logger("livejobs.http")
+        let pager = JobPager(query: query, options: options, logger: common.logger("livejobs.fetch.pager"),
+                             throttleLogger: common.logger("livejobs.fetch.throttle")) {
+            try MetaStudioClient(endpoint: api, projectId: project, credentials: credentials, options: http, logger: httpLogger)
         }
         let sink = try reportingErrors("fetch") {
             try FetchSink(store: store, projectId: project, region: api.region, sequential: sequential,

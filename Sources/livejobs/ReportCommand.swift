@@ -49,7 +49,8 @@ struct ReportCommand: ParsableCommand {
         try reportingErrors("report") {
             let zone = try validatedZone(tz)
             let catalog = try QueryCatalog.locate(explicit: queries)
-            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone])
+            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone],
+                                            logger: common.logger("livejobs.store"))
             guard let month = try month ?? context.latestMonth(tz: zone) else {
                 throw QueryError("the database \(common.databasePath) holds no jobs with a date; import some first")
             }

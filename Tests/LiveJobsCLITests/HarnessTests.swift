@@ -42,7 +42,7 @@ import Glibc
         let endpoint = "http://127.0.0.1:\(listener.port)"
         let error = await #expect(throws: CLI.TimedOut.self) {
             try await cli.run(["fetch", "--db", "h.sqlite", "--endpoint", endpoint, "--project-id", "0123456789abcdef0123456789abcdef",
-                               "--timeout", "86400", "--log-level", "info"],
+                               "--timeout", "86400", "--log-level", "debug"],
                               environment: ["METASTUDIO_AUTH_TOKEN": "harness-token"], timeout: 3)
         }
         let timedOut = try #require(error)
