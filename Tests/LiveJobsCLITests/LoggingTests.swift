@@ -157,6 +157,8 @@ import Testing
         let cases: [(args: [String], needle: String)] = [
             (["report", "--log-level", "loud"], "livejobs report: error: The value 'loud' is invalid for '--log-level <level>'"),
             (["report", "-v", "--log-level", "debug"], "-v/--verbose is --log-level info"),
+            (["zones", "-vv"], "--verbose was given twice"),
+            (["zones", "-v", "--verbose"], "--verbose was given twice"),
             (["import", "--log-level", "info", "--log-level", "debug", "x"], "--log-level was given twice"),
         ]
         for c in cases {
