@@ -50,8 +50,8 @@ import Glibc
         let text = timedOut.description
         #expect(text.contains("still running after ") && text.contains("(limit 3 s)"), "\(text)")
         #expect(text.contains("fetch --db h.sqlite --endpoint \(endpoint)"), "\(text)")
-        #expect(String(decoding: timedOut.stderr, as: UTF8.self).contains("fetch starting"), "\(text)")
-        #expect(text.contains("--- stderr so far ---\n") && text.contains("fetch starting"), "\(text)")
+        #expect(String(decoding: timedOut.stderr, as: UTF8.self).contains("scan starting"), "\(text)")
+        #expect(text.contains("--- stderr so far ---\n") && text.contains("scan starting"), "\(text)")
     }
 
     /// A shell whose child blocks (an import of a FIFO nobody writes) is killed with that child: the

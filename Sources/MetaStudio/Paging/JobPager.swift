@@ -195,6 +195,18 @@ public final class JobPager: @unchecked Sendable {
     /// A snapshot for progress display.
     public func progress(elapsed: Double) -> ScanProgress { state.progress(rate: limiter.currentRate, elapsed: elapsed) }
 
+    /// Runs the scan to the end and says how it ended (`ScanEnd`), never throwing: what `run`
+    /// throws is a failure or an interruption with the scan's counts.
+    public func scan(into sink: PageSink) -> ScanEnd {
+        let end = ScanEnd.of { try run(into: sink) }
+        let r = end.result
+        logger.debug("scan ended", metadata: [
+            "fetch.outcome": "\(end.outcome.rawValue)", "pages": "\(r.pagesStored)", "requests": "\(r.requests)",
+            "retries": "\(r.retries)", "throttled": "\(r.throttled)", "rereads": "\(r.rereads)", "count": "\(r.expectedCount)",
+        ])
+        return end
+    }
+
     /// Runs the scan to the end. Throws `ScanFailed` (the first error that retries could not fix,
     /// after stopping the other workers, with the counts so far) or `ScanCancelled`. Pages stored
     /// before an error stay stored.
