@@ -31,7 +31,8 @@ extension JobStore {
     /// or when no earlier successful fetch of the same filters is recorded; else `incremental`,
     /// from `incrementalStart` with `incrementalOverlap`. The first round follows
     /// `FetchMode.firstRound` with the `count` of the last run of the same kind. `now` is epoch
-    /// seconds. Logs the plan at `.debug` (`fetch.mode`, `create_since`, `first_round`).
+    /// seconds. Logs the plan at `.debug` (`fetch.mode`, `fetch.query`, `create_since`,
+    /// `first_round`, `expected_count.last`, `auth`: `token` or `ak/sk`).
     /// Throws GRDB's `DatabaseError` when `sync_runs` cannot be read.
     public func planFetch(projectId: String, region: String?, query: ListJobsQuery, full: Bool, credentials: Credentials,
                           concurrency: Int, now: Double = Date().timeIntervalSince1970) throws -> FetchPlan {
@@ -50,7 +51,8 @@ extension JobStore {
                              newestAllowed: now + JobStore.clockSkew)
         logger.debug("fetch planned", metadata: [
             "fetch.mode": "\(mode.rawValue)", "fetch.query": "\(filters)", "create_since": "\(query.createSince ?? "none")",
-            "first_round": "\(plan.firstRound)", "count.last": "\(lastCount.map(String.init) ?? "none")",
+            "first_round": "\(plan.firstRound)", "expected_count.last": "\(lastCount.map(String.init) ?? "none")",
+            "auth": "\(credentials.mode)",
         ])
         return plan
     }
