@@ -23,6 +23,7 @@ let package = Package(
         .target(name: "MetaStudio", dependencies: [
             "CCurl",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // SQLite's variadic configuration call, wrapped like libcurl's.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -40,6 +41,7 @@ let package = Package(
             "LiveJobsStore", "MetaStudio",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // The CLI: argument parsing, exit codes, no business logic.
         .executableTarget(name: "livejobs", dependencies: [
@@ -58,8 +60,18 @@ let package = Package(
             "MetaStudioSimulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "MetaStudioTests", dependencies: ["MetaStudio", "MetaStudioSimulator"]),
-        .testTarget(name: "LiveJobsStoreTests", dependencies: ["LiveJobsStore", "MetaStudio"]),
+        // Libraries are handed a Logger by their caller: tests pass one that discards or one that
+        // keeps entries in memory (swift-log's InMemoryLogging) to check what was logged.
+        .testTarget(name: "MetaStudioTests", dependencies: [
+            "MetaStudio", "MetaStudioSimulator",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "InMemoryLogging", package: "swift-log"),
+        ]),
+        .testTarget(name: "LiveJobsStoreTests", dependencies: [
+            "LiveJobsStore", "MetaStudio",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "InMemoryLogging", package: "swift-log"),
+        ]),
         .testTarget(name: "LiveJobsReportTests", dependencies: ["LiveJobsReport", "LiveJobsStore"]),
         .testTarget(name: "LiveJobsCLITests", dependencies: [
             "MetaStudio", "MetaStudioSimulator",

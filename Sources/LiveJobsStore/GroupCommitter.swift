@@ -275,6 +275,11 @@ public final class GroupCommitter: @unchecked Sendable {
                     uncommitted -= committed.pages
                     budget.broadcast()
                 }
+                store.logger.debug("pages committed", metadata: [
+                    "pages": "\(committed.pages)", "jobs.inserted": "\(committed.summary.inserted)",
+                    "jobs.updated": "\(committed.summary.updated)", "jobs.unchanged": "\(committed.summary.unchanged)",
+                    "jobs.again": "\(committed.again)",
+                ])
             } catch {
                 condition.withLock {
                     writing = false

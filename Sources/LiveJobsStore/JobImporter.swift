@@ -212,9 +212,9 @@ extension JobStore {
             // The input was fine; the database was not (full, read-only, locked): exit 1, not 65.
             throw DatabaseProblem.describe(error, path: self.path)
         }
-        logger.info("imported", metadata: ["file": "\(SafeText.escaped(path))", "read": "\(summary.jobsRead)",
-                                           "inserted": "\(summary.inserted)", "updated": "\(summary.updated)",
-                                           "flagged": "\(summary.flagged)"])
+        logger.debug("file imported", metadata: ["file": "\(path)", "jobs.read": "\(summary.jobsRead)",
+                                                 "jobs.inserted": "\(summary.inserted)", "jobs.updated": "\(summary.updated)",
+                                                 "jobs.flagged": "\(summary.flagged)"])
         return summary
     }
 

@@ -25,10 +25,11 @@ public final class JobStore {
     /// write, `DatabaseFile.inspect` refuses a path that is no usable file, is not SQLite, or is
     /// another application's database; the schema is created or upgraded under a lock, so that
     /// commands started at once on a new file create it once. Throws `StoreError` with the path
-    /// and what to do (`DatabaseProblem`). Without a `logger`, nothing is logged: a library never
-    /// picks where log lines go (standard output may be a CSV).
-    public init(path: String, logger: Logger = Logger(label: "livejobs.store", factory: { _ in SwiftLogNoOpLogHandler() }),
-                access: Access = .write) throws {
+    /// and what to do (`DatabaseProblem`). Logs to `logger`, which the caller sets up (a library
+    /// never picks where log lines go: standard output may be a CSV): at `.debug` what it does
+    /// (`db.path`, `db.access`, `tz`, pages committed), at `.info` what it repaired on the way (a
+    /// fetch killed before it recorded its end).
+    public init(path: String, logger: Logger, access: Access = .write) throws {
         JobStore.configureSQLite()
         self.path = path
         self.logger = logger
@@ -61,6 +62,7 @@ public final class JobStore {
                 }
             }
             let queue = try DatabaseQueue(path: file.sqlitePath, configuration: config)
+            logger.debug("database opened", metadata: ["db.path": "\(path)", "db.access": "\(access)"])
             // SQLite opens a file it may not write read-only without a word; say so before any work.
             if access == .write, try queue.read({ db in sqlite3_db_readonly(db.sqliteConnection, "main") == 1 }) {
                 throw DatabaseProblem.readOnly(path)
@@ -153,7 +155,9 @@ public final class JobStore {
             try Bool.fetchOne(db, sql: "SELECT 1 FROM usage_zones WHERE tz = ?", arguments: [zone.identifier]) ?? false
         }
         if known { return }
-        logger.info("computing per-day usage", metadata: ["tz": "\(zone.identifier)"])
+        logger.debug("computing per-day usage rows of a time zone used for the first time", metadata: [
+            "db.path": "\(path)", "tz": "\(zone.identifier)",
+        ])
         try dbQueue.write { db in
             // Rows of a zone not listed are strays (a zone dropped while a fetch was writing it).
             try db.execute(sql: "DELETE FROM job_day_usage WHERE tz = ?", arguments: [zone.identifier])

@@ -42,7 +42,7 @@ import Glibc
         let endpoint = "http://127.0.0.1:\(listener.port)"
         let error = await #expect(throws: CLI.TimedOut.self) {
             try await cli.run(["fetch", "--db", "h.sqlite", "--endpoint", endpoint, "--project-id", "0123456789abcdef0123456789abcdef",
-                               "--timeout", "86400", "--log-level", "info"],
+                               "--timeout", "86400", "--log-level", "debug"],
                               environment: ["METASTUDIO_AUTH_TOKEN": "harness-token"], timeout: 3)
         }
         let timedOut = try #require(error)
@@ -50,8 +50,8 @@ import Glibc
         let text = timedOut.description
         #expect(text.contains("still running after ") && text.contains("(limit 3 s)"), "\(text)")
         #expect(text.contains("fetch --db h.sqlite --endpoint \(endpoint)"), "\(text)")
-        #expect(String(decoding: timedOut.stderr, as: UTF8.self).contains("fetch starting"), "\(text)")
-        #expect(text.contains("--- stderr so far ---\n") && text.contains("fetch starting"), "\(text)")
+        #expect(String(decoding: timedOut.stderr, as: UTF8.self).contains("scan starting"), "\(text)")
+        #expect(text.contains("--- stderr so far ---\n") && text.contains("scan starting"), "\(text)")
     }
 
     /// A shell whose child blocks (an import of a FIFO nobody writes) is killed with that child: the

@@ -9,7 +9,7 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct JobColumnTests {
     @Test func everyDeclaredColumnIsATableColumnOfTheSameTypeAndEveryTableColumnIsDeclared() throws {
         let dir = TempDir()
-        let store = try JobStore(path: dir.dbPath)
+        let store = try JobStore(path: dir.dbPath, logger: .discarding)
         let table = try store.read { db in
             try Row.fetchAll(db, sql: "SELECT name, type FROM pragma_table_info('jobs')").map { "\($0[0] as String) \($0[1] as String)" }
         }
@@ -27,7 +27,7 @@ import Testing
     /// A job whose every field has its own value: each lands in the column of its name.
     @Test func eachValueOfAWrittenJobIsStoredInTheColumnOfItsName() throws {
         let dir = TempDir()
-        let store = try JobStore(path: dir.dbPath)
+        let store = try JobStore(path: dir.dbPath, logger: .discarding)
         let job = jobJSON(id: "j-1", room: "room-r", name: "Name N", state: "FAILED", start: "2026-03-10T10:00:01Z",
                           duration: 3601, stream: 3002, lastupdate: "2026-03-10T11:00:04Z", created: "2026-03-10T09:55:03Z",
                           extra: #""end_time":"2026-03-10T11:00:02Z","error_info":{"error_code":"E-C","error_msg":"E-M"},"block_reason":"B-R","used_resource_type":"PERIOD""#)

@@ -114,7 +114,7 @@ struct SchemaShape: Equatable {
     /// The schema a brand-new file gets from this livejobs (whatever migrations it now has).
     func newFileShape(_ dir: TempDir) throws -> SchemaShape {
         let path = dir.url.appendingPathComponent("new.sqlite").path
-        _ = try JobStore(path: path)
+        _ = try JobStore(path: path, logger: .discarding)
         return try shape(path)
     }
 
@@ -127,7 +127,7 @@ struct SchemaShape: Equatable {
         let before = try shape(dir.dbPath)
         #expect(before.migrations == Set(steps.map(\.identifier)))
         do {
-            let store = try JobStore(path: dir.dbPath)
+            let store = try JobStore(path: dir.dbPath, logger: .discarding)
             #expect(try store.jobCount() == 1, "\(made): the stored job")
         }
         let differences = try shape(dir.dbPath).differences(from: expected)
@@ -140,7 +140,7 @@ struct SchemaShape: Equatable {
     /// The comparison can fail: a file with one index more, or one CHECK less, is told apart.
     @Test func theComparisonSeesAnIndexAndACheck() throws {
         let dir = TempDir()
-        _ = try JobStore(path: dir.dbPath)
+        _ = try JobStore(path: dir.dbPath, logger: .discarding)
         let plain = try shape(dir.dbPath)
         try DatabaseQueue(path: dir.dbPath).write { try $0.execute(sql: "CREATE INDEX extra ON jobs(state)") }
         let indexed = try shape(dir.dbPath)
