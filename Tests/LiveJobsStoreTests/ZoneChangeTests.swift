@@ -30,7 +30,7 @@ import Testing
 
     @Test func aZoneDroppedWhileJobsWereSplitIntoItLeavesNoRowsAndCanBeAskedForAgain() throws {
         let dir = TempDir()
-        let store = try JobStore(path: dir.dbPath)
+        let store = try JobStore(path: dir.dbPath, logger: .discarding)
         try ZoneChangeTests.write(store, ["a"], zones: [ZoneOffsets(identifier: "UTC")!])
         try store.ensureUsage(for: ZoneChangeTests.shanghai)
         let zones = try store.materializedZones()
@@ -46,7 +46,7 @@ import Testing
 
     @Test func aZoneFirstAskedForWhileJobsWereWrittenWithoutItIsBuiltWholeNextTime() throws {
         let dir = TempDir()
-        let store = try JobStore(path: dir.dbPath)
+        let store = try JobStore(path: dir.dbPath, logger: .discarding)
         let zones = try store.materializedZones()
         try ZoneChangeTests.write(store, ["a"], zones: zones)
         try store.ensureUsage(for: ZoneChangeTests.shanghai)
