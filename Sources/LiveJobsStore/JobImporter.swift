@@ -182,17 +182,26 @@ extension JobStore {
         let storedName = SafeText.escaped(path, limit: nil)
         let isLines = try looksLikeJSONLines(reader, path: path)
         var summary = ImportSummary(file: path, format: isLines ? .jsonLines : .page)
+        // JSON Lines are prepared on a thread of their own, which takes the reader; a page is read
+        // whole and prepared here, before the transaction.
+        let pipeline: PreparePipeline?
+        let pageItems: [PreparedItem]
+        if isLines {
+            pipeline = PreparePipeline { emit in
+                try JobStore.prepareLines(reader, path: path, zones: zones, now: now, strictness: strictness, emit: emit)
+            }
+            pageItems = []
+        } else {
+            pipeline = nil
+            pageItems = try JobStore.preparePage(reader, path: path, zones: zones, now: now, strictness: strictness)
+        }
+        defer { pipeline?.stop() }
         do {
             try writeJobs(source: storedName, storedAt: storedAt, projectId: projectId, region: region, zones: zones) { db, writer in
-                if isLines {
-                    let pipeline = PreparePipeline { emit in
-                        try JobStore.prepareLines(reader, path: path, zones: zones, now: now, strictness: strictness, emit: emit)
-                    }
+                if let pipeline {
                     try pipeline.consume { item in try summary.record(item, writer) }
                 } else {
-                    for item in try JobStore.preparePage(reader, path: path, zones: zones, now: now, strictness: strictness) {
-                        try summary.record(item, writer)
-                    }
+                    for item in pageItems { try summary.record(item, writer) }
                 }
                 // Items skipped and no job at all: the file is not jobs (an array of error bodies).
                 if summary.jobsRead == 0, let first = summary.skipped.first {

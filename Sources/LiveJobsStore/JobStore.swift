@@ -6,7 +6,8 @@ import MetaStudio
 
 /// The livejobs database: one SQLite file, migrated on open. Writers go through this type;
 /// readers (queries, reports) open their own read-only connection with `openReadOnly`.
-public final class JobStore {
+/// Sendable: its fields never change, and GRDB's `DatabaseQueue` serializes the connection's use.
+public final class JobStore: Sendable {
     public let path: String
     let dbQueue: DatabaseQueue
     let logger: Logger
