@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 /// Where fetched pages go; called from worker threads, so it must be thread-safe.
-public protocol PageSink: AnyObject {
+public protocol PageSink: AnyObject, Sendable {
     func store(_ page: JobPage) throws
 }
 
