@@ -1,6 +1,11 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// The package builds in the Swift 5 language mode; targets listed with these settings build in
+// Swift 6's, where the compiler checks what crosses threads (Sendable, isolation). The others
+// move one at a time.
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
 let package = Package(
     name: "livejobs",
     platforms: [.macOS(.v14)],
@@ -23,6 +28,7 @@ let package = Package(
         .target(name: "MetaStudio", dependencies: [
             "CCurl",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // SQLite's variadic configuration call, wrapped like libcurl's.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -34,13 +40,14 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: swift6),
         // Stored queries, read-only execution, Markdown/CSV/SVG writers.
         .target(name: "LiveJobsReport", dependencies: [
             "LiveJobsStore", "MetaStudio",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
-        ]),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swift6),
         // The CLI: argument parsing, exit codes, no business logic.
         .executableTarget(name: "livejobs", dependencies: [
             "MetaStudio", "LiveJobsStore", "LiveJobsReport",
@@ -53,14 +60,24 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: swift6),
         .executableTarget(name: "metastudio-sim", dependencies: [
             "MetaStudioSimulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "MetaStudioTests", dependencies: ["MetaStudio", "MetaStudioSimulator"]),
-        .testTarget(name: "LiveJobsStoreTests", dependencies: ["LiveJobsStore", "MetaStudio"]),
-        .testTarget(name: "LiveJobsReportTests", dependencies: ["LiveJobsReport", "LiveJobsStore"]),
+        // Libraries are handed a Logger by their caller: tests pass one that discards or one that
+        // keeps entries in memory (swift-log's InMemoryLogging) to check what was logged.
+        .testTarget(name: "MetaStudioTests", dependencies: [
+            "MetaStudio", "MetaStudioSimulator",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "InMemoryLogging", package: "swift-log"),
+        ], swiftSettings: swift6),
+        .testTarget(name: "LiveJobsStoreTests", dependencies: [
+            "LiveJobsStore", "MetaStudio",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "InMemoryLogging", package: "swift-log"),
+        ], swiftSettings: swift6),
+        .testTarget(name: "LiveJobsReportTests", dependencies: ["LiveJobsReport", "LiveJobsStore"], swiftSettings: swift6),
         .testTarget(name: "LiveJobsCLITests", dependencies: [
             "MetaStudio", "MetaStudioSimulator",
             .product(name: "GRDB", package: "GRDB.swift"),

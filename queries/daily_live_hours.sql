@@ -9,24 +9,13 @@ WITH RECURSIVE days(day) AS (
     UNION ALL
     SELECT date(day, '+1 day') FROM days
     WHERE date(day, '+1 day') <= date(:month || '-01', '+1 month', '-1 day')
-),
-per_day AS (
-    SELECT u.day,
-           SUM(u.is_home)             AS jobs_started,
-           SUM(u.live_seconds)        AS live_seconds,
-           SUM(u.streamed_seconds)    AS streamed_seconds,
-           COUNT(DISTINCT j.room_id)  AS active_rooms
-    FROM job_day_usage u
-    JOIN jobs j ON j.job_id = u.job_id
-    WHERE u.tz = :tz AND u.day BETWEEN :month || '-01' AND :month || '-31'
-    GROUP BY u.day
 )
 SELECT
     d.day                                                          AS day,
-    COALESCE(p.jobs_started, 0)                                    AS jobs_started,
-    ROUND(COALESCE(p.live_seconds, 0) / 3600.0, 2)                 AS live_hours,
-    ROUND(COALESCE(p.streamed_seconds, 0) / 3600.0, 2)             AS streamed_hours,
-    COALESCE(p.active_rooms, 0)                                    AS active_rooms
+    COALESCE(f.jobs, 0)                                            AS jobs_started,
+    COALESCE(f.live_hours, 0.0)                                    AS live_hours,
+    COALESCE(f.streamed_hours, 0.0)                                AS streamed_hours,
+    COALESCE(f.rooms, 0)                                           AS active_rooms
 FROM days d
-LEFT JOIN per_day p ON p.day = d.day
+LEFT JOIN usage_figures f ON f.tz = :tz AND f.grain = 'day' AND f.month = :month AND f.period = d.day
 ORDER BY d.day;

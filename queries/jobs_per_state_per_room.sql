@@ -4,15 +4,13 @@
 -- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
 -- report: 6
 SELECT
-    j.room_id                                                      AS room_id,
-    (SELECT r.room_name FROM jobs r WHERE r.room_id IS j.room_id ORDER BY r.create_time DESC LIMIT 1)
+    r.room_id                                                      AS room_id,
+    (SELECT j.room_name FROM jobs j WHERE j.room_id IS r.room_id ORDER BY j.create_time DESC LIMIT 1)
                                                                    AS room_name,
-    COALESCE(j.state, '(none)')                                    AS state,
-    COUNT(*)                                                       AS jobs
-FROM jobs j
-WHERE :month IS NULL OR EXISTS (
-    SELECT 1 FROM job_day_usage u
-    WHERE u.job_id = j.job_id AND u.tz = :tz AND u.is_home = 1
-      AND u.day BETWEEN :month || '-01' AND :month || '-31')
-GROUP BY j.room_id, j.state
+    COALESCE(r.state, '(none)')                                    AS state,
+    SUM(r.jobs)                                                    AS jobs
+FROM usage_rollup r
+WHERE r.tz = :tz AND (:month IS NULL OR r.month = :month)
+GROUP BY r.room_id, r.state
+HAVING SUM(r.jobs) > 0
 ORDER BY room_name, room_id, jobs DESC, state;

@@ -3,28 +3,20 @@
 -- param: month month required The calendar month, YYYY-MM, in time zone :tz.
 -- param: tz timezone default=UTC IANA time zone that decides the day and month an hour belongs to.
 -- report: 1
-WITH usage AS (
-    SELECT u.job_id, u.live_seconds, u.streamed_seconds, u.is_home
-    FROM job_day_usage u
-    WHERE u.tz = :tz AND u.day BETWEEN :month || '-01' AND :month || '-31'
-)
 SELECT
     :month                                                         AS month,
     :tz                                                            AS tz,
-    COALESCE(SUM(u.is_home), 0)                                    AS jobs,
-    COUNT(DISTINCT j.room_id)                                      AS rooms,
-    ROUND(COALESCE(SUM(u.live_seconds), 0) / 3600.0, 2)            AS live_hours,
-    ROUND(COALESCE(SUM(u.streamed_seconds), 0) / 3600.0, 2)        AS streamed_hours,
-    ROUND(SUM(CASE WHEN u.live_seconds IS NOT NULL AND u.streamed_seconds IS NOT NULL THEN u.streamed_seconds END)
-        / NULLIF(SUM(CASE WHEN u.live_seconds IS NOT NULL AND u.streamed_seconds IS NOT NULL THEN u.live_seconds END), 0), 4)
-                                                                   AS stream_ratio,
-    ROUND(1.0 * SUM(u.is_home * j.is_error) / NULLIF(SUM(u.is_home * j.counts_in_rates), 0), 4)   AS error_rate,
-    ROUND(1.0 * SUM(u.is_home * j.is_blocked) / NULLIF(SUM(u.is_home * j.counts_in_rates), 0), 4) AS block_rate,
-    COALESCE(SUM(u.is_home * j.is_error), 0)                       AS failed_jobs,
-    COALESCE(SUM(u.is_home * j.is_blocked), 0)                     AS blocked_jobs,
-    COALESCE(SUM(u.is_home * j.is_ongoing), 0)                     AS ongoing_jobs,
-    COALESCE(SUM(u.is_home * (j.live_seconds IS NULL)), 0)         AS jobs_without_duration,
-    COALESCE(SUM(CASE WHEN u.is_home = 1 AND EXISTS (SELECT 1 FROM job_flags f WHERE f.job_id = u.job_id) THEN 1 END), 0)
-                                                                   AS flagged_jobs
-FROM usage u
-JOIN jobs j ON j.job_id = u.job_id;
+    COALESCE(f.jobs, 0)                                            AS jobs,
+    COALESCE(f.rooms, 0)                                           AS rooms,
+    COALESCE(f.live_hours, 0.0)                                    AS live_hours,
+    COALESCE(f.streamed_hours, 0.0)                                AS streamed_hours,
+    f.stream_ratio                                                 AS stream_ratio,
+    f.error_rate                                                   AS error_rate,
+    f.block_rate                                                   AS block_rate,
+    COALESCE(f.failed_jobs, 0)                                     AS failed_jobs,
+    COALESCE(f.blocked_jobs, 0)                                    AS blocked_jobs,
+    COALESCE(f.ongoing_jobs, 0)                                    AS ongoing_jobs,
+    COALESCE(f.jobs_without_duration, 0)                           AS jobs_without_duration,
+    COALESCE(f.flagged_jobs, 0)                                    AS flagged_jobs
+FROM (SELECT 1) AS one
+LEFT JOIN usage_figures f ON f.tz = :tz AND f.grain = 'month' AND f.month = :month;

@@ -4,18 +4,14 @@
 -- param: tz timezone default=UTC IANA time zone that decides the day and month an hour belongs to.
 -- report: 7
 SELECT
-    substr(u.day, 1, 7)                                            AS month,
-    SUM(u.is_home)                                                 AS jobs,
-    COUNT(DISTINCT j.room_id)                                      AS rooms,
-    ROUND(COALESCE(SUM(u.live_seconds), 0) / 3600.0, 2)            AS live_hours,
-    ROUND(COALESCE(SUM(u.streamed_seconds), 0) / 3600.0, 2)        AS streamed_hours,
-    ROUND(SUM(CASE WHEN u.live_seconds IS NOT NULL AND u.streamed_seconds IS NOT NULL THEN u.streamed_seconds END)
-        / NULLIF(SUM(CASE WHEN u.live_seconds IS NOT NULL AND u.streamed_seconds IS NOT NULL THEN u.live_seconds END), 0), 4)
-                                                                   AS stream_ratio,
-    ROUND(1.0 * SUM(u.is_home * j.is_error) / NULLIF(SUM(u.is_home * j.counts_in_rates), 0), 4)   AS error_rate,
-    ROUND(1.0 * SUM(u.is_home * j.is_blocked) / NULLIF(SUM(u.is_home * j.counts_in_rates), 0), 4) AS block_rate
-FROM job_day_usage u
-JOIN jobs j ON j.job_id = u.job_id
-WHERE u.tz = :tz AND u.day <= :month || '-31'
-GROUP BY substr(u.day, 1, 7)
+    f.month                                                        AS month,
+    f.jobs                                                         AS jobs,
+    f.rooms                                                        AS rooms,
+    f.live_hours                                                   AS live_hours,
+    f.streamed_hours                                               AS streamed_hours,
+    f.stream_ratio                                                 AS stream_ratio,
+    f.error_rate                                                   AS error_rate,
+    f.block_rate                                                   AS block_rate
+FROM usage_figures f
+WHERE f.tz = :tz AND f.grain = 'month' AND f.month <= :month
 ORDER BY month;

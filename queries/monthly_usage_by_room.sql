@@ -4,27 +4,19 @@
 -- param: tz timezone default=UTC IANA time zone that decides the day and month an hour belongs to.
 -- report: 3
 -- chart: bar room_name live_hours
-WITH usage AS (
-    SELECT u.job_id, u.live_seconds, u.streamed_seconds, u.is_home
-    FROM job_day_usage u
-    WHERE u.tz = :tz AND u.day BETWEEN :month || '-01' AND :month || '-31'
-)
 SELECT
-    j.room_id                                                      AS room_id,
-    (SELECT r.room_name FROM jobs r WHERE r.room_id IS j.room_id ORDER BY r.create_time DESC LIMIT 1)
+    f.room_id                                                      AS room_id,
+    (SELECT r.room_name FROM jobs r WHERE r.room_id IS f.room_id ORDER BY r.create_time DESC LIMIT 1)
                                                                    AS room_name,
-    SUM(u.is_home)                                                 AS jobs,
-    ROUND(COALESCE(SUM(u.live_seconds), 0) / 3600.0, 2)            AS live_hours,
-    ROUND(COALESCE(SUM(u.streamed_seconds), 0) / 3600.0, 2)        AS streamed_hours,
-    ROUND(SUM(CASE WHEN u.live_seconds IS NOT NULL AND u.streamed_seconds IS NOT NULL THEN u.streamed_seconds END)
-        / NULLIF(SUM(CASE WHEN u.live_seconds IS NOT NULL AND u.streamed_seconds IS NOT NULL THEN u.live_seconds END), 0), 4)
-                                                                   AS stream_ratio,
-    ROUND(1.0 * SUM(u.is_home * j.is_error) / NULLIF(SUM(u.is_home * j.counts_in_rates), 0), 4)   AS error_rate,
-    ROUND(1.0 * SUM(u.is_home * j.is_blocked) / NULLIF(SUM(u.is_home * j.counts_in_rates), 0), 4) AS block_rate,
-    SUM(u.is_home * j.is_error)                                    AS failed_jobs,
-    SUM(u.is_home * j.is_blocked)                                  AS blocked_jobs,
-    SUM(u.is_home * (j.live_seconds IS NULL))                      AS jobs_without_duration
-FROM usage u
-JOIN jobs j ON j.job_id = u.job_id
-GROUP BY j.room_id
+    f.jobs                                                         AS jobs,
+    f.live_hours                                                   AS live_hours,
+    f.streamed_hours                                               AS streamed_hours,
+    f.stream_ratio                                                 AS stream_ratio,
+    f.error_rate                                                   AS error_rate,
+    f.block_rate                                                   AS block_rate,
+    f.failed_jobs                                                  AS failed_jobs,
+    f.blocked_jobs                                                 AS blocked_jobs,
+    f.jobs_without_duration                                        AS jobs_without_duration
+FROM usage_figures f
+WHERE f.tz = :tz AND f.grain = 'month-room' AND f.month = :month
 ORDER BY live_hours DESC, room_id;

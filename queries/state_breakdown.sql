@@ -4,12 +4,12 @@
 -- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
 -- report: 2
 SELECT
-    COALESCE(j.state, '(none)')                                    AS state,
-    COUNT(*)                                                       AS jobs,
-    ROUND(1.0 * COUNT(*) / SUM(COUNT(*)) OVER (), 4)               AS share,
-    ROUND(COALESCE(SUM(j.live_seconds), 0) / 3600.0, 2)            AS live_hours_of_these_jobs
-FROM job_day_usage u
-JOIN jobs j ON j.job_id = u.job_id
-WHERE u.tz = :tz AND u.is_home = 1 AND u.day BETWEEN :month || '-01' AND :month || '-31'
-GROUP BY j.state
+    COALESCE(r.state, '(none)')                                    AS state,
+    SUM(r.jobs)                                                    AS jobs,
+    ROUND(1.0 * SUM(r.jobs) / SUM(SUM(r.jobs)) OVER (), 4)         AS share,
+    ROUND(COALESCE(SUM(r.job_live_seconds), 0) / 3600.0, 2)        AS live_hours_of_these_jobs
+FROM usage_rollup r
+WHERE r.tz = :tz AND r.month = :month
+GROUP BY r.state
+HAVING SUM(r.jobs) > 0
 ORDER BY jobs DESC, state;

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LiveJobsStore
+import Logging
 
 /// What a report or query needs: the catalog, a read-only connection and the usage rows of the
 /// chosen time zone (computed on first use, which is the only write a report may cause).
@@ -9,7 +10,12 @@ public struct ReportContext {
     public let runner: QueryRunner
     public let databasePath: String
 
-    public init(databasePath: String, catalog: QueryCatalog, zones: [String]) throws {
+    /// Opens the database at `databasePath` read-only for the queries of `catalog`, first giving it
+    /// the per-day usage rows of each of `zones` it lacks (and an older schema's migrations): the
+    /// only writes a read command makes, logged to `logger` (`JobStore`'s `.debug` lines). Throws
+    /// `StoreError` for a path that holds no livejobs database or one that cannot take those
+    /// writes, `QueryError` for a zone that is not an IANA name.
+    public init(databasePath: String, catalog: QueryCatalog, zones: [String], logger: Logger) throws {
         let file = try DatabaseFile(path: databasePath)
         let contents = try file.inspect()
         guard contents.isLivejobs else { throw file.noDatabase }
@@ -23,7 +29,7 @@ public struct ReportContext {
         // rows of a time zone asked for the first time. Never a new file, never a journal mode
         // change; a read-only database that needs neither is read as it is.
         if contents != .livejobs(current: true) {
-            try JobStore(path: databasePath, access: .upkeep).close()
+            try JobStore(path: databasePath, logger: logger, access: .upkeep).close()
         }
         let readOnly = try JobStore.openReadOnly(path: databasePath)
         let built = try DatabaseProblem.mapping(path: databasePath) {
@@ -37,7 +43,7 @@ public struct ReportContext {
                 let names = missing.map(\.identifier).joined(separator: ", ")
                 throw StoreError("--tz \(names): \(databasePath) holds no per-day usage rows for this time zone yet and cannot be given them: \(error.description); or use a time zone already built (UTC)")
             }
-            let store = try JobStore(path: databasePath, access: .upkeep)
+            let store = try JobStore(path: databasePath, logger: logger, access: .upkeep)
             for zone in missing { try store.ensureUsage(for: zone) }
             // The new rows go into the database file itself, as after an import.
             try store.close()

@@ -199,6 +199,8 @@ public struct DatabaseFile: Sendable {
         }
         defer { close(fd) }
         let deadline = Date().addingTimeInterval(60)
+        // A poll, not a condition wait: the holder is another process, and flock(2) has no timed
+        // wait; the lock is held only while a schema is created or upgraded, so this rarely loops.
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else { break }
             guard Date() < deadline else {

@@ -10,11 +10,58 @@ import MetaStudio
 /// split across transactions, so the database always holds whole pages; and a worker waits when
 /// `maxUncommittedPages` pages are handed over but not committed, so that is the most a kill loses,
 /// however busy the machine.
-public final class GroupCommitter: @unchecked Sendable {
-    private struct Page {
-        var items: [PreparedItem]
+///
+/// Concurrency: three locks, each guarding its own fields (`Locked`), so a worker handing a page
+/// over never waits behind the writer or the checkpointer.
+/// - `budget` (workers, writer): pages handed over and not committed; `submit` waits at
+///   `maxUncommittedPages`, each commit gives its pages back.
+/// - `inbox` (workers → preparers): a `HandOff` of at most `maxQueuedPages` unprepared pages.
+/// - `shared` (preparers, writer, checkpointer, `flush`, `finish`): prepared pages waiting for the
+///   writer, the commit counts and totals, flush requests, the first error. It is not a `HandOff`:
+///   the writer takes every waiting page at once, stops waiting when its commit interval ends or a
+///   flush is asked for, and the pages it holds are bounded by `budget`, not by a queue length.
+/// Threads: the callers of `submit`/`flush`/`finish`; `preparers` preparer threads (niced below the
+/// writer), one writer (owns the write transaction, and `written`), one checkpointer (owns its own
+/// connection). The first error (a bad job, a failed commit) is kept in `shared`, cancels the inbox
+/// and opens the budget, so every thread stops and the next `submit`, `flush` or `finish` throws it;
+/// a page is committed whole or not at all. `finish` ends the inbox: the preparers drain it and end,
+/// then the writer commits what is left and ends, then the checkpointer; `finish` joins all of them.
+public final class GroupCommitter: Sendable {
+    private struct Budget: Sendable {
+        /// Pages handed over and not yet committed (or dropped by a failure).
+        var uncommitted = 0
+        /// Pages handed over so far (what `flush` waits to see committed).
+        var submitted = 0
+        /// Set by the first failure: nobody waits for room any more.
+        var open = false
     }
 
+    private struct Shared: Sendable {
+        /// Prepared pages waiting for the writer, as the preparers finished them.
+        var waiting: [[PreparedItem]] = []
+        var preparersRunning: Int
+        /// Callers waiting in `flush`: the writer commits now instead of at the end of its interval.
+        var flushRequests = 0
+        /// Pages committed so far (a page is committed whole or not at all).
+        var committedPages = 0
+        /// Commits so far, and whether the writer has ended: what the checkpointer waits for.
+        var commits = 0
+        var writerEnded = false
+        /// The first error of any thread.
+        var failure: Error?
+        /// Distinct jobs written, as new, updated or unchanged by their first write of the run (a job
+        /// new at its first write stays new when a later page holds it again).
+        var totals = ImportSummary(file: "fetch", format: .page)
+        /// Writes of a job already written in this run (pages overlap by two jobs; windows are read again).
+        var rewrites = 0
+        /// No page can reach `waiting` any more: the preparers have ended (the inbox is finished or cancelled).
+        var drained: Bool { preparersRunning == 0 }
+    }
+
+    private struct UnpreparedPage: Sendable {
+        var values: [PageJob]
+        var context: String
+    }
 
     private let store: JobStore
     private let source: String
@@ -24,59 +71,31 @@ public final class GroupCommitter: @unchecked Sendable {
     private let strictness: Strictness
     /// When the run started (epoch seconds): the moment jobs are judged stale against.
     private let now = Date().timeIntervalSince1970
-    /// The hand-off from the fetch workers to the preparers has a lock of its own, so that a
-    /// worker handing over a page never waits behind the writer or the checkpointer.
-    private let inbox = NSCondition()
-    /// Pages handed over and not yet taken by a preparer (under `inbox`).
-    private var unprepared: [(values: [PageJob], context: String)] = []
-    private var submitted = 0
-    private var inboxClosed = false
-    private var inboxFailure: Error?
-    /// Everything else is under `condition`.
-    private let condition = NSCondition()
-    private var preparersRunning: Int
-    /// Pages committed so far (for `flush`).
-    private var committedPages = 0
-    /// Prepared pages waiting for the writer.
-    private var waiting: [Page] = []
-    private var closed = false
-    private var writing = false
-    private var flushRequests = 0
     /// How long one transaction may keep taking pages before it commits.
     private let commitInterval: TimeInterval
-    /// The background checkpointer's connection, and how many commits it has been told of.
-    private var checkpointQueue: DatabaseQueue?
-    private var commits = 0
-    private var checkpointerRunning = false
-    private var failure: Error?
-    /// Distinct jobs written, as new, updated or unchanged by their first write of the run (a job
-    /// new at its first write stays new when a later page holds it again).
-    private var totals = ImportSummary(file: "fetch", format: .page)
-    /// Writes of a job already written in this run (pages overlap by two jobs; windows are read again).
-    private var rewrites = 0
-    /// Each job written in this run and how its writes counted it (the writer thread's alone).
-    private var written: [String: JobWriter.Outcome] = [:]
-    private let finished = DispatchSemaphore(value: 0)
+    private let maxUncommittedPages: Int
+    /// The `sync_runs` row this committer's pages belong to, updated inside each commit's transaction.
+    private let runProgress: SyncRunProgressRecorder?
+    private let budget = Locked(Budget())
+    private let inbox = HandOff<UnpreparedPage>(capacity: GroupCommitter.maxQueuedPages)
+    private let shared: Locked<Shared>
+    /// Every thread this committer started, for `finish` to join.
+    private let threads = Locked<[WorkerThread]>([])
+
     /// Pages that may wait to be prepared before a worker blocks (bounds memory).
     static let maxQueuedPages = 16
     /// Pages handed over and not yet committed before a worker blocks, by default: what a kill can
     /// lose, on any machine. On an idle one a quarter second of pages is about 70 at the fastest
     /// (20,000 jobs in 0.72 s); with both cores busy the writer falls behind and this bounds the loss.
     public static let defaultMaxUncommittedPages = 128
-    private let maxUncommittedPages: Int
     /// A transaction commits after `commitInterval` or this many pages, whichever comes first.
     static let maxPagesPerCommit = 96
-    /// The count behind `maxUncommittedPages`, with a lock of its own so that a worker's hand-off
-    /// waits behind nothing else.
-    private let budget = NSCondition()
-    private var uncommitted = 0
-    private var budgetClosed = false
-    /// The `sync_runs` row this committer's pages belong to, updated inside each commit's transaction.
-    private let runProgress: SyncRunProgressRecorder?
 
     /// `commitInterval`: how long one transaction takes pages. Each commit rewrites the index
     /// leaves the random job ids touched, so commits should be rare; but the WAL can only be copied
     /// into the database file behind the writer once committed, so not too rare either.
+    /// Throws the store's error when its time zones cannot be read or the checkpointer's
+    /// connection cannot be opened.
     public init(store: JobStore, source: String, projectId: String?, region: String?, strictness: Strictness = .lenient,
                 commitInterval: TimeInterval = 0.25, maxUncommittedPages: Int = GroupCommitter.defaultMaxUncommittedPages,
                 preparers: Int = 2, runProgress: SyncRunProgressRecorder? = nil) throws {
@@ -89,119 +108,92 @@ public final class GroupCommitter: @unchecked Sendable {
         self.projectId = projectId
         self.region = region
         zones = try store.materializedZones()
-        preparersRunning = max(1, preparers)
+        let preparers = max(1, preparers)
+        shared = Locked(Shared(preparersRunning: preparers))
         // Commits only append to the WAL; copying it into the database file (with its fsyncs) runs
         // on a thread of its own while the writer goes on, instead of inside whichever commit takes
         // the WAL past SQLite's 1,000-page mark.
-        checkpointQueue = try store.openCheckpointConnection()
+        let checkpointConnection = try store.openCheckpointConnection()
         try store.setAutomaticCheckpoints(false)
-        checkpointerRunning = true
-        for _ in 0 ..< preparersRunning {
-            Thread { [self] in preparerLoop() }.start()
-        }
-        Thread { [self] in checkpointerLoop() }.start()
-        Thread { [self] in writerLoop() }.start()
+        var started = (0 ..< preparers).map { _ in WorkerThread(name: "fetch-prepare") { [self] in preparerLoop() } }
+        started.append(WorkerThread(name: "fetch-checkpoint") { [self] in checkpointerLoop(checkpointConnection) })
+        started.append(WorkerThread(name: "fetch-writer") { [self] in writerLoop() })
+        threads.withLock { $0 = started }
     }
 
     /// What has been committed so far, each job once: `inserted + updated + unchanged` is the
     /// number of distinct jobs stored.
-    public var summary: ImportSummary { condition.withLock { totals } }
+    public var summary: ImportSummary { shared.withLock { $0.totals } }
     /// Pages committed so far (a page is committed whole or not at all).
-    public var pagesCommitted: Int { condition.withLock { committedPages } }
+    public var pagesCommitted: Int { shared.withLock { $0.committedPages } }
     /// Jobs committed again after their first write in this run: the same job on two pages.
-    public var jobsWrittenAgain: Int { condition.withLock { rewrites } }
+    public var jobsWrittenAgain: Int { shared.withLock { $0.rewrites } }
 
-    /// Queues one page for preparing and writing. Throws an earlier page's error (a bad job or a
-    /// failed commit); a bad job in this page is reported by a later call or by `flush`/`finish`.
+    /// Queues one page for preparing and writing, first waiting while `maxUncommittedPages` pages
+    /// are handed over and not committed, or `maxQueuedPages` wait to be prepared. Throws an earlier
+    /// page's error (a bad job or a failed commit); a bad job in this page is reported by a later
+    /// call or by `flush`/`finish`.
     public func submit(_ values: [PageJob], context: String) throws {
-        budget.lock()
-        while uncommitted >= maxUncommittedPages && !budgetClosed { budget.wait() }
-        uncommitted += 1
-        budget.unlock()
-        inbox.lock()
-        defer { inbox.unlock() }
-        while unprepared.count >= GroupCommitter.maxQueuedPages && inboxFailure == nil { inbox.wait() }
-        if let inboxFailure { throw inboxFailure }
-        unprepared.append((values, context))
-        submitted += 1
-        inbox.broadcast()
+        let limit = maxUncommittedPages
+        budget.withLock(when: { $0.uncommitted < limit || $0.open }, wakes: false) { budget in
+            budget.uncommitted += 1
+            budget.submitted += 1
+        }
+        try inbox.put(UnpreparedPage(values: values, context: context))
     }
 
     /// Waits until every page handed over so far is committed (for strictly sequential paging).
+    /// Throws the first error of any page.
     public func flush() throws {
-        let target = inbox.withLock { submitted }
-        condition.lock()
-        flushRequests += 1
-        condition.broadcast()
-        defer { flushRequests -= 1; condition.unlock() }
-        while committedPages < target && failure == nil { condition.wait() }
+        let target = budget.withLock { $0.submitted }
+        shared.update { $0.flushRequests += 1 }
+        let failure = shared.withLock(when: { $0.committedPages >= target || $0.failure != nil }, wakes: false) { shared in
+            shared.flushRequests -= 1
+            return shared.failure
+        }
         if let failure { throw failure }
     }
 
-    /// Commits what is queued, stops the threads and returns the totals (or the first error).
+    /// Commits what is handed over, stops and joins the threads, and returns the totals; throws
+    /// the first error of any page or commit instead.
     @discardableResult
     public func finish() throws -> ImportSummary {
-        inbox.withLock {
-            inboxClosed = true
-            inbox.broadcast()
-        }
-        condition.withLock {
-            closed = true
-            condition.broadcast()
-        }
-        finished.wait()
-        finished.signal()
-        condition.lock()
-        while checkpointerRunning { condition.wait() }
-        condition.unlock()
+        inbox.finish()
+        for thread in threads.withLock({ $0 }) { thread.join() }
         try? store.setAutomaticCheckpoints(true)
-        if let failure { throw failure }
-        return summary
+        return try shared.withLock { shared in
+            if let failure = shared.failure { throw failure }
+            return shared.totals
+        }
     }
 
     /// After each commit, copies what the WAL holds into the database file (a passive checkpoint:
-    /// it never waits for the writer). Whatever it has not copied when the committer finishes is
-    /// copied when the database is closed, as SQLite always does.
-    private func checkpointerLoop() {
+    /// it never waits for the writer), until the writer has ended; then closes its connection.
+    /// Whatever it has not copied when the committer finishes is copied when the database is
+    /// closed, as SQLite always does.
+    private func checkpointerLoop(_ connection: DatabaseQueue) {
         var seen = 0
-        condition.lock()
-        defer {
-            checkpointerRunning = false
-            checkpointQueue = nil
-            condition.broadcast()
-            condition.unlock()
-        }
         while true {
-            while commits == seen && !(drained && waiting.isEmpty && !writing) { condition.wait() }
-            if commits == seen { return }
+            let commits = shared.withLock(when: { $0.commits != seen || $0.writerEnded }, wakes: false) { $0.commits }
+            if commits == seen { break }
             seen = commits
-            let queue = checkpointQueue
-            condition.unlock()
             // A checkpoint that cannot run now (busy) is only an optimization missed.
-            _ = try? queue?.writeWithoutTransaction { try $0.checkpoint(.passive) }
-            condition.lock()
+            _ = try? connection.writeWithoutTransaction { try $0.checkpoint(.passive) }
         }
+        try? connection.close()
     }
 
-    /// Keeps the first error (under `condition`) and makes the next `submit` throw it.
+    /// Keeps the first error and stops every thread: the inbox drops its pages and makes every
+    /// later `submit` throw it, workers waiting for budget go on (to that throw), and `flush` and
+    /// `finish` throw it. The inbox is cancelled first, and decides which error is the first, so
+    /// that once `flush` has thrown, `submit` throws too.
     private func recordFailure(_ error: Error) {
-        let first: Error = condition.withLock {
-            if failure == nil { failure = error }
-            condition.broadcast()
-            return failure!
-        }
-        inbox.withLock {
-            inboxFailure = first
-            inbox.broadcast()
-        }
-        budget.withLock {
-            budgetClosed = true
-            budget.broadcast()
+        let first = inbox.cancel(error)
+        budget.update { $0.open = true }
+        shared.update { shared in
+            if shared.failure == nil { shared.failure = first }
         }
     }
-
-    /// Called with the lock held: no page can reach `waiting` any more.
-    private var drained: Bool { closed && preparersRunning == 0 }
 
     private func preparerLoop() {
         #if os(Linux)
@@ -210,24 +202,9 @@ public final class GroupCommitter: @unchecked Sendable {
         // (On Linux this renices only the calling thread.)
         setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 8)
         #endif
-        defer {
-            condition.withLock {
-                preparersRunning -= 1
-                condition.broadcast()
-            }
-        }
-        while true {
-            inbox.lock()
-            while unprepared.isEmpty && !inboxClosed && inboxFailure == nil { inbox.wait() }
-            if inboxFailure != nil || unprepared.isEmpty {
-                unprepared.removeAll()
-                inbox.broadcast()
-                inbox.unlock()
-                return
-            }
-            let page = unprepared.removeFirst()
-            inbox.broadcast()
-            inbox.unlock()
+        defer { shared.update { $0.preparersRunning -= 1 } }
+        // Ends when the inbox is finished and empty, or cancelled by a failure.
+        while let page = try? inbox.take() {
             let prepared = Result {
                 try page.values.enumerated().map { index, value in
                     try JobStore.prepare(value, zones: zones, now: now, strictness: strictness, file: page.context,
@@ -236,9 +213,8 @@ public final class GroupCommitter: @unchecked Sendable {
             }
             switch prepared {
             case .success(let jobs):
-                condition.withLock {
-                    if failure == nil { waiting.append(Page(items: jobs)) }
-                    condition.broadcast()
+                shared.update { shared in
+                    if shared.failure == nil { shared.waiting.append(jobs) }
                 }
             case .failure(let error):
                 recordFailure(error)
@@ -250,36 +226,30 @@ public final class GroupCommitter: @unchecked Sendable {
     /// `commitInterval` has passed, when a caller flushes, or at finish. Committing every few pages
     /// would rewrite the same B-tree pages into the WAL each time (the job ids are random, so every
     /// commit touches most index leaves); one commit per interval writes each of them once.
+    /// Ends when the preparers have ended and nothing waits, or at its first failed commit.
     private func writerLoop() {
-        defer { finished.signal() }
+        // Each job written in this run and how its first write counted it: this thread's alone.
+        var written: [String: JobWriter.Outcome] = [:]
+        defer { shared.update { $0.writerEnded = true } }
         while true {
-            condition.lock()
-            while waiting.isEmpty && !drained { condition.wait() }
-            if waiting.isEmpty {
-                condition.unlock()
-                return
-            }
-            writing = true
-            condition.unlock()
+            let hasPages = shared.withLock(when: { !$0.waiting.isEmpty || $0.drained }, wakes: false) { !$0.waiting.isEmpty }
+            if !hasPages { return }
             do {
-                let committed = try commitTurn()
-                condition.withLock {
-                    commits += 1
-                    writing = false
-                    committedPages += committed.pages
-                    totals.add(committed.summary)
-                    rewrites += committed.again
-                    condition.broadcast()
+                let committed = try commitTurn(&written)
+                shared.update { shared in
+                    shared.commits += 1
+                    shared.committedPages += committed.pages
+                    shared.totals.add(committed.summary)
+                    shared.rewrites += committed.again
                 }
-                budget.withLock {
-                    uncommitted -= committed.pages
-                    budget.broadcast()
-                }
+                budget.update { $0.uncommitted -= committed.pages }
+                store.logger.debug("pages committed", metadata: [
+                    "pages": "\(committed.pages)", "jobs.inserted": "\(committed.summary.inserted)",
+                    "jobs.updated": "\(committed.summary.updated)", "jobs.unchanged": "\(committed.summary.unchanged)",
+                    "jobs.again": "\(committed.again)",
+                ])
             } catch {
-                condition.withLock {
-                    writing = false
-                    waiting.removeAll()
-                }
+                shared.withLock { $0.waiting.removeAll() }
                 recordFailure(error)
                 return
             }
@@ -287,8 +257,9 @@ public final class GroupCommitter: @unchecked Sendable {
     }
 
     /// One transaction: takes waiting pages until the interval ends, a flush is asked for or the
-    /// committer closes, then commits them all.
-    private func commitTurn() throws -> (summary: ImportSummary, pages: Int, again: Int) {
+    /// preparers have ended, then commits them all. `written` gains this turn's first writes only
+    /// once the transaction commits.
+    private func commitTurn(_ written: inout [String: JobWriter.Outcome]) throws -> (summary: ImportSummary, pages: Int, again: Int) {
         var summary = ImportSummary(file: "fetch", format: .page)
         var again = 0
         // Counted once the transaction commits: a failed one leaves `written` as it was.
@@ -296,19 +267,16 @@ public final class GroupCommitter: @unchecked Sendable {
         let storedAt = RFC3339.format(Date().timeIntervalSince1970.rounded(.down))
         let deadline = Date(timeIntervalSinceNow: commitInterval)
         var pages = 0
-        try store.writeJobs { db in
-            let writer = try JobWriter(db, source: source, storedAt: storedAt, projectId: projectId, region: region)
+        try store.writeJobs(source: source, storedAt: storedAt, projectId: projectId, region: region, zones: zones) { db, writer in
             while true {
-                condition.lock()
-                while waiting.isEmpty && !drained && flushRequests == 0 && Date() < deadline {
-                    _ = condition.wait(until: deadline)
+                let batch = shared.withLock(when: { !$0.waiting.isEmpty || $0.drained || $0.flushRequests > 0 },
+                                            deadline: deadline, wakes: false) { shared in
+                    defer { shared.waiting = [] }
+                    return shared.waiting
                 }
-                let batch = waiting
-                waiting.removeAll()
                 pages += batch.count
-                condition.unlock()
                 for page in batch {
-                    for item in page.items {
+                    for item in page {
                         guard case .job(let job) = item else {
                             try summary.record(item, writer)
                             continue
@@ -339,10 +307,9 @@ public final class GroupCommitter: @unchecked Sendable {
             // The run's counts commit with its pages: a kill after this commit leaves the row saying
             // exactly what is stored, never zeros under thousands of stored jobs.
             if let runProgress {
-                var stored = condition.withLock { totals }
+                var (stored, pagesBefore) = shared.withLock { ($0.totals, $0.committedPages) }
                 stored.add(summary)
-                let pagesSoFar = condition.withLock { committedPages } + pages
-                try runProgress.record(db, pages: pagesSoFar, jobs: stored.inserted + stored.updated + stored.unchanged,
+                try runProgress.record(db, pages: pagesBefore + pages, jobs: stored.inserted + stored.updated + stored.unchanged,
                                        flagged: stored.flagged)
             }
         }

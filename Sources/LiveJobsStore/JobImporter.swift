@@ -97,14 +97,36 @@ extension JobStore {
     /// One transaction of job writes. Foreign keys are not checked row by row here: `JobWriter`
     /// writes child rows only for the job it has just written, so the per-row parent lookups
     /// would check what holds by construction.
-    func writeJobs(_ body: (Database) throws -> Void) throws {
+    /// The body writes through the `JobWriter` it is given; the writer's rollup sums are written
+    /// after the body, in the same transaction, so a committed job is always in `usage_rollup`.
+    func writeJobs(source: String?, storedAt: String, projectId: String?, region: String?, zones: [ZoneOffsets],
+                   _ body: (Database, JobWriter) throws -> Void) throws {
         try dbQueue.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
             try db.inTransaction {
-                try body(db)
+                let writer = try JobWriter(db, source: source, storedAt: storedAt, projectId: projectId, region: region, zones: zones)
+                try body(db, writer)
+                try writer.finish(db)
+                try JobStore.reconcileZones(db, written: zones)
                 return .commit
             }
+        }
+    }
+
+    /// A zone dropped or first asked for while this write ran (a fetch reads the kept zones once,
+    /// when it starts): the jobs were split into the zones kept then. Rows of a zone no longer kept
+    /// go; a zone kept now that these jobs were not split into is no longer listed, so the next
+    /// report or query in it builds it whole from the stored jobs.
+    static func reconcileZones(_ db: Database, written: [ZoneOffsets]) throws {
+        let kept = Set(try String.fetchAll(db, sql: "SELECT tz FROM usage_zones"))
+        let split = Set(written.map(\.identifier))
+        let dropped = split.subtracting(kept)
+        let unsplit = kept.subtracting(split).filter { ZoneOffsets(identifier: $0) != nil }
+        for tz in dropped.union(unsplit) where tz != "UTC" {
+            try db.execute(sql: "DELETE FROM job_day_usage WHERE tz = ?", arguments: [tz])
+            try db.execute(sql: "DELETE FROM usage_rollup WHERE tz = ?", arguments: [tz])
+            try db.execute(sql: "DELETE FROM usage_zones WHERE tz = ?", arguments: [tz])
         }
     }
 
@@ -155,8 +177,22 @@ extension JobStore {
         let storedName = SafeText.escaped(path, limit: nil)
         let isLines = try looksLikeJSONLines(reader, path: path)
         var summary = ImportSummary(file: path, format: isLines ? .jsonLines : .page)
+        // JSON Lines are prepared on a thread of their own, which takes the reader; a page is read
+        // whole and prepared here, before the transaction.
+        let pipeline: PreparePipeline?
+        let pageItems: [PreparedItem]
+        if isLines {
+            pipeline = PreparePipeline { emit in
+                try JobStore.prepareLines(reader, path: path, zones: zones, now: now, strictness: strictness, emit: emit)
+            }
+            pageItems = []
+        } else {
+            pipeline = nil
+            pageItems = try JobStore.preparePage(reader, path: path, zones: zones, now: now, strictness: strictness)
+        }
+        defer { pipeline?.stop() }
         do {
-            try writeJobs { db in
+            try writeJobs(source: storedName, storedAt: storedAt, projectId: projectId, region: region, zones: zones) { db, writer in
                 // An import's page cache is 48 MiB instead of the store's 32: every job writes rows
                 // into B-trees keyed by its random `job_id` (the primary key, RTC users, callback
                 // event types, the per-day usage index), which for dense jobs outgrow 32 MiB at
@@ -166,16 +202,10 @@ extension JobStore {
                 // runs each) and the peak memory from 73 to 91 MB. It stays so for the connection:
                 // shrinking it before the commit would only move the same page writes earlier.
                 try db.execute(sql: "PRAGMA cache_size = -49152")
-                let writer = try JobWriter(db, source: storedName, storedAt: storedAt, projectId: projectId, region: region)
-                if isLines {
-                    let pipeline = PreparePipeline { emit in
-                        try JobStore.prepareLines(reader, path: path, zones: zones, now: now, strictness: strictness, emit: emit)
-                    }
+                if let pipeline {
                     try pipeline.consume { item in try summary.record(item, writer) }
                 } else {
-                    for item in try JobStore.preparePage(reader, path: path, zones: zones, now: now, strictness: strictness) {
-                        try summary.record(item, writer)
-                    }
+                    for item in pageItems { try summary.record(item, writer) }
                 }
                 // Items skipped and no job at all: the file is not jobs (an array of error bodies).
                 if summary.jobsRead == 0, let first = summary.skipped.first {
@@ -195,9 +225,9 @@ extension JobStore {
             // The input was fine; the database was not (full, read-only, locked): exit 1, not 65.
             throw DatabaseProblem.describe(error, path: self.path)
         }
-        logger.info("imported", metadata: ["file": "\(SafeText.escaped(path))", "read": "\(summary.jobsRead)",
-                                           "inserted": "\(summary.inserted)", "updated": "\(summary.updated)",
-                                           "flagged": "\(summary.flagged)"])
+        logger.debug("file imported", metadata: ["file": "\(path)", "jobs.read": "\(summary.jobsRead)",
+                                                 "jobs.inserted": "\(summary.inserted)", "jobs.updated": "\(summary.updated)",
+                                                 "jobs.flagged": "\(summary.flagged)"])
         return summary
     }
 

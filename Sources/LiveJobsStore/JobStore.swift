@@ -6,7 +6,8 @@ import MetaStudio
 
 /// The livejobs database: one SQLite file, migrated on open. Writers go through this type;
 /// readers (queries, reports) open their own read-only connection with `openReadOnly`.
-public final class JobStore {
+/// Sendable: its fields never change, and GRDB's `DatabaseQueue` serializes the connection's use.
+public final class JobStore: Sendable {
     public let path: String
     let dbQueue: DatabaseQueue
     let logger: Logger
@@ -25,10 +26,11 @@ public final class JobStore {
     /// write, `DatabaseFile.inspect` refuses a path that is no usable file, is not SQLite, or is
     /// another application's database; the schema is created or upgraded under a lock, so that
     /// commands started at once on a new file create it once. Throws `StoreError` with the path
-    /// and what to do (`DatabaseProblem`). Without a `logger`, nothing is logged: a library never
-    /// picks where log lines go (standard output may be a CSV).
-    public init(path: String, logger: Logger = Logger(label: "livejobs.store", factory: { _ in SwiftLogNoOpLogHandler() }),
-                access: Access = .write) throws {
+    /// and what to do (`DatabaseProblem`). Logs to `logger`, which the caller sets up (a library
+    /// never picks where log lines go: standard output may be a CSV): at `.debug` what it does
+    /// (`db.path`, `db.access`, `tz`, pages committed), at `.info` what it repaired on the way (a
+    /// fetch killed before it recorded its end).
+    public init(path: String, logger: Logger, access: Access = .write) throws {
         JobStore.configureSQLite()
         self.path = path
         self.logger = logger
@@ -61,6 +63,7 @@ public final class JobStore {
                 }
             }
             let queue = try DatabaseQueue(path: file.sqlitePath, configuration: config)
+            logger.debug("database opened", metadata: ["db.path": "\(path)", "db.access": "\(access)"])
             // SQLite opens a file it may not write read-only without a word; say so before any work.
             if access == .write, try queue.read({ db in sqlite3_db_readonly(db.sqliteConnection, "main") == 1 }) {
                 throw DatabaseProblem.readOnly(path)
@@ -118,9 +121,20 @@ public final class JobStore {
         }
     }
 
+    /// A read of the database; SQLite's errors come out as `DatabaseProblem`'s one-line `StoreError`
+    /// that names the file and says what to do (a full disk, a locked or damaged file).
+    func reading<T>(_ body: (Database) throws -> T) throws -> T {
+        try DatabaseProblem.mapping(path: path) { try dbQueue.read(body) }
+    }
+
+    /// A write transaction; errors as `reading` says.
+    func writing<T>(_ body: (Database) throws -> T) throws -> T {
+        try DatabaseProblem.mapping(path: path) { try dbQueue.write(body) }
+    }
+
     /// Time zones whose per-day usage rows are kept up to date on every write.
     public func materializedZones() throws -> [ZoneOffsets] {
-        try dbQueue.read { db in
+        try reading { db in
             try String.fetchAll(db, sql: "SELECT tz FROM usage_zones ORDER BY tz").compactMap(ZoneOffsets.init(identifier:))
         }
     }
@@ -142,25 +156,52 @@ public final class JobStore {
             try Bool.fetchOne(db, sql: "SELECT 1 FROM usage_zones WHERE tz = ?", arguments: [zone.identifier]) ?? false
         }
         if known { return }
-        logger.info("computing per-day usage", metadata: ["tz": "\(zone.identifier)"])
+        logger.debug("computing per-day usage rows of a time zone used for the first time", metadata: [
+            "db.path": "\(path)", "tz": "\(zone.identifier)",
+        ])
         try dbQueue.write { db in
+            // Rows of a zone not listed are strays (a zone dropped while a fetch was writing it).
+            try db.execute(sql: "DELETE FROM job_day_usage WHERE tz = ?", arguments: [zone.identifier])
+            try db.execute(sql: "DELETE FROM usage_rollup WHERE tz = ?", arguments: [zone.identifier])
             let insert = try JobWriter.usageStatement(db)
+            let rollup = try UsageRollup(db, zones: [zone.identifier])
             // From the stored figures, not by normalizing again: staleness depends on when a job was
-            // read, and every zone must split the same hours.
+            // read, and every zone must split the same hours. Text as bytes: GRDB reads a String only
+            // up to its first NUL, and ids and names from outside may hold one.
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT CAST(job_id AS BLOB), start_time, end_time, create_time, lastupdate_time, live_seconds, streamed_seconds FROM jobs
+                SELECT CAST(job_id AS BLOB), start_time, end_time, create_time, lastupdate_time, live_seconds, streamed_seconds,
+                       CAST(room_id AS BLOB), CAST(room_name AS BLOB), CAST(state AS BLOB), CAST(error_code AS BLOB),
+                       CAST(error_msg AS BLOB), counts_in_rates, is_error, is_blocked, is_ongoing,
+                       EXISTS (SELECT 1 FROM job_flags f WHERE f.job_id = jobs.job_id)
+                FROM jobs
                 """)
             while let row = try rows.next() {
-                // The id as bytes: GRDB reads a String only up to its first NUL, and ids from outside may hold one.
-                let jobId = String(decoding: row[0] as Data, as: UTF8.self)
+                let text = { (column: Int) -> String? in (row[column] as Data?).map { String(decoding: $0, as: UTF8.self) } }
                 let instant = { (column: Int) -> Double? in (row[column] as String?).flatMap(RFC3339.parse) }
                 let start = instant(1)
                 let usage = UsageInput(start: start, end: instant(2), home: start ?? instant(3) ?? instant(4),
                                        liveSeconds: row[5], streamedSeconds: row[6])
-                try JobWriter.insertUsage(of: PreparedJob(usageOf: usage, jobId: jobId, zones: [zone]), with: insert)
+                var facts = RollupFacts()
+                facts.group.roomId = text(7)
+                facts.group.roomName = text(8)
+                facts.group.state = text(9)
+                facts.group.errorCode = text(10)
+                facts.group.errorMsg = text(11)
+                facts.countsInRates = row[12]
+                facts.isError = row[13]
+                facts.isBlocked = row[14]
+                facts.isOngoing = row[15]
+                facts.isFlagged = row[16]
+                facts.liveSeconds = row[5]
+                let prepared = PreparedJob(usageOf: usage, jobId: text(0) ?? "", zones: [zone], facts: facts,
+                                           startTime: row[1], createTime: row[3])
+                try JobWriter.insertUsage(of: prepared, with: insert)
+                prepared.arena.withUnsafeBufferPointer { rollup.add(prepared, arena: $0) }
             }
             try db.execute(sql: "INSERT INTO usage_zones (tz, built_at) VALUES (?, ?)",
                            arguments: [zone.identifier, RFC3339.format(Date().timeIntervalSince1970)])
+            // The zone's rollup rows, summed from the same pass over the jobs.
+            try rollup.flush(db)
         }
     }
 
@@ -171,20 +212,28 @@ public final class JobStore {
     /// While another process is using the file (a second import, a report reading it), the copy may
     /// be cut short or not run (SQLite answers busy, even to a passive checkpoint while another one
     /// runs): that is not an error, since the last connection to close copies the rest.
+    /// Throws `StoreError` naming the file: on a full disk, that what was committed is kept in the
+    /// `-wal` file beside it until there is room to copy it.
     public func close() throws {
-        try dbQueue.writeWithoutTransaction { db in
-            do {
-                try db.checkpoint(.truncate)
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
-                _ = try? db.checkpoint(.passive)
+        do {
+            try dbQueue.writeWithoutTransaction { db in
+                do {
+                    try db.checkpoint(.truncate)
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                    _ = try? db.checkpoint(.passive)
+                }
             }
+            try dbQueue.close()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw StoreError("the disk holding \(path) is full: what was committed is stored, in \(path)-wal beside it, and is copied into \(path) by the next livejobs command once there is room; free some space or move both files to another disk")
+        } catch let error as DatabaseError {
+            throw DatabaseProblem.describe(error, path: path)
         }
-        try dbQueue.close()
     }
 
     /// The zones whose per-day usage rows are kept (`usage_zones`), each with its row count, UTC first.
     public func usageZones() throws -> [(tz: String, days: Int, builtAt: String)] {
-        try dbQueue.read { db in
+        try reading { db in
             try Row.fetchAll(db, sql: """
                 SELECT z.tz, (SELECT count(*) FROM job_day_usage u WHERE u.tz = z.tz), z.built_at
                 FROM usage_zones z ORDER BY z.tz <> 'UTC', z.tz
@@ -197,20 +246,21 @@ public final class JobStore {
     /// `--tz` use it) and for a zone that is not kept: the caller's argument, not the database.
     public func dropUsage(for tz: String) throws -> Int {
         guard tz != "UTC" else { throw ZoneNotDroppable(tz: tz, kept: nil) }
-        return try dbQueue.write { db in
+        return try writing { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM usage_zones WHERE tz = ?", arguments: [tz]) ?? false else {
                 throw ZoneNotDroppable(tz: tz, kept: try String.fetchAll(db, sql: "SELECT tz FROM usage_zones ORDER BY tz <> 'UTC', tz"))
             }
             try db.execute(sql: "DELETE FROM job_day_usage WHERE tz = ?", arguments: [tz])
             let rows = db.changesCount
             try db.execute(sql: "DELETE FROM usage_zones WHERE tz = ?", arguments: [tz])
+            try db.execute(sql: "DELETE FROM usage_rollup WHERE tz = ?", arguments: [tz])
             return rows
         }
     }
 
     /// Counts of the stored data, for summaries and tests.
     public func jobCount() throws -> Int {
-        try dbQueue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs") ?? 0 }
+        try reading { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs") ?? 0 }
     }
 }
 

@@ -24,19 +24,11 @@ final class JobWriter {
     private let storedAt: String
     private let projectId: String?
     private let region: String?
+    private let rollup: UsageRollup
 
-    /// The `jobs` columns a `PreparedJob` carries, in its `jobRow` order.
-    static let preparedColumns = [
-        "job_id", "room_id", "room_name", "state", "duration", "stream_duration",
-        "start_time", "end_time", "create_time", "lastupdate_time", "error_code", "error_msg", "block_reason",
-        "used_resource_type", "live_seconds", "live_source", "is_ongoing", "streamed_seconds", "stream_ratio",
-        "counts_in_rates", "is_error", "is_blocked", "raw_json",
-    ]
-    /// The columns the writer fills for every job of a run.
-    static let runColumns = ["project_id", "region", "source", "stored_at"]
-
-    init(_ db: Database, source: String?, storedAt: String, projectId: String?, region: String?) throws {
-        let columns = JobWriter.preparedColumns + JobWriter.runColumns
+    /// `zones`: the zones the jobs were prepared with (`PreparedJob`), in the same order.
+    init(_ db: Database, source: String?, storedAt: String, projectId: String?, region: String?, zones: [ZoneOffsets]) throws {
+        let columns = JobColumn.allCases.map(\.name)
         let insert = "INSERT INTO jobs (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
         let updates = columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
         insertJob = try RawStatement(db, insert + " ON CONFLICT(job_id) DO NOTHING")
@@ -56,13 +48,19 @@ final class JobWriter {
         self.storedAt = storedAt
         self.projectId = projectId
         self.region = region
+        rollup = try UsageRollup(db, zones: zones.map(\.identifier))
         // The run's own values never change: bound once, kept across executions.
-        let first = Int32(JobWriter.preparedColumns.count + 1)
         for statement in [insertJob, replaceJob] {
-            statement.bind(first, projectId)
-            statement.bind(first + 1, region)
-            statement.bind(first + 2, source)
-            statement.bind(first + 3, storedAt)
+            for column in JobColumn.run {
+                let value: String? = switch column {
+                case .projectId: projectId
+                case .region: region
+                case .source: source
+                case .storedAt: storedAt
+                default: preconditionFailure("\(column.name) is prepared per job")
+                }
+                statement.bind(Int32(column.position + 1), value)
+            }
         }
     }
 
@@ -77,6 +75,7 @@ final class JobWriter {
             let outcome: Outcome
             if try insertJob.runCountingChanges() == 1 {
                 outcome = .inserted
+                rollup.add(p, arena: arena)
             } else {
                 findLastUpdate.bind(1, p.jobId)
                 let stored = try findLastUpdate.firstText().flatMap { $0 }.flatMap(RFC3339.parse)
@@ -92,6 +91,7 @@ final class JobWriter {
                     if try findRawJSON.firstTextEquals(p.rawJSON(in: arena)), !(try becameStale(p)) { return .unchanged }
                 }
                 outcome = .updated
+                try rollup.replace(jobId: p.jobIdValue, p, arena: arena)
                 replaceJob.bind(p.jobRow[...], from: 1, arena: arena)
                 try replaceJob.run()
                 for statement in [deleteUsers, deleteEventTypes, deleteFlags, deleteUsage] {
@@ -105,6 +105,12 @@ final class JobWriter {
             try JobWriter.insertRows(p.usageRows, width: PreparedJob.usageWidth, of: p, arena: arena, with: insertUsage)
             return outcome
         }
+    }
+
+    /// Brings `usage_rollup` up to date with everything written; `JobStore.writeJobs` calls it
+    /// before the transaction commits.
+    func finish(_ db: Database) throws {
+        try rollup.flush(db)
     }
 
     /// True when `p` is stale and the stored copy of the same job is not flagged so.

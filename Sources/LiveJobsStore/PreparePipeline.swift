@@ -1,90 +1,62 @@
 import Foundation
 
-/// Runs a producer of prepared jobs (and skipped items) on its own thread and hands them over in batches through a
-/// bounded queue: parsing and normalizing overlap with SQLite writing, and memory stays bounded.
-final class PreparePipeline: @unchecked Sendable {
+/// Import's two threads: a producer of prepared jobs (and skipped items) runs on a thread of its
+/// own, parsing and normalizing, while the caller's thread writes them into SQLite; batches of
+/// `batchSize` go through a `HandOff` of at most `maxQueuedBatches`, so memory stays bounded
+/// however large the input.
+///
+/// Concurrency: the producer thread owns what the producer closure captured (a `LineReader`; the
+/// closure is `sending`, so the compiler checks that no one else holds it); the caller's thread
+/// takes batches in order in `consume`. The producer's error reaches `consume` after the batches
+/// before it; an error of `consume`'s body, or `stop`, cancels the hand-off, which stops the
+/// producer at its next hand-over. `consume` and `stop` return only once the producer thread has ended.
+final class PreparePipeline: Sendable {
     typealias Producer = (_ emit: (PreparedItem) throws -> Void) throws -> Void
 
-    private let condition = NSCondition()
-    private var batches: [[PreparedItem]] = []
-    private var finished = false
-    private var failure: Error?
-    private var stopped = false
-    private let producer: Producer
     static let batchSize = 256
     static let maxQueuedBatches = 4
+    private let queue = HandOff<[PreparedItem]>(capacity: PreparePipeline.maxQueuedBatches)
+    private let producer: WorkerThread
 
-    init(_ producer: @escaping Producer) {
-        self.producer = producer
-    }
-
+    /// The consumer went away: what a producer blocked on the full queue is stopped with.
     private struct Stopped: Error {}
 
-    /// Calls `body` with every prepared job in order; rethrows the producer's error (a bad line) or
-    /// `body`'s, after the producer thread has ended.
-    func consume(_ body: (PreparedItem) throws -> Void) throws {
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread { [self] in
-            defer { done.signal() }
+    /// Starts `produce` at once on a thread of its own (with a 4 MiB stack, for deeply nested JSON);
+    /// it calls `emit` with each item in order, and `emit` waits while `maxQueuedBatches` batches wait.
+    init(_ produce: sending @escaping Producer) {
+        let queue = self.queue
+        producer = WorkerThread(name: "import-prepare", stackSize: 4 << 20) {
             var batch: [PreparedItem] = []
             batch.reserveCapacity(PreparePipeline.batchSize)
             do {
-                try producer { job in
-                    batch.append(job)
+                try produce { item in
+                    batch.append(item)
                     if batch.count == PreparePipeline.batchSize {
-                        try push(batch)
+                        try queue.put(batch)
                         batch.removeAll(keepingCapacity: true)
                     }
                 }
-                if !batch.isEmpty { try push(batch) }
-                close(nil)
-            } catch is Stopped {
-                close(nil)
+                if !batch.isEmpty { try queue.put(batch) }
+                queue.finish()
             } catch {
-                close(error)
+                queue.finish(throwing: error)
             }
         }
-        thread.stackSize = 4 << 20
-        thread.start()
-        defer {
-            condition.lock()
-            stopped = true
-            condition.broadcast()
-            condition.unlock()
-            done.wait()
-        }
-        while let batch = try next() {
-            for job in batch { try body(job) }
+    }
+
+    /// Calls `body` with every prepared item in order; rethrows the producer's error (a bad line) or
+    /// `body`'s, after the producer thread has ended.
+    func consume(_ body: (PreparedItem) throws -> Void) throws {
+        defer { stop() }
+        while let batch = try queue.take() {
+            for item in batch { try body(item) }
         }
     }
 
-    private func push(_ batch: [PreparedItem]) throws {
-        condition.lock()
-        defer { condition.unlock() }
-        while batches.count >= PreparePipeline.maxQueuedBatches && !stopped { condition.wait() }
-        if stopped { throw Stopped() }
-        batches.append(batch)
-        condition.broadcast()
-    }
-
-    private func close(_ error: Error?) {
-        condition.lock()
-        finished = true
-        failure = error
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    private func next() throws -> [PreparedItem]? {
-        condition.lock()
-        defer { condition.unlock() }
-        while batches.isEmpty && !finished { condition.wait() }
-        if !batches.isEmpty {
-            let batch = batches.removeFirst()
-            condition.broadcast()
-            return batch
-        }
-        if let failure { throw failure }
-        return nil
+    /// Stops the producer if it is still running (what it has not handed over is dropped) and
+    /// waits until its thread has ended. Calling it again does nothing more.
+    func stop() {
+        queue.cancel(Stopped())
+        producer.join()
     }
 }

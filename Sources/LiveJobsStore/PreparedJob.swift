@@ -14,8 +14,8 @@ struct PreparedJob: Sendable {
         case text(start: Int32, count: Int32)
     }
 
-    /// The values of the `jobs` row in `JobWriter.preparedColumns` order, except the writer's own
-    /// columns (project, region, source, stored_at), which it binds itself.
+    /// The values of the `jobs` row in `JobColumn.prepared` order (the run's own columns, project,
+    /// region, source and stored_at, are bound by the writer).
     private(set) var jobRow: [Value] = []
     /// `job_rtc_users` rows (position, user_type, user_id, ctime), then `job_callback_event_types`
     /// rows (source, event_type), then `job_flags` rows (field, reason, detail, excluded), then
@@ -29,6 +29,8 @@ struct PreparedJob: Sendable {
     let isStale: Bool
     private(set) var usageCount = 0
     private(set) var arena: [UInt8] = []
+    /// What `UsageRollup` sums for the job (its per-day slices in every zone, its room and state).
+    private(set) var rollupFacts = RollupFacts()
     /// For the update check when the job is already stored.
     let lastupdateTime: Double?
     let jobId: String
@@ -53,31 +55,22 @@ struct PreparedJob: Sendable {
         // JSON is over 3 KB, past the 2 KB reserved before).
         arena.reserveCapacity(job.byteCount + 512)
         jobRow.reserveCapacity(23)
-        jobRow.append(text(job.jobId))
-        jobRow.append(text(job.roomId))
-        jobRow.append(text(job.roomName))
-        jobRow.append(text(job.state))
-        jobRow.append(real(job.duration))
-        jobRow.append(real(job.streamDuration))
-        jobRow.append(timestamp(job.startTime))
-        jobRow.append(timestamp(job.endTime))
-        jobRow.append(timestamp(job.createTime))
-        jobRow.append(timestamp(job.lastupdateTime))
-        jobRow.append(text(job.errorCode))
-        jobRow.append(text(job.errorMsg))
-        jobRow.append(text(job.blockReason))
-        jobRow.append(text(job.usedResourceType))
-        jobRow.append(real(normalized.liveSeconds))
-        jobRow.append(text(normalized.liveSource?.rawValue))
-        jobRow.append(.integer(normalized.isOngoing ? 1 : 0))
-        jobRow.append(real(normalized.streamedSeconds))
-        jobRow.append(real(normalized.streamRatio))
-        jobRow.append(.integer(normalized.countsInRates ? 1 : 0))
-        jobRow.append(.integer(normalized.isError ? 1 : 0))
-        jobRow.append(.integer(normalized.isBlocked ? 1 : 0))
-        let rawStart = arena.count
-        job.writeRedactedJSON(to: &arena)
-        jobRow.append(.text(start: Int32(rawStart), count: Int32(arena.count - rawStart)))
+        for column in JobColumn.prepared {
+            jobRow.append(value(of: column, job, normalized))
+        }
+        rollupFacts.group.roomId = job.roomId
+        rollupFacts.group.roomName = job.roomName
+        rollupFacts.group.state = job.state
+        rollupFacts.group.errorCode = job.errorCode
+        rollupFacts.group.errorMsg = job.errorMsg
+        rollupFacts.countsInRates = normalized.countsInRates
+        rollupFacts.isError = normalized.isError
+        rollupFacts.isBlocked = normalized.isBlocked
+        rollupFacts.isOngoing = normalized.isOngoing
+        rollupFacts.isFlagged = !flags.isEmpty
+        rollupFacts.liveSeconds = normalized.liveSeconds
+        rollupFacts.startTime = jobRow[JobColumn.startTime.position]
+        rollupFacts.createTime = jobRow[JobColumn.createTime.position]
         childValues.reserveCapacity(userCount * PreparedJob.userWidth + eventTypeCount * PreparedJob.eventTypeWidth
                                     + flags.count * PreparedJob.flagWidth + 2 * zones.count * PreparedJob.usageWidth)
         for (position, user) in job.rtcUsers.enumerated() {
@@ -99,14 +92,57 @@ struct PreparedJob: Sendable {
         appendUsage(of: normalized.usage, zones: zones)
     }
 
+    /// How each `jobs` column's value is computed: the one place that says it (`JobColumn` names
+    /// and orders the columns). Text is written into the arena as it is computed.
+    private mutating func value(of column: JobColumn, _ job: SmartLiveJob, _ normalized: NormalizedJob) -> Value {
+        switch column {
+        case .jobId: text(job.jobId)
+        case .roomId: text(job.roomId)
+        case .roomName: text(job.roomName)
+        case .state: text(job.state)
+        case .duration: real(job.duration)
+        case .streamDuration: real(job.streamDuration)
+        case .startTime: timestamp(job.startTime)
+        case .endTime: timestamp(job.endTime)
+        case .createTime: timestamp(job.createTime)
+        case .lastupdateTime: timestamp(job.lastupdateTime)
+        case .errorCode: text(job.errorCode)
+        case .errorMsg: text(job.errorMsg)
+        case .blockReason: text(job.blockReason)
+        case .usedResourceType: text(job.usedResourceType)
+        case .liveSeconds: real(normalized.liveSeconds)
+        case .liveSource: text(normalized.liveSource?.rawValue)
+        case .isOngoing: .integer(normalized.isOngoing ? 1 : 0)
+        case .streamedSeconds: real(normalized.streamedSeconds)
+        case .streamRatio: real(normalized.streamRatio)
+        case .countsInRates: .integer(normalized.countsInRates ? 1 : 0)
+        case .isError: .integer(normalized.isError ? 1 : 0)
+        case .isBlocked: .integer(normalized.isBlocked ? 1 : 0)
+        case .rawJSON: redactedJSON(job)
+        case .projectId, .region, .source, .storedAt:
+            preconditionFailure("\(column.name) is the run's value, bound by JobWriter")
+        }
+    }
+
+    private mutating func redactedJSON(_ job: SmartLiveJob) -> Value {
+        let start = arena.count
+        job.writeRedactedJSON(to: &arena)
+        return .text(start: Int32(start), count: Int32(arena.count - start))
+    }
+
     /// Only the per-day usage of a stored job, for filling in a newly asked-for zone.
-    init(usageOf usage: UsageInput, jobId: String, zones: [ZoneOffsets]) {
+    /// With `facts` (and the stored `start_time` and `create_time` texts), also what `UsageRollup` sums.
+    init(usageOf usage: UsageInput, jobId: String, zones: [ZoneOffsets], facts: RollupFacts = RollupFacts(),
+         startTime: String? = nil, createTime: String? = nil) {
         self.jobId = jobId
         lastupdateTime = nil
         userCount = 0
         eventTypeCount = 0
         flags = []
         isStale = false
+        rollupFacts = facts
+        rollupFacts.startTime = text(startTime)
+        rollupFacts.createTime = text(createTime)
         appendUsage(of: usage, zones: zones)
     }
 
@@ -127,9 +163,10 @@ struct PreparedJob: Sendable {
                      + flags.count * PreparedJob.flagWidth)...]
     }
 
-    /// The redacted raw JSON's bytes (the job row's last value), in `arena`.
+    /// The redacted raw JSON's bytes, in `arena`.
     func rawJSON(in arena: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        guard case .text(let start, let count)? = jobRow.last else { return UnsafeBufferPointer(start: nil, count: 0) }
+        guard jobRow.count > JobColumn.rawJSON.position,
+              case .text(let start, let count) = jobRow[JobColumn.rawJSON.position] else { return UnsafeBufferPointer(start: nil, count: 0) }
         return UnsafeBufferPointer(rebasing: arena[Int(start) ..< Int(start) + Int(count)])
     }
 
@@ -139,9 +176,11 @@ struct PreparedJob: Sendable {
     /// The `job_day_usage` rows of the job in each zone (see `UsageSplitter`).
     private mutating func appendUsage(of job: UsageInput, zones: [ZoneOffsets]) {
         if jobRow.isEmpty { jobRow.append(text(jobId)) }
-        for zone in zones {
+        for (zoneIndex, zone) in zones.enumerated() {
             let tz = text(zone.identifier)
             for slice in UsageSplitter.slices(of: job, in: zone) {
+                rollupFacts.slices.append(RollupFacts.Slice(zone: Int32(zoneIndex), day: Int32(slice.day), isHome: slice.isHome,
+                                                            live: slice.liveSeconds, streamed: slice.streamedSeconds))
                 childValues.append(tz)
                 let start = arena.count
                 RFC3339.appendDay(slice.day, to: &arena)

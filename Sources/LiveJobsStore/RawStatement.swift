@@ -26,6 +26,14 @@ final class RawStatement {
         }
     }
 
+    func bind(_ index: Int32, _ value: Int64) {
+        sqlite3_bind_int64(handle, index, value)
+    }
+
+    func bind(_ index: Int32, _ value: Double?) {
+        if let value { sqlite3_bind_double(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+    }
+
     /// Binds prepared values to consecutive parameters starting at `first`. Text is bound in place
     /// (no copy): the caller keeps `arena` alive until the statement has run.
     func bind(_ values: ArraySlice<PreparedJob.Value>, from first: Int32, arena: UnsafeBufferPointer<UInt8>) {
@@ -87,6 +95,24 @@ final class RawStatement {
         let count = Int(sqlite3_column_bytes(handle, 0))
         guard count == bytes.count else { return false }
         return count == 0 || memcmp(text, bytes.baseAddress!, count) == 0
+    }
+
+    /// Runs a query and returns its first two columns of every row as text (by length: text from
+    /// outside may hold a NUL).
+    func allTextPairs() throws -> [(String?, String?)] {
+        defer { sqlite3_reset(handle) }
+        var rows: [(String?, String?)] = []
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return rows }
+            guard code == SQLITE_ROW else { throw failure(code) }
+            rows.append((columnText(0), columnText(1)))
+        }
+    }
+
+    private func columnText(_ column: Int32) -> String? {
+        guard let text = sqlite3_column_text(handle, column) else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self)
     }
 
     /// Runs a one-row query and returns its first column as an integer (0 for no row or NULL).

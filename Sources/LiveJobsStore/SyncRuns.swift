@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import MetaStudio
 
 /// One `livejobs fetch` as recorded in `sync_runs`.
@@ -7,11 +8,15 @@ public struct SyncRunRecord: Sendable {
     public var projectId: String
     public var region: String?
     public var endpoint: String
+    /// The filters (`ListJobsQuery.summary` before an incremental start is applied).
     public var query: String
-    public var mode: String
+    /// Stored as its raw value in `sync_runs.mode`.
+    public var mode: FetchMode
     public var createSince: String?
 
-    public init(projectId: String, region: String?, endpoint: String, query: String, mode: String, createSince: String?) {
+    /// A run of `mode` for `projectId` in `region` (nil for an endpoint given by URL) at `endpoint`,
+    /// with the filters `query` and the `create_since` (RFC 3339) it asks for.
+    public init(projectId: String, region: String?, endpoint: String, query: String, mode: FetchMode, createSince: String?) {
         self.projectId = projectId
         self.region = region
         self.endpoint = endpoint
@@ -25,7 +30,8 @@ public struct SyncRunRecord: Sendable {
 /// 'running' with the counts of its last commit; the next fetch marks it 'interrupted'
 /// (`closeAbandonedSyncRuns`).
 public struct SyncRunOutcome: Sendable {
-    public var outcome: String
+    /// Stored as its raw value in `sync_runs.outcome`.
+    public var outcome: FetchOutcome
     public var pages: Int
     public var requests: Int
     public var retries: Int
@@ -43,7 +49,9 @@ public struct SyncRunOutcome: Sendable {
     /// same project, region and filters starts no later than this.
     public var unresolvedSince: String?
 
-    public init(outcome: String, pages: Int, requests: Int, retries: Int, throttled: Int, jobs: Int,
+    /// The end of a run: its outcome, its counts (pages and jobs stored, requests sent) and, for
+    /// a failed or incomplete one, `message`, the one line it printed.
+    public init(outcome: FetchOutcome, pages: Int, requests: Int, retries: Int, throttled: Int, jobs: Int,
                 expectedCount: Int?, newestCreateTime: String?, failedRequestIds: [String], message: String?,
                 flagged: Int = 0) {
         self.outcome = outcome
@@ -86,11 +94,11 @@ extension JobStore {
     /// Records the start of a fetch and returns its id, with this process's id and identity
     /// (`ProcessIdentity`), so a later fetch can tell whether it still runs.
     public func beginSyncRun(_ run: SyncRunRecord) throws -> Int64 {
-        try dbQueue.write { db in
+        try writing { db in
             try db.execute(sql: """
                 INSERT INTO sync_runs (project_id, region, endpoint, query, mode, create_since, started_at, pid, process)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [run.projectId, run.region, run.endpoint, run.query, run.mode, run.createSince,
+                """, arguments: [run.projectId, run.region, run.endpoint, run.query, run.mode.rawValue, run.createSince,
                                  RFC3339.format(Date().timeIntervalSince1970.rounded(.down)),
                                  Int64(getpid()), ProcessIdentity.current(pid: getpid())])
             return db.lastInsertedRowID
@@ -104,17 +112,21 @@ extension JobStore {
     @discardableResult
     public func closeAbandonedSyncRuns() throws -> Int {
         let now = RFC3339.format(Date().timeIntervalSince1970.rounded(.down))
-        return try dbQueue.write { db in
+        return try writing { db in
             let rows = try Row.fetchAll(db, sql: "SELECT id, pid, process FROM sync_runs WHERE outcome = 'running' AND pid IS NOT NULL")
             var closed = 0
             for row in rows {
                 guard let pid: Int64 = row["pid"], let process: String = row["process"],
                       ProcessIdentity.isGone(pid: Int32(truncatingIfNeeded: pid), recorded: process) else { continue }
                 try db.execute(sql: """
-                    UPDATE sync_runs SET outcome = 'interrupted', message = ? WHERE id = ? AND outcome = 'running'
-                    """, arguments: ["the fetch (process \(pid)) ended without recording its end (killed, or its machine "
+                    UPDATE sync_runs SET outcome = ?, message = ? WHERE id = ? AND outcome = 'running'
+                    """, arguments: [FetchOutcome.interrupted.rawValue,
+                                     "the fetch (process \(pid)) ended without recording its end (killed, or its machine "
                                      + "stopped); pages, jobs and requests are those of its last commit; found by the fetch "
                                      + "started \(now)", row["id"] as Int64])
+                logger.info("a fetch killed before it recorded its end is marked interrupted", metadata: [
+                    "sync_run.id": "\(row["id"] as Int64)", "process.id": "\(pid)",
+                ])
                 closed += 1
             }
             return closed
@@ -123,13 +135,13 @@ extension JobStore {
 
     public func finishSyncRun(_ id: Int64, _ o: SyncRunOutcome) throws {
         let ids = o.failedRequestIds.isEmpty ? nil : JSONValue.array(o.failedRequestIds.map { .string($0) }).serialized()
-        try dbQueue.write { db in
+        try writing { db in
             try db.execute(sql: """
                 UPDATE sync_runs SET finished_at = ?, outcome = ?, pages = ?, requests = ?, retries = ?, throttled = ?,
                     jobs = ?, expected_count = ?, newest_create_time = ?, failed_request_ids = ?, message = ?, flagged = ?,
                     unresolved_since = ?, failed_requests = ?
                 WHERE id = ?
-                """, arguments: [RFC3339.format(Date().timeIntervalSince1970.rounded(.down)), o.outcome, o.pages, o.requests,
+                """, arguments: [RFC3339.format(Date().timeIntervalSince1970.rounded(.down)), o.outcome.rawValue, o.pages, o.requests,
                                  o.retries, o.throttled, o.jobs, o.expectedCount, o.newestCreateTime, ids,
                                  o.message.map { SafeText.escaped($0, limit: SafeText.lineLimit) }, o.flagged,
                                  o.unresolvedSince, max(o.failedRequests, o.failedRequestIds.count), id])
@@ -138,13 +150,13 @@ extension JobStore {
 
     /// How many jobs the API counted in the last finished run with the same project, region,
     /// filters and mode; nil when there is none. A guide to how many pages the next one reads.
-    public func lastExpectedCount(projectId: String, region: String?, query: String, mode: String) throws -> Int? {
-        try dbQueue.read { db in
+    public func lastExpectedCount(projectId: String, region: String?, query: String, mode: FetchMode) throws -> Int? {
+        try reading { db in
             try Int.fetchOne(db, sql: """
                 SELECT expected_count FROM sync_runs
                 WHERE project_id = ? AND region IS ? AND query = ? AND mode = ? AND expected_count IS NOT NULL
                 ORDER BY id DESC LIMIT 1
-                """, arguments: [projectId, region, query, mode])
+                """, arguments: [projectId, region, query, mode.rawValue])
         }
     }
 
@@ -177,12 +189,12 @@ extension JobStore {
     /// Nil means a full scan.
     public func incrementalStart(projectId: String, region: String?, query: String, overlap: Double,
                                  states: [String] = []) throws -> String? {
-        try dbQueue.read { db in
+        try reading { db in
             let last = try Row.fetchOne(db, sql: """
                 SELECT id, newest_create_time, started_at FROM sync_runs
-                WHERE project_id = ? AND region IS ? AND query = ? AND outcome = 'succeeded' AND newest_create_time IS NOT NULL
+                WHERE project_id = ? AND region IS ? AND query = ? AND outcome = ? AND newest_create_time IS NOT NULL
                 ORDER BY id DESC LIMIT 1
-                """, arguments: [projectId, region, query])
+                """, arguments: [projectId, region, query, FetchOutcome.succeeded.rawValue])
             guard let last, let newest: String = last["newest_create_time"], var newestEpoch = RFC3339.parse(newest) else { return nil }
             // A run recorded before future create_times were left out may name one.
             if let started: String = last["started_at"], let startedEpoch = RFC3339.parse(started) {

@@ -5,13 +5,35 @@ import LiveJobsStore
 import Logging
 import MetaStudio
 
+/// The levels of `--log-level`, swift-log's own (`Logger.Level`), typed so that ArgumentParser
+/// refuses any other word (exit 64) and lists these in `--help`.
+enum LogLevel: String, ExpressibleByArgument, CaseIterable {
+    case trace, debug, info, notice, warning, error, critical
+
+    var level: Logger.Level {
+        switch self {
+        case .trace: return .trace
+        case .debug: return .debug
+        case .info: return .info
+        case .notice: return .notice
+        case .warning: return .warning
+        case .error: return .error
+        case .critical: return .critical
+        }
+    }
+}
+
 /// Options every subcommand shares: where the database is and how much to log.
 struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("SQLite database file (default: $LIVEJOBS_DB, else ./livejobs.sqlite).", valueName: "path"), transform: userPath)
     var db: String?
 
-    @Option(name: .long, help: ArgumentHelp("Log level on stderr: trace, debug, info, notice, warning, error.", valueName: "level"))
-    var logLevel: String = "warning"
+    @Option(name: .long, help: ArgumentHelp("Log lines on stderr from this level up (default notice: none when all goes as planned).",
+                                            valueName: "level"))
+    var logLevel: LogLevel?
+
+    @Flag(name: [.short, .long], help: "Log what had to be done again: retries, HTTP 429s, rate changes, pages re-read (--log-level info).")
+    var verbose = false
 
     var databasePath: String {
         if let db { return db }
@@ -19,17 +41,26 @@ struct CommonOptions: ParsableArguments {
         return "livejobs.sqlite"
     }
 
+    /// The level log lines are written from: `--log-level`, `info` for `-v`, else `notice`. The
+    /// libraries log at `info` and below only (swift-log's advice for libraries), so at the default
+    /// a command that goes as planned writes no log line: its stderr holds only what it prints itself.
+    var level: Logger.Level {
+        if let logLevel { return logLevel.level }
+        return verbose ? .info : .notice
+    }
+
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
+        if verbose, let logLevel {
+            throw ValidationError("-v/--verbose is --log-level info; --log-level \(logLevel.rawValue) says otherwise: pass one of them")
         }
     }
 
-    /// A stderr logger at the chosen level; libraries get it passed in, never a global.
+    /// A logger for the component `label` (`livejobs.store`, `livejobs.fetch.pager`, ...) writing
+    /// one line per event to stderr at the chosen level (`StderrLogHandler`); libraries get it
+    /// passed in, never a global.
     func logger(_ label: String) -> Logger {
-        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
-        return logger
+        let level = self.level
+        return Logger(label: label) { StderrLogHandler(label: $0, logLevel: level) }
     }
 }
 

@@ -19,36 +19,26 @@ struct CompareCommand: ParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var period: MonthOptions
     @OptionGroup var output: OutputOptions
-
-    @Option(help: ArgumentHelp("Only this month, YYYY-MM.", valueName: "yyyy-mm"))
-    var month: String?
-
-    @Option(help: ArgumentHelp("IANA time zone of the month (default UTC; only with --month).", valueName: "zone"))
-    var tz: String?
 
     @Argument(help: ArgumentHelp("Rooms to compare (ids or exact names).", valueName: "room"))
     var rooms: [String]
 
     func validate() throws {
         guard !rooms.isEmpty else { throw ValidationError("name at least one room") }
-        if let month, !ParameterBinder.isMonth(month) {
-            throw ValidationError("--month takes YYYY-MM, got '\(SafeText.escaped(month, limit: 40))'")
-        }
-        if let tz {
-            guard month != nil else {
-                throw ValidationError("--tz applies only with --month: without it, compare covers every stored job, in no time zone")
-            }
-            _ = try validatedZone(tz)
+        if period.tz != nil && period.month == nil {
+            throw ValidationError("--tz applies only with --month: without it, compare covers every stored job, in no time zone")
         }
     }
 
     func run() throws {
         try reportingErrors("compare") {
-            let zone = try validatedZone(tz ?? "UTC")
+            let zone = try period.zone()
             let catalog = try QueryCatalog.locate(explicit: output.queries)
-            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone])
-            let table = try RoomComparison(rooms: rooms, month: month, tz: zone).run(using: context)
+            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone],
+                                            logger: common.logger("livejobs.store"))
+            let table = try RoomComparison(rooms: rooms, month: period.month, tz: zone).run(using: context)
             try Output.write(output.render(table))
         }
     }

@@ -18,6 +18,18 @@ enum ExitCodes {
     static let dataError: Int32 = 65
     /// Interrupted by Ctrl-C (128 + SIGINT).
     static let interrupted: Int32 = 130
+
+    /// The exit code of a fetch that ended as `end`: 0 succeeded, 3 incomplete, 130 interrupted,
+    /// 1 failed, and 65 for a failure that is the input's fault (`--strict` refusing a job, as an
+    /// import refusing a file).
+    static func code(for end: ScanEnd) -> Int32 {
+        switch end.outcome {
+        case .succeeded: return 0
+        case .incomplete: return incomplete
+        case .interrupted: return interrupted
+        case .failed: return end.error is ImportError ? dataError : failure
+        }
+    }
 }
 
 /// Runs `body`, turning any error into one line on stderr and an `ExitCode` thrown to ArgumentParser

@@ -30,7 +30,9 @@ struct FetchCommand: ParsableCommand {
 
             Consecutive pages overlap by two jobs and are checked against each other by
             create_time; whatever moved during the scan (jobs deleted, finished, created,
-            ties reordered, short pages) is read again by create_time window.
+            ties reordered, short pages) is read again by create_time window. With -v,
+            each page asked for again, each change of the request rate and each page
+            read again is one log line on stderr; --log-level debug and trace say more.
 
             Exit codes: 0 every job the API listed is stored, 1 failure, 3 incomplete (one
             line says why and for which create_time window; the next fetch reads it
@@ -189,10 +191,6 @@ struct FetchCommand: ParsableCommand {
         }
     }
 
-    /// How far ahead of this machine's clock a create_time may lie and still be taken as the
-    /// newest (what the next incremental fetch starts from): a day, for clocks set wrong.
-    static let clockSkew: Double = 86_400
-
     /// The smallest page that can overlap the one before by `JobPager.pageOverlap` jobs and still
     /// bring a new one.
     static let minimumPageSize = JobPager.minimumPageSize
@@ -223,7 +221,6 @@ struct FetchCommand: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
-        let logger = common.logger("livejobs.fetch")
         // A --db that cannot be used is refused before credentials are read or a request is sent.
         try reportingErrors("fetch") {
             let file = try DatabaseFile(path: common.databasePath)
@@ -241,34 +238,22 @@ struct FetchCommand: ParsableCommand {
             return (credentials, project, try APIEndpoint(region: region, override: endpoint))
         }
         let store = try reportingErrors("fetch") { try JobStore(path: common.databasePath, logger: common.logger("livejobs.store")) }
-        let states = state.map(Self.states) ?? []
-        var query = ListJobsQuery(states: states, createSince: since, createUntil: until, roomName: roomName,
-                                  appUserId: appUserId, pageSize: pageSize)
-        let filters = query.summary
-        var mode = since == nil ? "full" : "window"
-        if since == nil && !full, let start = try reportingErrors("fetch", {
-            try store.incrementalStart(projectId: project, region: api.region, query: filters, overlap: 3600, states: states)
-        }) {
-            query.createSince = start
-            mode = "incremental"
-        }
-        let firstRound = try reportingErrors("fetch") {
-            try FetchCommand.firstRound(credentials: credentials, concurrency: sequential ? 1 : concurrency, pageSize: pageSize, mode: mode,
-                                        lastCount: store.lastExpectedCount(projectId: project, region: api.region, query: filters, mode: mode))
-        }
-        let runId = try reportingErrors("fetch") {
+        let workers = sequential ? 1 : concurrency
+        let (plan, runId) = try reportingErrors("fetch") { () -> (FetchPlan, Int64) in
+            let query = ListJobsQuery(states: state.map(Self.states) ?? [], createSince: since, createUntil: until,
+                                      roomName: roomName, appUserId: appUserId, pageSize: pageSize)
+            let plan = try store.planFetch(projectId: project, region: api.region, query: query, full: full,
+                                           credentials: credentials, concurrency: workers)
             // A run left 'running' by a fetch that was killed is closed before this one starts.
             try store.closeAbandonedSyncRuns()
-            return try store.beginSyncRun(SyncRunRecord(projectId: project, region: api.region, endpoint: api.base.baseURL,
-                                                 query: filters, mode: mode, createSince: query.createSince))
+            let runId = try store.beginSyncRun(SyncRunRecord(projectId: project, region: api.region, endpoint: api.base.baseURL,
+                                                             query: plan.filters, mode: plan.mode, createSince: plan.query.createSince))
+            return (plan, runId)
         }
-        logger.info("fetch starting", metadata: ["project": "\(project)", "mode": "\(mode)", "auth": "\(credentials.mode)",
-                                                 "since": "\(query.createSince ?? "-")"])
         var options = PagerOptions()
-        options.concurrency = sequential ? 1 : concurrency
-        options.firstRound = firstRound
-        // A create_time later than this is a clock far off or a corrupt value, not the newest job.
-        options.newestAllowed = Date().timeIntervalSince1970 + Self.clockSkew
+        options.concurrency = workers
+        options.firstRound = plan.firstRound
+        options.newestAllowed = plan.newestAllowed
         if let rate { options.rate = rate == 0 ? .unlimited : .fixed(rate) }
         options.retry.maxWaitPerPage = maxPageWait
         // One line each; on a terminal the progress line is cleared first, so the notice stands alone.
@@ -277,8 +262,10 @@ struct FetchCommand: ParsableCommand {
         var http = HTTPClientOptions()
         http.caBundle = caBundle
         http.totalTimeout = timeout
-        let pager = JobPager(query: query, options: options) {
-            try MetaStudioClient(endpoint: api, projectId: project, credentials: credentials, options: http)
+        let httpLogger = common.logger("livejobs.http")
+        let pager = JobPager(query: plan.query, options: options, logger: common.logger("livejobs.fetch.pager"),
+                             throttleLogger: common.logger("livejobs.fetch.throttle")) {
+            try MetaStudioClient(endpoint: api, projectId: project, credentials: credentials, options: http, logger: httpLogger)
         }
         let sink = try reportingErrors("fetch") {
             try FetchSink(store: store, projectId: project, region: api.region, sequential: sequential,
@@ -291,14 +278,14 @@ struct FetchCommand: ParsableCommand {
         let signals = SignalTrap { pager.cancel() }
         let started = ProcessInfo.processInfo.systemUptime
         progress.start(every: 0.25) { pager.progress(elapsed: ProcessInfo.processInfo.systemUptime - started) }
-        var outcome = FetchOutcome.run { try pager.run(into: sink) }
+        var end = pager.scan(into: sink)
         // Pages handed to the writer are committed before the run is recorded, even after Ctrl-C.
-        if let storeError = sink.finish(), !outcome.isFailure { outcome = .failed(storeError, outcome.result) }
+        if let storeError = sink.finish() { end = end.failing(with: storeError) }
         progress.stop()
         signals.release()
         let elapsed = ProcessInfo.processInfo.systemUptime - started
-        let summary = FetchSummary(projectId: project, region: api.region, mode: mode, since: query.createSince,
-                                   outcome: outcome, sink: sink, elapsed: elapsed, credentials: credentials)
+        let summary = FetchSummary(projectId: project, region: api.region, mode: plan.mode, since: plan.query.createSince,
+                                   end: end, sink: sink, elapsed: elapsed, credentials: credentials)
         try? store.finishSyncRun(runId, summary.record)
         // The database file is complete on its own whatever the outcome: the WAL is copied into it.
         let closed = Result { try store.close() }
@@ -307,7 +294,8 @@ struct FetchCommand: ParsableCommand {
         // A failed run has said why in its one line (a full disk fails the close too); otherwise a
         // failure to close is the run's failure.
         if case .failure(let error) = closed, summary.errorLine == nil { throw reported("fetch", error) }
-        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+        let code = ExitCodes.code(for: end)
+        if code != 0 { throw ExitCode(code) }
     }
 
     /// One line for a long wait, so a fetch held by the server is seen to be waiting: "the server
@@ -331,17 +319,5 @@ struct FetchCommand: ParsableCommand {
         let soFar = wait.waited >= 0.5 ? "it has waited \(Int(wait.waited.rounded())) s already, and " : ""
         return "livejobs fetch: \(cause) before the page at \(wait.page) is asked for again; "
             + "\(soFar)a page waits at most \(Int(wait.bound.rounded())) s in all"
-    }
-
-    /// How many pages to ask for before the first `count` arrives. With AK/SK one: a wrong key must
-    /// fail once, not once per worker, or the gateway locks the pair. With a token, as many as the
-    /// last run of the same kind counted, up to `concurrency`; with no such run, all of
-    /// `concurrency` for a full or windowed scan (a whole history is rarely one page) and one for an
-    /// incremental one (what changed since the last fetch usually is). Pages overlap by two jobs,
-    /// so `count` jobs take 1 + ⌈(count − pageSize) / (pageSize − 2)⌉ pages.
-    static func firstRound(credentials: Credentials, concurrency: Int, pageSize: Int, mode: String, lastCount: Int?) -> Int {
-        guard case .token = credentials else { return 1 }
-        guard let lastCount else { return mode == "incremental" ? 1 : concurrency }
-        return min(concurrency, JobPager.pages(forCount: lastCount, pageSize: pageSize))
     }
 }

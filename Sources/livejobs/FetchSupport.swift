@@ -31,72 +31,23 @@ final class SignalTrap {
     }
 }
 
-/// What the pager returned: a result, an interruption or an error, each with the scan's true
-/// counts (a failed run is recorded with the requests, retries and request ids it really made).
-enum FetchOutcome {
-    case finished(ScanResult)
-    case interrupted(ScanResult)
-    case failed(Error, ScanResult)
-
-    var isFailure: Bool {
-        if case .failed = self { return true }
-        return false
-    }
-
-    var result: ScanResult {
-        switch self {
-        case .finished(let r), .interrupted(let r), .failed(_, let r): return r
-        }
-    }
-
-    static func run(_ body: () throws -> ScanResult) -> FetchOutcome {
-        do {
-            return .finished(try body())
-        } catch let cancelled as ScanCancelled {
-            return .interrupted(cancelled.result)
-        } catch let failed as ScanFailed {
-            return .failed(failed.error, failed.result)
-        } catch {
-            return .failed(error, ScanResult())
-        }
-    }
-}
-
 /// The end of a fetch as one line, one JSON object and one sync-run record.
 struct FetchSummary {
     let projectId: String
     let region: String?
-    let mode: String
+    let mode: FetchMode
     let since: String?
-    let outcome: FetchOutcome
+    let end: ScanEnd
     let sink: FetchSink
     let elapsed: Double
     let credentials: Credentials
 
-    var result: ScanResult { outcome.result }
-
-    var outcomeName: String {
-        switch outcome {
-        case .finished(let r): return r.complete ? "succeeded" : "incomplete"
-        case .interrupted: return "interrupted"
-        case .failed: return "failed"
-        }
-    }
-
-    var exitCode: Int32 {
-        // --strict refusing a job is the input's fault, like an import refusing a file.
-        if case .failed(let error, _) = outcome, error is ImportError { return ExitCodes.dataError }
-        switch outcomeName {
-        case "succeeded": return 0
-        case "incomplete": return 3
-        case "interrupted": return 130
-        default: return 1
-        }
-    }
+    var result: ScanResult { end.result }
+    var outcome: FetchOutcome { end.outcome }
 
     /// The error or the reason the set is incomplete, one line, secrets masked.
     var errorLine: String? {
-        switch outcome {
+        switch end {
         case .failed(let error, _):
             return SecretRedactor.masking(credentials.secrets, in: "\(error)")
         case .finished(let r): return r.incompleteReason
@@ -118,7 +69,7 @@ struct FetchSummary {
 
     /// The X-Request-Id of the page the store refused (`--strict`), as kept.
     var refusedPageId: String? {
-        guard case .failed(let error, _) = outcome, let id = sink.requestId(of: error) else { return nil }
+        guard let error = end.error, let id = sink.requestId(of: error) else { return nil }
         return ScanResult.storable(id)
     }
 
@@ -135,12 +86,12 @@ struct FetchSummary {
 
     var record: SyncRunOutcome {
         let r = result
-        var record = SyncRunOutcome(outcome: outcomeName, pages: pagesStored, requests: r.requests, retries: r.retries,
+        var record = SyncRunOutcome(outcome: outcome, pages: pagesStored, requests: r.requests, retries: r.retries,
                                     throttled: r.throttled, jobs: jobsStored, expectedCount: r.expectedCount,
                                     newestCreateTime: newest, failedRequestIds: failedRequestIds, message: errorLine,
                                     flagged: sink.summary.flagged)
         record.failedRequests = failedRequests
-        record.unresolvedSince = outcomeName == "incomplete" ? r.unresolvedSince : nil
+        record.unresolvedSince = outcome == .incomplete ? r.unresolvedSince : nil
         return record
     }
 
@@ -151,12 +102,12 @@ struct FetchSummary {
     var line: String {
         let r = result
         let rate = elapsed > 0 ? Double(pagesStored) / elapsed : 0
-        var text = "fetch \(outcomeName): \(jobsStored) jobs (API count \(r.expectedCount)) in \(pagesStored) pages, "
+        var text = "fetch \(outcome.rawValue): \(jobsStored) jobs (API count \(r.expectedCount)) in \(pagesStored) pages, "
             + "\(sink.inserted) new, \(sink.updated) updated, \(sink.unchanged) unchanged, \(sink.summary.flagged) flagged; "
             + "\(r.requests) requests, \(r.retries) retries, \(r.throttled) throttled"
         if sink.jobsReadAgain > 0 { text += ", \(sink.jobsReadAgain) jobs read again" }
         text += "; " + String(format: "%.1fs (%.1f pages/s)", elapsed, rate) + ", "
-        text += mode == "incremental" ? "since \(since ?? "-")" : mode
+        text += mode == .incremental ? "since \(since ?? "-")" : mode.rawValue
         return text + movement
     }
 
@@ -179,8 +130,8 @@ struct FetchSummary {
     var json: String {
         let r = result
         var fields: [(key: String, value: JSONValue)] = [
-            ("outcome", .string(outcomeName)), ("project_id", .string(projectId)),
-            ("region", region.map { .string($0) } ?? .null), ("mode", .string(mode)),
+            ("outcome", .string(outcome.rawValue)), ("project_id", .string(projectId)),
+            ("region", region.map { .string($0) } ?? .null), ("mode", .string(mode.rawValue)),
             ("create_since", since.map { .string($0) } ?? .null),
             ("jobs", .number("\(jobsStored)")), ("expected_count", .number("\(r.expectedCount)")),
             ("pages", .number("\(pagesStored)")), ("requests", .number("\(r.requests)")),

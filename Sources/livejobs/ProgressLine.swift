@@ -1,13 +1,11 @@
 import Foundation
 import MetaStudio
 
-/// Progress on stderr: a line redrawn in place on a terminal, nothing when stderr is not one.
+/// Progress on stderr: a line redrawn in place on a terminal, nothing when stderr is not one. Drawn
+/// through `StderrLines`, so that a notice or a log line never lands in the middle of it.
 final class ProgressLine: @unchecked Sendable {
     private let enabled = isatty(STDERR_FILENO) == 1
     private var timer: DispatchSourceTimer?
-    private var lastLength = 0
-    /// Held while the line is drawn or cleared, so that a notice never lands in the middle of it.
-    private let lock = NSLock()
 
     func start(every interval: Double, _ snapshot: @escaping () -> ScanProgress) {
         guard enabled else { return }
@@ -25,34 +23,19 @@ final class ProgressLine: @unchecked Sendable {
                           p.pagesDone, p.pagesTotal, p.jobsSeen, p.expectedCount, pageRate,
                           p.rate.isFinite ? String(format: "%.1f", p.rate) : "none", p.retries, p.throttled,
                           ProgressLine.duration(left))
-        lock.withLock {
-            let padded = line + String(repeating: " ", count: max(0, lastLength - line.count))
-            lastLength = line.count
-            Output.error("\r\(padded)")
-        }
+        StderrLines.shared.draw(line)
     }
 
     /// Writes `line` on stderr as a line of its own: on a terminal the progress line drawn is
     /// cleared first (and drawn again at the next tick); elsewhere nothing but the line is written.
     func notice(_ line: String) {
-        lock.withLock {
-            if enabled && lastLength > 0 {
-                Output.error("\r\(String(repeating: " ", count: lastLength))\r")
-                lastLength = 0
-            }
-            Output.error(line + "\n")
-        }
+        StderrLines.shared.line(line)
     }
 
     func stop() {
         timer?.cancel()
         timer = nil
-        lock.withLock {
-            if enabled && lastLength > 0 {
-                Output.error("\r\(String(repeating: " ", count: lastLength))\r")
-                lastLength = 0
-            }
-        }
+        StderrLines.shared.clear()
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -56,7 +56,8 @@ struct QueryCommand: ParsableCommand {
                 guard let text = params[p.name] ?? p.defaultValue else { return nil }
                 return try ParameterBinder.convert(text, for: p, context: "query '\(file.name)'").storage.value as? String
             }
-            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: zones)
+            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: zones,
+                                            logger: common.logger("livejobs.store"))
             let table = try context.run(file, params: params)
             try Output.write(output.render(table))
         }

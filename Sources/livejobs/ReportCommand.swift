@@ -22,12 +22,7 @@ struct ReportCommand: ParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
-
-    @Option(help: ArgumentHelp("The month, YYYY-MM (default: the latest month with jobs).", valueName: "yyyy-mm"))
-    var month: String?
-
-    @Option(help: ArgumentHelp("IANA time zone of the report's days and months.", valueName: "zone"))
-    var tz: String = "UTC"
+    @OptionGroup var period: MonthOptions
 
     @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir"), transform: userPath)
     var out: String?
@@ -38,19 +33,13 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Folder of stored queries.", valueName: "dir"), transform: userPath)
     var queries: String?
 
-    func validate() throws {
-        if let month, !ParameterBinder.isMonth(month) {
-            throw ValidationError("--month takes YYYY-MM, got '\(SafeText.escaped(month, limit: 40))'")
-        }
-        _ = try validatedZone(tz)
-    }
-
     func run() throws {
         try reportingErrors("report") {
-            let zone = try validatedZone(tz)
+            let zone = try period.zone()
             let catalog = try QueryCatalog.locate(explicit: queries)
-            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone])
-            guard let month = try month ?? context.latestMonth(tz: zone) else {
+            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone],
+                                            logger: common.logger("livejobs.store"))
+            guard let month = try period.month ?? context.latestMonth(tz: zone) else {
                 throw QueryError("the database \(common.databasePath) holds no jobs with a date; import some first")
             }
             let report = MonthlyReport(month: month, tz: zone, csvOptions: CSVOptions(excel: excel))

@@ -25,14 +25,103 @@ import Testing
         let csv = try String(contentsOf: dir.appendingPathComponent("monthly_usage_by_room.csv"), encoding: .utf8)
         #expect(csv.hasPrefix("room_id,room_name,jobs,live_hours,streamed_hours,stream_ratio,error_rate,block_rate"))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("daily_live_hours.svg").path))
-        // Secrets in the sample never reach the report or the database.
-        let dbBytes = try Data(contentsOf: cli.workDir.appendingPathComponent("s.sqlite"))
-        let sample = try String(contentsOfFile: pages[0], encoding: .utf8)
-        if let range = sample.range(of: #""signature":""#) {
-            let secret = sample[range.upperBound...].prefix(while: { $0 != "\"" })
-            #expect(secret.count > 8)
-            #expect(dbBytes.range(of: Data(secret.utf8)) == nil)
-            #expect(!markdown.contains(secret))
+    }
+
+    /// The secrets a page holds, as their text in the file: RTC user signatures, callback keys, and
+    /// the values of credential parameters in URL queries (signed OBS links, callback tokens).
+    static func secrets(inPage path: String) throws -> (signatures: [String], callbackKeys: [String], urlCredentials: [String]) {
+        var signatures: [String] = [], keys: [String] = [], inURLs: [String] = []
+        let credentialParameters: Set<String> = ["token", "sign", "signature", "accesskeyid", "auth_key", "x-amz-signature"]
+        func walk(_ value: Any, member: String, parent: String) {
+            switch value {
+            case let object as [String: Any]:
+                for (name, child) in object { walk(child, member: name, parent: member) }
+            case let array as [Any]:
+                for child in array { walk(child, member: member, parent: parent) }
+            case let text as String:
+                if member == "signature" && parent == "users" { signatures.append(text) }
+                if member == "key" && parent == "live_event_callback_config" { keys.append(text) }
+                if text.hasPrefix("http"), let query = URLComponents(string: text)?.percentEncodedQueryItems {
+                    inURLs += query.filter { credentialParameters.contains($0.name.lowercased()) }.compactMap(\.value)
+                }
+            default: break
+            }
+        }
+        walk(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))), member: "", parent: "")
+        // Long enough that finding one anywhere cannot be chance.
+        let long = { (values: [String]) in values.filter { $0.count >= 12 } }
+        return (long(signatures), long(keys), long(inURLs))
+    }
+
+    /// The sample's pages provably hold RTC signatures, callback keys and signed URLs (checked first:
+    /// a sample without them would make the rest vacuous), and none of them reaches the database
+    /// file (WAL included), a report file, or what import and report print at log level trace.
+    @Test func noSecretOfTheSampleReachesTheDatabaseTheReportOrTheLog() async throws {
+        let cli = CLI()
+        let pages = CLI.samplePages
+        var signatures: [String] = [], keys: [String] = [], inURLs: [String] = []
+        for page in pages {
+            let found = try Self.secrets(inPage: page)
+            signatures += found.signatures
+            keys += found.callbackKeys
+            inURLs += found.urlCredentials
+        }
+        #expect(signatures.count >= 100, "\(signatures.count) RTC signatures in the sample")
+        #expect(keys.count >= 100, "\(keys.count) callback keys in the sample")
+        #expect(inURLs.count >= 100, "\(inURLs.count) URL credentials in the sample")
+        let secrets = Set(signatures + keys + inURLs)
+        let sampleText = try pages.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+
+        let imported = try await cli.run(["import", "--db", "s.sqlite", "--log-level", "trace"] + pages)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let report = try await cli.run(["report", "--db", "s.sqlite", "--log-level", "trace", "--out", "r"])
+        #expect(report.status == 0, "\(report.stderr)")
+        var places: [(String, Data)] = [("import output", Data((imported.stdout + imported.stderr).utf8)),
+                                        ("report output", Data((report.stdout + report.stderr).utf8))]
+        for suffix in ["", "-wal", "-shm"] {
+            if let bytes = try? Data(contentsOf: URL(fileURLWithPath: cli.path("s.sqlite" + suffix))) { places.append(("s.sqlite" + suffix, bytes)) }
+        }
+        let reportFiles = try FileManager.default.contentsOfDirectory(atPath: cli.path("r"))
+        #expect(reportFiles.contains("report.md") && reportFiles.count > 3, "\(reportFiles)")
+        for file in reportFiles { places.append((file, try Data(contentsOf: URL(fileURLWithPath: cli.path("r/" + file))))) }
+        #expect(try count(cli.path("s.sqlite"), "SELECT count(*) FROM jobs") >= 1_000)
+        let finder = SecretFinder(secrets)
+        for (place, bytes) in places {
+            let leaked = finder.occurrences(in: bytes)
+            #expect(leaked.isEmpty, "\(leaked.count) secrets reached \(place), e.g. \(leaked.first ?? "")")
+        }
+        // The finder finds: every secret of the first page, in the page's own bytes.
+        let firstPage = try Self.secrets(inPage: pages[0])
+        let inFirst = Set(firstPage.signatures + firstPage.callbackKeys + firstPage.urlCredentials)
+        #expect(!inFirst.isEmpty && inFirst.isSubset(of: finder.occurrences(in: sampleText[0])))
+    }
+
+    /// Finds which of many secrets occur in bytes of megabytes in one pass: each position's eight
+    /// bytes are looked up among the secrets' last eight bytes, and only those hits compared whole.
+    struct SecretFinder {
+        private var byTail: [UInt64: [[UInt8]]] = [:]
+
+        init(_ secrets: Set<String>) {
+            for secret in secrets where secret.utf8.count >= 8 {
+                let bytes = Array(secret.utf8)
+                let tail = bytes.suffix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                byTail[tail, default: []].append(bytes)
+            }
+        }
+
+        func occurrences(in data: Data) -> Set<String> {
+            var found = Set<String>()
+            data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+                guard buffer.count >= 8 else { return }
+                for end in 8 ... buffer.count {
+                    guard let candidates = byTail[buffer.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self)] else { continue }
+                    for secret in candidates where secret.count <= end
+                        && memcmp(buffer.baseAddress! + (end - secret.count), secret, secret.count) == 0 {
+                        found.insert(String(decoding: secret, as: UTF8.self))
+                    }
+                }
+            }
+            return found
         }
     }
 
@@ -115,13 +204,72 @@ import Testing
         #expect(lines.contains("block_rate,0,0.5"))
     }
 
-    @Test func helpShowsAnExampleForEveryCommand() async throws {
+    /// The subcommands README.md documents (a `### \`livejobs NAME ...\`` section each), with the options
+    /// its heading and the examples in its code blocks give to that command, plus `--db` and
+    /// `--help`, which the README says every command takes.
+    static func documentedCommands() throws -> [String: Set<String>] {
+        let readme = try String(contentsOf: CLI.root.appendingPathComponent("README.md"), encoding: .utf8)
+        // Continued shell lines read as one.
+        let lines = readme.replacingOccurrences(of: "\\\n", with: " ").components(separatedBy: "\n")
+        var commands: [String: Set<String>] = [:]
+        var current: String?
+        var inCode = false
+        func options(_ text: Substring) -> [String] {
+            text.split(whereSeparator: { " []=`".contains($0) }).filter { $0.hasPrefix("--") && $0.count > 2 }
+                .map { String($0.prefix { $0 == "-" || $0.isLetter }) }
+        }
+        for line in lines {
+            if line.hasPrefix("#") && !inCode {
+                current = nil
+                if line.hasPrefix("### `livejobs ") {
+                    let words = line.dropFirst("### `livejobs ".count)
+                    let name = String(words.prefix { $0.isLetter })
+                    current = name
+                    commands[name, default: ["--db", "--help"]].formUnion(options(words))
+                }
+                continue
+            }
+            if line.hasPrefix("```") { inCode.toggle(); continue }
+            guard inCode, let name = current, let start = line.range(of: "livejobs \(name)") else { continue }
+            // The example's own words: up to a comment, a pipe, a redirection or the next command.
+            let example = line[start.upperBound...].prefix { !"#|>&;".contains($0) }
+            commands[name, default: ["--db", "--help"]].formUnion(options(example))
+        }
+        return commands
+    }
+
+    /// The top-level help lists every subcommand the README documents (and no other), and each
+    /// subcommand's help shows an example that runs it (outside its USAGE line) and lists every
+    /// option the README gives it.
+    @Test func helpListsEveryDocumentedCommandWithAnExampleAndItsOptions() async throws {
         let cli = CLI()
-        for command in ["import", "query", "report", "compare"] {
+        let documented = try Self.documentedCommands()
+        #expect(documented.count >= 6, "README.md documents \(documented.keys.sorted())")
+        let top = try await cli.run(["--help"])
+        #expect(top.status == 0, "\(top.stderr)")
+        let subcommands = try #require(top.stdout.components(separatedBy: "\nSUBCOMMANDS:\n").dropFirst().first, "\(top.stdout)")
+        // "  NAME   summary": a name two columns in, then its summary; wrapped summary lines sit deeper.
+        let listed = subcommands.components(separatedBy: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  "), !line.hasPrefix("   ") else { return nil }
+            let name = line.dropFirst(2).prefix { $0.isLowercase }
+            return !name.isEmpty && line.dropFirst(2 + name.count).hasPrefix("  ") ? String(name) : nil
+        }
+        #expect(Set(listed) == Set(documented.keys), "help lists \(listed), the README documents \(documented.keys.sorted())")
+        for (command, documentedOptions) in documented.sorted(by: { $0.key < $1.key }) {
             let r = try await cli.run([command, "--help"])
-            #expect(r.status == 0)
-            #expect(r.stdout.contains("livejobs \(command)"), "\(command) --help has no example")
-            #expect(r.stdout.contains("--db"))
+            #expect(r.status == 0, "\(command): \(r.stderr)")
+            let parts = r.stdout.components(separatedBy: "\nUSAGE: ")
+            #expect(parts.count == 2, "\(command) --help has no USAGE line: \(r.stdout)")
+            let examples = parts[0].components(separatedBy: "\n").filter {
+                $0.trimmingCharacters(in: .whitespaces).hasPrefix("livejobs \(command)") || $0.contains("| livejobs \(command)")
+            }
+            #expect(!examples.isEmpty, "\(command) --help shows no example of itself: \(parts[0])")
+            let usageAndOptions = parts.dropFirst().joined()
+            for option in documentedOptions.sorted() {
+                #expect(usageAndOptions.contains(option + " ") || usageAndOptions.contains(option + "\n")
+                        || usageAndOptions.contains(option + "]") || usageAndOptions.contains(option + ","),
+                        "\(command) --help does not list \(option), which README.md gives it")
+            }
         }
     }
 }

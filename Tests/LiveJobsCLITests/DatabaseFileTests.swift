@@ -130,14 +130,16 @@ import Testing
         let a = cli.write("a.jsonl", jobs("a", 200)), b = cli.write("b.jsonl", jobs("b", 300))
         for round in 0..<6 {
             let db = "new-\(round).sqlite"
-            final class Box: @unchecked Sendable { var results: [CLI.Result?] = [nil, nil]; let lock = NSLock() }
+            final class Box: @unchecked Sendable { var results: [Swift.Result<CLI.Result, Error>?] = [nil, nil]; let lock = NSLock() }
             let box = Box()
             DispatchQueue.concurrentPerform(iterations: 2) { i in
-                let r = try? cli.run(["import", "--db", db, i == 0 ? a : b], timeout: 60)
+                let r = Swift.Result { try cli.run(["import", "--db", db, i == 0 ? a : b], timeout: 60) }
                 box.lock.withLock { box.results[i] = r }
             }
             for r in box.results {
-                #expect(r?.status == 0, "round \(round): \(r?.stderr ?? "did not run")")
+                // A run that timed out fails here with what it printed (its TimedOut error).
+                let result = try #require(r).get()
+                #expect(result.status == 0, "round \(round): \(result.stderr)")
             }
             let count = try DatabaseQueue(path: cli.path(db)).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM jobs") }
             #expect(count == 500, "round \(round)")

@@ -266,14 +266,10 @@ import Testing
             let args = ["fetch", "--db", "c.sqlite", "--endpoint", base, "--project-id", FetchTests.project, "--concurrency", "1", "--rate", "5"]
             for signal in [SIGINT, SIGKILL] {
                 let process = try cli.start(args, environment: tokenEnv())
-                var stored = 0
-                for _ in 0..<200 where stored < 200 {
-                    try await Task.sleep(nanoseconds: 50_000_000)
-                    stored = (try? count(db, "SELECT count(*) FROM jobs")) ?? 0
-                }
-                kill(process.processIdentifier, signal)
-                process.waitUntilExit()
-                #expect(process.terminationStatus == (signal == SIGINT ? 130 : SIGKILL), "signal \(signal)")
+                _ = try await waitUntil(timeout: 60) { ((try? count(db, "SELECT count(*) FROM jobs")) ?? 0) >= 200 || !process.isRunning }
+                process.send(signal)
+                let end = try await process.wait()
+                #expect(end.status == (signal == SIGINT ? 130 : SIGKILL), "signal \(signal): \(end.stderr)")
                 let kept = try count(db, "SELECT count(*) FROM jobs")
                 #expect(kept >= 200 && kept < 3000)
                 #expect(try strings(db, "PRAGMA integrity_check") == ["ok"])

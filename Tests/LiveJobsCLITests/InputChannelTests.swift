@@ -64,11 +64,13 @@ import Testing
             }
             writer.leave()
         }
+        defer {
+            // Should the import not have opened the FIFO, open it once so that the writer is released.
+            let unblock = open(fifo, O_RDONLY | O_NONBLOCK)
+            if unblock >= 0 { close(unblock) }
+            writer.wait()
+        }
         let r = try cli.run(["import", "--db", "f.sqlite", fifo], timeout: 60)
-        // Should the import not have opened the FIFO, open it once so that the writer is released.
-        let unblock = open(fifo, O_RDONLY | O_NONBLOCK)
-        if unblock >= 0 { close(unblock) }
-        writer.wait()
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("300 jobs read"), "\(r.stdout)")
         #expect(try jobCount(cli.path("f.sqlite")) == 300)

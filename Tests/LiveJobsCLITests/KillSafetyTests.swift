@@ -7,22 +7,12 @@ import Testing
 /// What a kill can cost a fetch, with both cores busy: never more pages than the fetch may hold
 /// received but uncommitted, and never a damaged database.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct KillSafetyTests {
-    /// Runs `body` with every core of the machine kept busy by spinning shells.
-    func underFullLoad<T>(_ body: () async throws -> T) async throws -> T {
+    /// Runs `body` with every core of the machine kept busy by spinning shells (killed, with their
+    /// process groups, when `body` ends).
+    func underFullLoad<T>(_ cli: CLI, _ body: () async throws -> T) async throws -> T {
         let cores = max(2, ProcessInfo.processInfo.activeProcessorCount)
-        let burners = try (0 ..< cores).map { _ -> Process in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            p.arguments = ["-c", "while :; do :; done"]
-            try p.run()
-            return p
-        }
-        defer {
-            for p in burners {
-                kill(p.processIdentifier, SIGKILL)
-                p.waitUntilExit()
-            }
-        }
+        let burners = try (0 ..< cores).map { _ in try cli.start(["-c", "while :; do :; done"], binary: "/bin/sh") }
+        defer { for burner in burners { burner.send(SIGKILL) } }
         return try await body()
     }
 
@@ -44,22 +34,20 @@ import Testing
         _ = try await sim.start()
         let cli = CLI()
         let bound = 4, concurrency = 8
-        _ = try await underFullLoad { () async throws -> Void in
+        _ = try await underFullLoad(cli) { () async throws -> Void in
             for round in 0 ..< 3 {
                 let db = cli.path("k\(round).sqlite")
                 let before = sim.stats.ok
                 let process = try cli.start(["fetch", "--db", db, "--endpoint", sim.baseURL, "--project-id", FetchTests.project,
                                              "--concurrency", "\(concurrency)", "--rate", "0", "--max-uncommitted-pages", "\(bound)"],
                                             environment: ["METASTUDIO_AUTH_TOKEN": "kill-test-token"])
-                var waited = 0
-                while jobs(db) < 1_000 * (round + 1) && waited < 600 && process.isRunning {
-                    try await Task.sleep(nanoseconds: 20_000_000)
-                    waited += 1
-                }
+                _ = try await waitUntil(timeout: 60) { jobs(db) >= 1_000 * (round + 1) || !process.isRunning }
+                // Kill moments spread a little further over the run in each round; the bound below
+                // holds whenever the kill lands.
                 try await Task.sleep(nanoseconds: UInt64(round) * 60_000_000)
                 let answered = sim.stats.ok - before
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
+                process.send(SIGKILL)
+                try await process.wait()
                 let stored = jobs(db)
                 let mayLose = bound + 2 * concurrency + 1
                 #expect(stored >= (answered - mayLose) * 99, "round \(round): \(answered) pages answered, \(stored) jobs stored")

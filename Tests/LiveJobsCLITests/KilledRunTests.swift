@@ -31,17 +31,19 @@ import Testing
         (try? DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM jobs") }) ?? 0
     }
 
-    /// Starts a slow fetch of 20,000 jobs in the background and waits until it has committed some.
-    func startSlowFetch(_ cli: CLI, db: String, sim: MetaStudioSimulator) async throws -> Process {
+    /// Starts a slow fetch of 20,000 jobs in the background (one page at a time, 5 a second: 40 s,
+    /// so that it is still running whatever the test does meanwhile on a loaded machine) and waits
+    /// until its row says it has committed a thousand jobs over ten pages or more: the kill then
+    /// lands between commits, not at the first.
+    func startSlowFetch(_ cli: CLI, db: String, sim: MetaStudioSimulator) async throws -> CLI.Background {
         let process = try cli.start(["fetch", "--db", db, "--endpoint", sim.baseURL, "--project-id", Self.project,
-                                     "--rate", "0"], environment: env)
-        var waited = 0
-        while jobs(db) < 1_000 && waited < 1_500 && process.isRunning {
-            try await Task.sleep(nanoseconds: 20_000_000)
-            waited += 1
+                                     "--concurrency", "1", "--rate", "5"], environment: env)
+        let committed = try await waitUntil(timeout: 90) {
+            guard process.isRunning else { return true }
+            guard let run = try? runs(db).first else { return false }
+            return run.pages >= 10 && run.jobs >= 1_000
         }
-        // Let a few more commits land, so the row is read between commits, not at the first.
-        try await Task.sleep(nanoseconds: 300_000_000)
+        #expect(committed, "the fetch committed fewer than 10 pages in 90 s")
         return process
     }
 
@@ -57,8 +59,8 @@ import Testing
         let db = cli.path("k.sqlite")
         let process = try await startSlowFetch(cli, db: db, sim: sim)
         #expect(process.isRunning, "the fetch ended before it could be killed")
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.send(SIGKILL)
+        try await process.wait()
         let stored = jobs(db)
         let killed = try #require(try runs(db).first)
         #expect(killed.outcome == "running")
@@ -99,8 +101,8 @@ import Testing
         #expect(slow.isRunning, "the first fetch ended before the second did: nothing was tested")
         let during = try runs(db)
         #expect(during.map(\.outcome) == ["running", "succeeded"], "\(during)")
-        kill(slow.processIdentifier, SIGKILL)
-        slow.waitUntilExit()
+        slow.send(SIGKILL)
+        try await slow.wait()
         let third = try await withSimulator(MetaStudioSimulator(generated: 250, seed: 4, config: SimulatorConfig())) { base in
             try await cli.run(["fetch", "--db", db, "--endpoint", base, "--project-id", Self.project, "--full"], environment: env)
         }

@@ -100,7 +100,7 @@ import Testing
 
     @Test func storedMonthlyHoursMatchTheDefinitionInEveryZone() throws {
         let dir = TempDir()
-        let store = try JobStore(path: dir.dbPath)
+        let store = try JobStore(path: dir.dbPath, logger: .discarding)
         let job = #"{"job_id":"x","state":"SUCCEED","start_time":"2026-01-31T23:00:00Z","duration":7200,"lastupdate_time":"2026-02-01T01:00:00Z"}"#
         _ = try store.importFile(dir.file("p.json", page([job])))
         try store.ensureUsage(for: try #require(ZoneOffsets(identifier: "Asia/Shanghai")))

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import MetaStudio
 @testable import LiveJobsStore
 
@@ -52,4 +53,10 @@ func page(_ jobs: [String], count: Int? = nil) -> String {
 
 extension JobStore {
     func read<T>(_ body: (Database) throws -> T) throws -> T { try dbQueue.read(body) }
+}
+
+extension Logger {
+    /// A logger that writes nothing, for a test that checks other things than what is logged: the
+    /// store takes the logger its caller sets up and never builds its own.
+    static let discarding = Logger(label: "test.discarding") { _ in SwiftLogNoOpLogHandler() }
 }

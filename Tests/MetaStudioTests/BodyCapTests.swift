@@ -76,9 +76,9 @@ import Testing
         var pagerOptions = PagerOptions()
         pagerOptions.rate = .unlimited
         let http = options()
-        let pager = JobPager(query: ListJobsQuery(), options: pagerOptions) {
+        let pager = JobPager(query: ListJobsQuery(), options: pagerOptions, logger: .discarding, throttleLogger: .discarding) {
             try MetaStudioClient(endpoint: APIEndpoint(region: nil, override: server.baseURL), projectId: "p",
-                                 credentials: .token("t"), options: http)
+                                 credentials: .token("t"), options: http, logger: .discarding)
         }
         let failure = try #require(throws: ScanFailed.self) { try pager.run(into: DiscardingSink()) }
         #expect("\(failure)".contains("response body over the 256 KiB cap"), "\(failure)")

@@ -51,9 +51,9 @@ import Testing
     }
 
     @Test func noRateStopsThePace() {
-        #expect(RateLimiter(mode: .fixed(1e-300)).currentRate == RateLimiter.minimumFixedRate)
-        #expect(RateLimiter(mode: .fixed(.nan)).currentRate > 0)
-        let limiter = RateLimiter(mode: .adaptive(initial: 20))
+        #expect(RateLimiter(mode: .fixed(1e-300), logger: .discarding).currentRate == RateLimiter.minimumFixedRate)
+        #expect(RateLimiter(mode: .fixed(.nan), logger: .discarding).currentRate > 0)
+        let limiter = RateLimiter(mode: .adaptive(initial: 20), logger: .discarding)
         limiter.onThrottle(message: "policy user over ratelimit,limit:0.0000001,time:1 second")
         #expect(limiter.currentRate == RateLimiter.minimumRate)
         limiter.onThrottle(message: "policy user over ratelimit,limit:5,time:99999999999999999999 hour")

@@ -178,30 +178,29 @@ private final class Flag: @unchecked Sendable {
     #expect(e?.isRetryable == true)
 }
 
+/// The server would answer after 30 s: only the 0.3 s total timeout can end the request with an error.
 @Test(.timeLimit(.minutes(1))) func slowServerHitsTotalTimeout() throws {
-    let server = try TestHTTPServer { _ in .delay(2, then: .http()) }
+    let server = try TestHTTPServer { _ in .delay(30, then: .http()) }
     defer { server.stop() }
-    let start = ContinuousClock.now
     let e = #expect(throws: TransportError.self) {
         _ = try HTTPConnection(options: testOptions(total: 0.3)).get(server.baseURL + "/", headers: [])
     }
     #expect(e?.kind == .timeout)
     #expect(e?.isRetryable == true)
-    #expect(ContinuousClock.now - start < .seconds(1.5))
 }
 
+/// The abort is asked for once the server holds the request, which it would answer after 30 s
+/// (the total timeout is 45 s): only the abort can end the transfer as `.aborted`.
 @Test(.timeLimit(.minutes(1))) func shouldAbortStopsTheTransfer() throws {
-    let server = try TestHTTPServer { _ in .delay(5, then: .http()) }
-    defer { server.stop() }
     let flag = Flag()
-    let conn = try HTTPConnection(options: testOptions(total: 10))
+    let server = try TestHTTPServer { _ in flag.raise(); return .delay(30, then: .http()) }
+    defer { server.stop() }
+    let conn = try HTTPConnection(options: testOptions(total: 45))
     conn.shouldAbort = { flag.isRaised }
-    Thread { usleep(200_000); flag.raise() }.start()
-    let start = ContinuousClock.now
     let e = #expect(throws: TransportError.self) { _ = try conn.get(server.baseURL + "/", headers: []) }
     #expect(e?.kind == .aborted)
     #expect(e?.isRetryable == false)
-    #expect(ContinuousClock.now - start < .seconds(3))
+    #expect(server.requests.count == 1)
 }
 
 @Test(.timeLimit(.minutes(1))) func endpointAcceptsHTTPSAndLoopbackHTTP() throws {

@@ -31,9 +31,9 @@ import Testing
         defer { server.stop() }
         var options = PagerOptions()
         options.rate = .unlimited
-        let pager = JobPager(query: ListJobsQuery(), options: options) {
+        let pager = JobPager(query: ListJobsQuery(), options: options, logger: .discarding, throttleLogger: .discarding) {
             try MetaStudioClient(endpoint: APIEndpoint(region: nil, override: server.baseURL), projectId: "p",
-                                 credentials: .token("t"), options: HTTPClientOptions())
+                                 credentials: .token("t"), options: HTTPClientOptions(), logger: .discarding)
         }
         let failure = try #require(throws: ScanFailed.self) { try pager.run(into: DiscardingSink()) }
         #expect("\(failure)".contains("field 'count' is 1e400: out of range (0 … 9007199254740992)"), "\(failure)")

@@ -193,17 +193,33 @@ import Testing
             #expect(text(try parseObject(locked.body), "error_msg")?.contains("locked") == true)
             #expect(sim.stats.lockouts == 1)
         }
-        var short = akskConfig()
-        // Long enough that the request after the sixth failure cannot outlast it on a loaded 2-core
-        // machine (0.5 s once did, and 3 s did in a fresh clone's first run, where one request took
-        // seconds while the CLI suites ran beside it).
-        short.authLockoutSeconds = 15
-        try await withSimulator(config: short) { sim in
-            for _ in 0..<6 { _ = try await signedFetch(sim, [], sk: "wrong") }
-            #expect(try await signedFetch(sim, []).status == 401)
-            try await Task.sleep(nanoseconds: 15_300_000_000)
-            #expect(try await signedFetch(sim, []).status == 200)
+    }
+
+    /// The lock's expiry, on the verifier's own clock: locked one second before `authLockoutSeconds`
+    /// have passed since the sixth failure, open one second after, with the failure count started again.
+    @Test func aLockedAKOpensWhenTheLockoutHasPassed() throws {
+        var config = akskConfig()
+        config.authLockoutSeconds = 300
+        let auth = SimulatorAuth(config: config)
+        let t0 = try #require(RFC3339.parse("2026-11-24T10:15:00Z"))
+        func allowed(sk: String, at now: Double) -> Bool {
+            let signed = RequestSigner.sign(method: "GET", path: Self.path, query: [],
+                                            headers: [("Host", "127.0.0.1:1"), ("X-Project-Id", Self.project), ("Content-Type", "application/json")],
+                                            credentials: AKSKCredentials(accessKey: "SIMTESTAK", secretKey: sk),
+                                            date: Date(timeIntervalSince1970: now))
+            let headers = Dictionary(signed.headers.map { ($0.name.lowercased(), $0.value) } + [("host", "127.0.0.1:1")]) { $1 }
+            let received = SimulatorAuth.Received(method: "GET", rawPath: Self.path, rawQuery: signed.query.isEmpty ? nil : signed.query) { headers[$0] }
+            if case .allowed = auth.check(received, now: now) { return true }
+            return false
         }
+        #expect(allowed(sk: "sim-secret-key", at: t0), "a good request before any failure")
+        for second in 0 ..< 6 { #expect(!allowed(sk: "wrong", at: t0 + Double(second))) }
+        // The sixth failure, at t0 + 5, locked the AK until t0 + 305.
+        #expect(!allowed(sk: "sim-secret-key", at: t0 + 6))
+        #expect(!allowed(sk: "sim-secret-key", at: t0 + 304))
+        #expect(allowed(sk: "sim-secret-key", at: t0 + 306))
+        for second in 0 ..< 5 { #expect(!allowed(sk: "wrong", at: t0 + 400 + Double(second))) }
+        #expect(allowed(sk: "sim-secret-key", at: t0 + 406), "five failures after the lock: not locked again")
     }
 
     // MARK: Faults

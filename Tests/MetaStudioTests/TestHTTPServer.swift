@@ -23,6 +23,7 @@ indirect enum TestReply: Sendable {
     case send([UInt8], keepAlive: Bool)
     case closeSilently
     case resetConnection
+    /// Waits this many seconds (less when the server is stopped: the connection is then closed).
     case delay(Double, then: TestReply)
 
     /// A well-formed HTTP/1.1 response with Content-Length (or a custom one to fake truncation).
@@ -45,6 +46,8 @@ final class TestHTTPServer: @unchecked Sendable {
     private var received: [ReceivedRequest] = []
     private var openFDs: Set<Int32> = []
     private var stopped = false
+    /// Signalled by `stop`, so that a connection thread in a `.delay` ends with the test.
+    private let stopping = NSCondition()
 
     init(handler: @escaping @Sendable (ReceivedRequest) -> TestReply) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -80,6 +83,18 @@ final class TestHTTPServer: @unchecked Sendable {
             shutdown(listenFD, Int32(SHUT_RDWR))
             for fd in openFDs { shutdown(fd, Int32(SHUT_RDWR)) }
         }
+        stopping.withLock { stopping.broadcast() }
+    }
+
+    /// Waits `seconds`, or less when the server is stopped first; true when it was stopped.
+    private func pause(_ seconds: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        return stopping.withLock {
+            while !lock.withLock({ stopped }) {
+                if !stopping.wait(until: deadline) { return false }
+            }
+            return true
+        }
     }
 
     deinit { stop() }
@@ -114,7 +129,7 @@ final class TestHTTPServer: @unchecked Sendable {
             while true {
                 switch reply {
                 case .delay(let seconds, let next):
-                    usleep(useconds_t(seconds * 1_000_000))
+                    if pause(seconds) { break loop }
                     reply = next
                     continue
                 case .send(let bytes, let keepAlive):

@@ -23,8 +23,7 @@ public enum ParameterBinder {
             guard isMonth(text) else { throw bad("a month as YYYY-MM") }
             return text.databaseValue
         case .date:
-            guard text.count == 10, isMonth(String(text.prefix(7))), text.dropFirst(7).first == "-",
-                  let day = Int(text.suffix(2)), (1...31).contains(day) else { throw bad("a date as YYYY-MM-DD") }
+            guard isDate(text) else { throw bad("a date as YYYY-MM-DD") }
             return text.databaseValue
         case .timezone:
             do {
@@ -50,12 +49,26 @@ public enum ParameterBinder {
         JSONValue.array(items.map { .string($0) }).serialized()
     }
 
-    /// True for `YYYY-MM` with a real month.
+    /// True for `YYYY-MM` with a real month, in ASCII digits (`Int` alone would take `+026-11`).
     public static func isMonth(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard text.count == 7, parts.count == 2, parts[0].count == 4, parts[1].count == 2,
-              Int(parts[0]) != nil, let m = Int(parts[1]) else { return false }
+              parts.allSatisfy(isDigits), let m = Int(parts[1]) else { return false }
         return (1...12).contains(m)
+    }
+
+    /// True for `YYYY-MM-DD` naming a day of the (proleptic Gregorian) calendar: no 2026-02-30.
+    static func isDate(_ text: String) -> Bool {
+        guard text.count == 10, isMonth(String(text.prefix(7))), text.dropFirst(7).first == "-",
+              isDigits(text.suffix(2)), let year = Int(text.prefix(4)), let month = Int(text.dropFirst(5).prefix(2)),
+              let day = Int(text.suffix(2)) else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return (1...days).contains(day)
+    }
+
+    private static func isDigits(_ text: Substring) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 
     /// Values for every declared parameter: given, else default, else NULL; unknown names are errors.

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// One page of the list API, parsed.
 public struct JobPage: Sendable {
@@ -87,21 +88,32 @@ public struct APIEndpoint: Sendable {
 
 /// Fetches pages of `GET /v1/{project_id}/smart-live-jobs` over one reused connection.
 /// Not thread-safe: the pager gives each worker its own client.
+///
+/// Logs to the logger its caller hands it (e.g. `livejobs.http`): each request and answer at
+/// `.trace` (`url` as `URLDisplay.safe` shows it, `page.offset`, `page.limit`, `sort_dir`,
+/// `create_since`, `create_until`, `http.status`, `request.id`, `http.bytes`, `http.seconds`), each
+/// failed answer at `.debug` (`error.code`, `retry.after`; a failure below HTTP's `curl.code`).
+/// Never a header: the token, the security token and the signature travel there.
 public final class MetaStudioClient {
     let endpoint: APIEndpoint
     let projectId: String
     let credentials: Credentials
     let connection: HTTPConnection
     let now: @Sendable () -> Date
+    let logger: Logger
 
+    /// A client of `endpoint` for `projectId`, sending each request with `credentials` over one
+    /// libcurl connection set up by `options`, logging to `logger`. Throws `CredentialError` for a
+    /// project id that could change the URL, `TransportError` when libcurl cannot be set up.
     public init(endpoint: APIEndpoint, projectId: String, credentials: Credentials, options: HTTPClientOptions,
-                now: @escaping @Sendable () -> Date = { Date() }) throws {
+                logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) throws {
         // The project id goes into the path as it is: one that could change the URL is refused.
         if let problem = FetchTarget.projectIdProblem(projectId) { throw CredentialError(description: problem) }
         self.endpoint = endpoint
         self.projectId = projectId
         self.credentials = credentials
         self.now = now
+        self.logger = logger
         connection = try HTTPConnection(options: options)
     }
 
@@ -141,19 +153,46 @@ public final class MetaStudioClient {
             queryString = signed.query
         }
         let url = "\(endpoint.base.scheme)://\(endpoint.base.hostHeader)\(path)?\(queryString)"
+        // What every log line of this request says, built only when a line is written: the URL as
+        // every message shows one (docs/SECRETS.md, section 3: no user-info, query or fragment, where
+        // a mistyped --endpoint may carry credentials), and the query's parameters by name.
+        func described(_ more: Logger.Metadata = [:]) -> Logger.Metadata {
+            var metadata: Logger.Metadata = [
+                "url": "\(URLDisplay.safe(url))", "page.offset": "\(offset)", "page.limit": "\(query.pageSize)",
+                "sort_dir": "\(query.descending ? "desc" : "asc")",
+            ]
+            if let since = query.createSince { metadata["create_since"] = "\(since)" }
+            if let until = query.createUntil { metadata["create_until"] = "\(until)" }
+            return metadata.merging(more) { $1 }
+        }
+        logger.trace("request sent", metadata: described())
+        let started = ProcessInfo.processInfo.systemUptime
         let response: HTTPResponse
         do {
             response = try connection.get(url, headers: headers)
         } catch var error as TransportError {
             error.url = url
+            logger.debug("request failed below HTTP", metadata: described([
+                "curl.code": "\(error.curlCode)", "error.kind": "\(error.kind.rawValue)",
+                "request.id": "\(error.requestId ?? "none")", "error": "\(error)",
+            ]))
             throw error
         }
         let requestId = response.header("x-request-id")
+        logger.trace("answer received", metadata: described([
+            "http.status": "\(response.status)", "request.id": "\(requestId ?? "none")", "http.bytes": "\(response.body.count)",
+            "http.seconds": "\(String(format: "%.3f", ProcessInfo.processInfo.systemUptime - started))",
+        ]))
         guard response.status == 200 else {
             var error = APIError.from(status: response.status, body: response.body, requestId: requestId,
                                       url: url, secrets: credentials.secrets)
             error.retryAfter = RetryPolicy.retryAfterSeconds(response.header("retry-after"))
             error.location = response.header("location")
+            logger.debug("error answer", metadata: described([
+                "http.status": "\(response.status)", "request.id": "\(requestId ?? "none")",
+                "error.code": "\(error.errorCode ?? "none")",
+                "retry.after": "\(error.retryAfter.map { "\($0)" } ?? "none")",
+            ]))
             throw error
         }
         return try MetaStudioClient.decodePage(response.body, offset: offset, requestId: requestId)

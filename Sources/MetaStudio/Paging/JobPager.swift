@@ -1,7 +1,8 @@
 import Foundation
+import Logging
 
 /// Where fetched pages go; called from worker threads, so it must be thread-safe.
-public protocol PageSink: AnyObject {
+public protocol PageSink: AnyObject, Sendable {
     func store(_ page: JobPage) throws
 }
 
@@ -143,21 +144,33 @@ public struct WaitBoundReached: Error, Sendable, CustomStringConvertible {
 /// `count` says remain, concurrently under the rate limiter, consecutive pages overlapping by two
 /// jobs; then re-reads, by create_time window, whatever moved under the scan (see `ScanPlanner`).
 /// Failed requests are retried per `RetryPolicy`.
+///
+/// Logs to the logger its caller hands it (e.g. `livejobs.fetch.pager`), with `page.offset`,
+/// `page.limit`, `attempt`, `http.status`, `request.id`, `retry.after` and `retry.wait` (seconds):
+/// at `.info` each page asked for again (a 5xx, a 429 with what the server asked, a timeout, a
+/// body cut short) and each page read again because the listing moved (`reread.reason`,
+/// `create_since`, `create_until`, `sort_dir`); at `.debug` the scan's start and end and each page
+/// stored (`page.jobs`, `page.count`).
 public final class JobPager: @unchecked Sendable {
     let makeClient: () throws -> MetaStudioClient
     let query: ListJobsQuery
     let options: PagerOptions
     let limiter: RateLimiter
     let state: ScanState
+    let logger: Logger
     private let cancelFlag = AtomicFlag()
     /// Until when a long wait has been announced.
     let announced = AnnouncedUntil()
 
-    public init(query: ListJobsQuery, options: PagerOptions, makeClient: @escaping () throws -> MetaStudioClient) {
+    /// A pager of `query` under `options`; each worker makes its own client with `makeClient`. It
+    /// logs to `logger` and its rate limiter to `throttleLogger` (see `RateLimiter`).
+    public init(query: ListJobsQuery, options: PagerOptions, logger: Logger, throttleLogger: Logger,
+                makeClient: @escaping () throws -> MetaStudioClient) {
         self.query = query
         self.options = options
         self.makeClient = makeClient
-        limiter = RateLimiter(mode: options.rate)
+        self.logger = logger
+        limiter = RateLimiter(mode: options.rate, logger: throttleLogger)
         state = ScanState(query: query, concurrency: max(1, options.concurrency),
                           firstPages: min(max(1, options.firstRound), max(1, options.concurrency)),
                           newestAllowed: options.newestAllowed)
@@ -182,11 +195,27 @@ public final class JobPager: @unchecked Sendable {
     /// A snapshot for progress display.
     public func progress(elapsed: Double) -> ScanProgress { state.progress(rate: limiter.currentRate, elapsed: elapsed) }
 
+    /// Runs the scan to the end and says how it ended (`ScanEnd`), never throwing: what `run`
+    /// throws is a failure or an interruption with the scan's counts.
+    public func scan(into sink: PageSink) -> ScanEnd {
+        let end = ScanEnd.of { try run(into: sink) }
+        let r = end.result
+        logger.debug("scan ended", metadata: [
+            "fetch.outcome": "\(end.outcome.rawValue)", "pages": "\(r.pagesStored)", "requests": "\(r.requests)",
+            "retries": "\(r.retries)", "throttled": "\(r.throttled)", "rereads": "\(r.rereads)", "count": "\(r.expectedCount)",
+        ])
+        return end
+    }
+
     /// Runs the scan to the end. Throws `ScanFailed` (the first error that retries could not fix,
     /// after stopping the other workers, with the counts so far) or `ScanCancelled`. Pages stored
     /// before an error stay stored.
     public func run(into sink: PageSink) throws -> ScanResult {
         let workers = max(1, options.concurrency)
+        logger.debug("scan starting", metadata: [
+            "fetch.query": "\(query.summary)", "page.limit": "\(query.pageSize)", "concurrency": "\(workers)",
+            "first_round": "\(min(max(1, options.firstRound), workers))", "rate.mode": "\(options.rate)",
+        ])
         let group = DispatchGroup()
         for index in 0..<workers {
             group.enter()
@@ -216,10 +245,21 @@ public final class JobPager: @unchecked Sendable {
         client.shouldAbort = cancelled
         var random = SystemRandomNumberGenerator()
         while let request = state.next(cancelled: cancelled) {
+            if let reason = request.rereadReason {
+                logger.info("page read again: the listing moved under the scan", metadata: [
+                    "page.offset": "\(request.offset)", "page.limit": "\(request.query.pageSize)", "reread.reason": "\(reason)",
+                    "create_since": "\(request.query.createSince ?? "none")", "create_until": "\(request.query.createUntil ?? "none")",
+                    "sort_dir": "\(request.descending ? "desc" : "asc")",
+                ])
+            }
             do {
                 var page = try fetchWithRetries(client, request: request, random: &random)
                 page.label = request.label
                 try sink.store(page)
+                logger.debug("page stored", metadata: [
+                    "page.offset": "\(request.offset)", "page.limit": "\(request.query.pageSize)", "page.jobs": "\(page.items.count)",
+                    "page.count": "\(page.count)", "request.id": "\(page.requestId ?? "none")",
+                ])
                 state.completed(page, for: request)
             } catch {
                 if !isCancelled { state.fail(error) }
@@ -239,6 +279,8 @@ public final class JobPager: @unchecked Sendable {
         var throttles = 0
         var waited = 0.0
         var lastError: APIError?
+        /// The last failure of any kind, for the log line of the retry it causes.
+        var failure: Error?
         while true {
             guard limiter.acquire(cancelled: { isCancelled }) else { throw ScanCancelled(result: ScanResult()) }
             state.countRequest(retry: failures + throttles > 0)
@@ -255,6 +297,7 @@ public final class JobPager: @unchecked Sendable {
                 guard retry else { throw error }
                 retryAfter = error.retryAfter
                 lastError = error
+                failure = error
             } catch let error as APIError {
                 failures += 1
                 let retry = error.isRetryable && failures < options.retry.maxAttempts
@@ -262,6 +305,7 @@ public final class JobPager: @unchecked Sendable {
                 guard retry else { throw error }
                 retryAfter = error.retryAfter
                 lastError = error
+                failure = error
             } catch let error as TransportError {
                 failures += 1
                 // A response whose headers arrived (a body cut short or over the cap) has an id.
@@ -269,6 +313,7 @@ public final class JobPager: @unchecked Sendable {
                 guard error.isRetryable && !isCancelled && failures < options.retry.maxAttempts else { throw error }
                 retryAfter = nil
                 lastError = nil
+                failure = error
             } catch let error as PageDecodeError {
                 failures += 1
                 let retry = error.isRetryable && failures < options.retry.maxAttempts
@@ -276,6 +321,7 @@ public final class JobPager: @unchecked Sendable {
                 guard retry else { throw error }
                 retryAfter = nil
                 lastError = nil
+                failure = error
             }
             let attempt = max(1, failures + (throttles > 0 ? 1 : 0))
             let wait = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter, random: &random)
@@ -284,6 +330,7 @@ public final class JobPager: @unchecked Sendable {
                 if lastError.isThrottle { state.keepFailedId(lastError.requestId) }
                 throw WaitBoundReached(error: lastError, waited: waited, asked: wait, bound: options.retry.maxWaitPerPage)
             }
+            logRetry(request, attempt: failures + throttles + 1, wait: wait, retryAfter: retryAfter, error: failure)
             if wait >= options.retry.announcedWait {
                 announce(wait, error: lastError, retryAfter: retryAfter, waited: waited, page: request.label)
             }
@@ -298,6 +345,37 @@ public final class JobPager: @unchecked Sendable {
 }
 
 extension JobPager {
+    /// One `.info` line for a page about to be asked for again: what it was answered (a 429 with
+    /// the server's `Retry-After` and message, which may state its limit; a 5xx; a failure below
+    /// HTTP), which attempt comes next and how long it waits first. Server text is as the error
+    /// holds it: credentials masked, cut to 400 characters (`APIError.from`); a failure below HTTP
+    /// is its own description, its URL without the query.
+    func logRetry(_ request: PageRequest, attempt: Int, wait: Double, retryAfter: Double?, error: Error?) {
+        guard logger.logLevel <= .info else { return }
+        var metadata: Logger.Metadata = [
+            "page.offset": "\(request.offset)", "page.limit": "\(request.query.pageSize)", "attempt": "\(attempt)",
+            "retry.after": "\(retryAfter.map { "\($0)" } ?? "none")", "retry.wait": "\(String(format: "%.3f", wait))",
+        ]
+        switch error {
+        case let api as APIError:
+            metadata["http.status"] = "\(api.status)"
+            metadata["request.id"] = "\(api.requestId ?? "none")"
+            metadata["error.code"] = "\(api.errorCode ?? "none")"
+            metadata["error.message"] = "\(api.errorMessage ?? "none")"
+        case let transport as TransportError:
+            metadata["request.id"] = "\(transport.requestId ?? "none")"
+            metadata["error"] = "\(transport.kind.rawValue) error (curl \(transport.curlCode)): \(transport.message)"
+        case let decode as PageDecodeError:
+            metadata["request.id"] = "\(decode.requestId ?? "none")"
+            metadata["error"] = "\(decode.message)"
+        default:
+            metadata["error"] = "\(error.map { "\($0)" } ?? "none")"
+        }
+        let throttled = (error as? APIError)?.isThrottle == true
+        logger.info(throttled ? "page throttled (HTTP 429): asking again after the wait" : "page failed: asking again after the wait",
+                    metadata: metadata)
+    }
+
     /// Tells `onLongWait` of a wait, unless one already told ends as late (several workers held by
     /// one throttle make one notice, not one each).
     func announce(_ wait: Double, error: APIError?, retryAfter: Double?, waited: Double, page: String) {

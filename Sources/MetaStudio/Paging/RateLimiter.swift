@@ -1,9 +1,14 @@
 import Foundation
+import Logging
 
 /// Paces requests to stay under the tenant's throttle. Adaptive by default: it starts at the
 /// documented 20 requests/s; on a 429 it drops to just under the limit the gateway states in its
 /// message (`limit:10`) or, when no limit is stated, backs off multiplicatively; without 429s it
 /// climbs back additively. A fixed rate (`--rate R`) or no limit (`--rate 0`) can be chosen instead.
+///
+/// Logs (to the logger its caller hands it, e.g. `livejobs.fetch.throttle`): each drop at `.info`
+/// (`rate.before`, `rate.now`, `rate.ceiling`, `rate.stated` in requests per second), each whole
+/// request per second regained at `.debug`.
 public final class RateLimiter: @unchecked Sendable {
     public enum Mode: Sendable, Equatable {
         case adaptive(initial: Double)
@@ -27,14 +32,20 @@ public final class RateLimiter: @unchecked Sendable {
     private var ceiling: Double?
     private var nextSlot: Double = 0
     private var lastDecrease: Double = 0
+    /// The whole rate last logged while climbing back, so a climb logs once per request/s.
+    private var loggedStep: Double
+    private let logger: Logger
 
-    public init(mode: Mode) {
+    /// A limiter pacing at `mode`, logging its rate changes to `logger`.
+    public init(mode: Mode, logger: Logger) {
         self.mode = mode
+        self.logger = logger
         switch mode {
         case .adaptive(let initial): rate = initial
         case .fixed(let r): rate = r.isNaN ? RateLimiter.minimumRate : max(RateLimiter.minimumFixedRate, r)
         case .unlimited: rate = .infinity
         }
+        loggedStep = rate.isFinite ? rate.rounded(.down) : 0
     }
 
     /// The current pace, requests per second.
@@ -59,19 +70,31 @@ public final class RateLimiter: @unchecked Sendable {
         }
     }
 
+    /// A request was answered: the adaptive rate climbs by `additiveIncrease` per second of answers.
     public func onSuccess() {
         guard case .adaptive = mode else { return }
-        lock.withLock {
+        // Logged outside the lock: a log line written to a slow stderr must not hold up the workers.
+        let step: (now: Double, ceiling: Double?)? = lock.withLock {
             rate = min(ceiling ?? RateLimiter.maximumRate, rate + RateLimiter.additiveIncrease / rate)
+            guard rate.rounded(.down) > loggedStep else { return nil }
+            loggedStep = rate.rounded(.down)
+            return (rate, ceiling)
+        }
+        if let step {
+            logger.debug("request rate raised", metadata: [
+                "rate.now": "\(Self.shown(step.now))", "rate.ceiling": "\(step.ceiling.map(Self.shown) ?? "none")",
+            ])
         }
     }
 
     /// A 429 arrived; `message` is the gateway's error_msg, which may state the limit.
     public func onThrottle(message: String?) {
         guard case .adaptive = mode else { return }
-        lock.withLock {
+        let change: (before: Double, now: Double, ceiling: Double?, stated: Double?) = lock.withLock {
             let now = RateLimiter.now()
-            if let limit = RateLimiter.statedLimit(in: message) {
+            let before = rate
+            let stated = RateLimiter.statedLimit(in: message)
+            if let limit = stated {
                 // A stated limit is server text: however small it says, the pace never stops.
                 ceiling = max(RateLimiter.minimumRate, limit * 0.97)
                 rate = max(RateLimiter.minimumRate, min(rate, limit * 0.95))
@@ -80,8 +103,19 @@ public final class RateLimiter: @unchecked Sendable {
                 lastDecrease = now
             }
             nextSlot = max(nextSlot, now + 1 / rate)
+            loggedStep = rate.rounded(.down)
+            return (before, rate, ceiling, stated)
         }
+        guard change.now != change.before else { return }
+        logger.info("request rate lowered after HTTP 429", metadata: [
+            "rate.before": "\(Self.shown(change.before))", "rate.now": "\(Self.shown(change.now))",
+            "rate.ceiling": "\(change.ceiling.map(Self.shown) ?? "none")",
+            "rate.stated": "\(change.stated.map(Self.shown) ?? "none")",
+        ])
     }
+
+    /// A rate as logged: requests per second, two decimals.
+    static func shown(_ rate: Double) -> String { String(format: "%.2f", rate) }
 
     /// `limit:20` in "policy user over ratelimit,limit:20,time:1 second" (per second), if present.
     static func statedLimit(in message: String?) -> Double? {

@@ -10,6 +10,17 @@ struct ScanListing: Sendable {
         case newest
         /// One page of a window, to compare its count with the jobs seen in it.
         case probe(CoverageGap)
+
+        /// Why a page of this listing is read beyond the main one, as logged (`reread.reason`):
+        /// `repair`, `newest`, `probe`; nil for the main listing.
+        var rereadReason: String? {
+            switch self {
+            case .main: return nil
+            case .repair: return "repair"
+            case .newest: return "newest"
+            case .probe: return "probe"
+            }
+        }
     }
 
     var purpose: Purpose

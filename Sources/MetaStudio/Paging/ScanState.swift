@@ -8,6 +8,9 @@ struct PageRequest: Sendable {
     var descending: Bool
     /// "offset 200", or "offset 0 of create_time X to Y", for messages.
     var label: String
+    /// Why a page beyond the main listing is read (`ScanListing.Purpose.rereadReason`): `repair`,
+    /// `newest` or `probe`; nil for a page of the main listing.
+    var rereadReason: String?
 }
 
 /// The shared state of one scan: the planner (what to read next, when the scan is done) and the
@@ -54,7 +57,8 @@ final class ScanState: @unchecked Sendable {
                 inFlight += 1
                 let listing = planner.listings[due.listing]
                 return PageRequest(listing: due.listing, offset: due.offset, query: listing.query(query),
-                                   descending: listing.descending, label: listing.label(offset: due.offset))
+                                   descending: listing.descending, label: listing.label(offset: due.offset),
+                                   rereadReason: listing.purpose.rereadReason)
             }
             if planner.phase == .finished { return nil }
             if inFlight == 0 {

@@ -3,6 +3,8 @@ import Foundation
 /// The faults of a real gateway on a bad day (latency, throttling, 5xx, bodies cut short), decided by a
 /// seeded PRNG so that a failing client test can be replayed with the same sequence of faults.
 final class FaultInjector: @unchecked Sendable {
+    // @unchecked Sendable: `lock` guards the mutable fields (`rng`, `tokens`, `refilledAt`); every
+    // method that touches them holds it throughout.
     private let config: SimulatorConfig
     private let lock = NSLock()
     private var rng: SplitMix64

@@ -24,6 +24,8 @@ struct ListQuery: Sendable, Equatable {
 /// value, inclusive RFC 3339 bounds, substring room names), then filters, sorts and pages the
 /// tenant's jobs and writes the 200 body from each job's stored text.
 final class ListJobsHandler: @unchecked Sendable {
+    // @unchecked Sendable: `lock` guards `cache` and `tieRNG`, the only mutable fields; every
+    // access holds it (the filtering itself runs outside it, on a snapshot of the tenant).
     private let tenant: SimulatedTenant
     private let lock = NSLock()
     /// Filtered and sorted positions per `resultKey`, valid for one tenant version: a scan of 10,000

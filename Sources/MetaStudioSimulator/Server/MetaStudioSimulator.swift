@@ -8,6 +8,8 @@ import ServiceLifecycle
 /// auth, throttling) with injectable faults, so the fetcher is tested, benchmarked and demonstrated
 /// against real HTTP instead of mocks. Start it in-process on port 0, or run it with `metastudio-sim serve`.
 public final class MetaStudioSimulator: @unchecked Sendable {
+    // @unchecked Sendable: `lock` guards the mutable fields (`runTask`, `generation`, `address`),
+    // touched only in the small helpers that hold it; the other fields are Sendable or locked themselves.
     public let config: SimulatorConfig
     private let tenant: SimulatedTenant
     private let handler: ListJobsHandler
@@ -213,6 +215,8 @@ public enum SimulatorStartError: Error, Sendable {
 
 /// Hands the bound port (or the failure to bind) from the server task to `start`, exactly once.
 private final class PortWaiter: @unchecked Sendable {
+    // @unchecked Sendable: `lock` guards `continuation` and `early`; the continuation is resumed
+    // after unlocking, exactly once.
     private let lock = NSLock()
     private var continuation: CheckedContinuation<Int, Error>?
     private var early: Result<Int, Error>?

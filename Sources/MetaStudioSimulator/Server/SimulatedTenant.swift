@@ -32,6 +32,8 @@ struct TenantJob: Sendable {
 /// that assumes a frozen list skips or repeats jobs in production. Thread-safe: every request reads a
 /// consistent snapshot.
 final class SimulatedTenant: @unchecked Sendable {
+    // @unchecked Sendable: `lock` guards every `var` below: `snapshot` and `willAnswer` hold it
+    // throughout, and the private helpers that change the jobs run only inside `willAnswer`.
     private let lock = NSLock()
     private var entries: [TenantJob]
     /// Bumped on every change, so cached query results know they are stale.

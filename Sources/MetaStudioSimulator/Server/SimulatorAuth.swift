@@ -5,6 +5,7 @@ import MetaStudio
 /// from the request exactly as received, with the real gateway's clock-skew limit and AK lockout, so a
 /// client's signer is proven against a verifier and not only against its own test vector.
 final class SimulatorAuth: @unchecked Sendable {
+    // @unchecked Sendable: `lock` guards `failures` and `lockedUntil`; every access holds it.
     /// What the check decided; `lockedNow` is true when this failure locked the AK.
     enum Outcome {
         case allowed

@@ -172,6 +172,7 @@ public struct SimulatorStats: Sendable, Equatable {
 
 /// Counts answers as they are sent, behind a lock, so concurrent connections never lose a count.
 final class StatsRecorder: @unchecked Sendable {
+    // @unchecked Sendable: `lock` guards `stats` and `inFlight`; every method holds it around them.
     private let lock = NSLock()
     private var stats = SimulatorStats()
     private var inFlight = 0

@@ -1,0 +1,36 @@
+-- title: Data quality
+-- description: Jobs of the month (and jobs with no usable date at all) that carry a value livejobs could not use, by field, rule and room, with the figures those values leave the jobs out of (docs/METRICS.md, "Flagged jobs"). Every such job is stored whole; only the figures named here go without it. `livejobs query flagged_jobs --param month=...` lists the jobs one by one.
+-- param: month month required The calendar month, YYYY-MM, in time zone :tz.
+-- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
+-- report: 8
+WITH flagged AS (
+    SELECT f.job_id, f.field, f.reason, f.detail, f.excluded,
+           CASE WHEN EXISTS (SELECT 1 FROM job_day_usage u WHERE u.job_id = f.job_id AND u.tz = :tz AND u.is_home = 1)
+                THEN :month ELSE 'no date' END                    AS counted_in
+    FROM job_flags f
+    WHERE EXISTS (SELECT 1 FROM job_day_usage u
+                  WHERE u.job_id = f.job_id AND u.tz = :tz AND u.is_home = 1
+                    AND u.day BETWEEN :month || '-01' AND :month || '-31')
+       OR NOT EXISTS (SELECT 1 FROM job_day_usage u WHERE u.job_id = f.job_id AND u.tz = :tz AND u.is_home = 1)
+),
+groups AS (
+    SELECT g.field, g.reason, j.room_id, g.excluded, g.counted_in, COUNT(*) AS jobs, MIN(g.job_id) AS example_job_id
+    FROM flagged g
+    JOIN jobs j ON j.job_id = g.job_id
+    GROUP BY g.field, g.reason, j.room_id, g.excluded, g.counted_in
+)
+SELECT
+    s.field                                                        AS field,
+    s.reason                                                       AS reason,
+    s.room_id                                                      AS room_id,
+    (SELECT r.room_name FROM jobs r WHERE r.room_id IS s.room_id ORDER BY r.create_time DESC LIMIT 1)
+                                                                   AS room_name,
+    s.jobs                                                         AS jobs,
+    CASE WHEN s.excluded = '' THEN 'nothing' ELSE replace(s.excluded, ',', ', ') END
+                                                                   AS left_out_of,
+    s.counted_in                                                   AS counted_in,
+    s.example_job_id                                               AS example_job_id,
+    (SELECT f.detail FROM job_flags f WHERE f.job_id = s.example_job_id AND f.field = s.field AND f.reason = s.reason)
+                                                                   AS example_detail
+FROM groups s
+ORDER BY jobs DESC, field, reason, room_id;
