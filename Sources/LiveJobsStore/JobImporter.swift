@@ -193,15 +193,16 @@ extension JobStore {
         defer { pipeline?.stop() }
         do {
             try writeJobs(source: storedName, storedAt: storedAt, projectId: projectId, region: region, zones: zones) { db, writer in
-                // An import's page cache is 48 MiB instead of the store's 32: every job writes rows
+                // An import's page cache is 40 MiB instead of the store's 32: every job writes rows
                 // into B-trees keyed by its random `job_id` (the primary key, RTC users, callback
-                // event types, the per-day usage index), which for dense jobs outgrow 32 MiB at
-                // about 60,000 jobs; past that, most rows cost a page read back from the WAL and a
-                // page written out again. Importing the 200,000-job benchmark file, 48 MiB took the
-                // system CPU from 5.4-6.0 s to 3.8-4.2 s (user CPU unchanged; three alternating
-                // runs each) and the peak memory from 73 to 91 MB. It stays so for the connection:
-                // shrinking it before the commit would only move the same page writes earlier.
-                try db.execute(sql: "PRAGMA cache_size = -49152")
+                // event types, the per-day usage index, the rollup), which for dense jobs outgrow
+                // 32 MiB at about 60,000 jobs; past that, most rows cost a page read back from the
+                // WAL and a page written out again. Importing the 200,000-job benchmark file (two
+                // runs each): 32 MiB 20.5 and 17.9 s of CPU, 83 MB peak; 40 MiB 16.8 and 18.6 s,
+                // 92 MB; 48 MiB 15.0 and 15.1 s but 99-101 MB, past the benchmark's 100 MB. It
+                // stays so for the connection: shrinking it before the commit would only move the
+                // same page writes earlier.
+                try db.execute(sql: "PRAGMA cache_size = -40960")
                 if let pipeline {
                     try pipeline.consume { item in try summary.record(item, writer) }
                 } else {
