@@ -130,17 +130,12 @@ extension JobStore {
         }
     }
 
-    static func prepare(_ value: JSONValue, zones: [ZoneOffsets], now: Double, strictness: Strictness,
-                        file: String, index: Int, line: Int?, offset: Int?) throws -> PreparedItem {
-        try prepare(.tree(value), zones: zones, now: now, strictness: strictness, file: file, index: index, line: line, offset: offset)
-    }
-
     /// Prepares one item of a job list: a job (flagged or not), or, for anything but an object, a
     /// skipped item. Under `.strict` the first flagged value, or a non-object, throws `ImportError`.
     static func prepare(_ job: PageJob, zones: [ZoneOffsets], now: Double, strictness: Strictness,
                         file: String, index: Int, line: Int?, offset: Int?, isFetched: Bool = false) throws -> PreparedItem {
         // In a saved file, an object with none of a job's members (an API error body, `{}`) is not a job.
-        if !isFetched, case .object(let object) = job.value, let problem = PageShape.notAJob(object) {
+        if !isFetched, job.tapeValue.isObject, let problem = PageShape.notAJob(job.tapeValue) {
             if strictness == .strict {
                 throw ImportError(file: file, line: line, byteOffset: offset, jobIndex: index, jobId: nil, message: problem)
             }
@@ -198,6 +193,16 @@ extension JobStore {
         defer { pipeline?.stop() }
         do {
             try writeJobs(source: storedName, storedAt: storedAt, projectId: projectId, region: region, zones: zones) { db, writer in
+                // An import's page cache is 40 MiB instead of the store's 32: every job writes rows
+                // into B-trees keyed by its random `job_id` (the primary key, RTC users, callback
+                // event types, the per-day usage index, the rollup), which for dense jobs outgrow
+                // 32 MiB at about 60,000 jobs; past that, most rows cost a page read back from the
+                // WAL and a page written out again. Importing the 200,000-job benchmark file (two
+                // runs each): 32 MiB 20.5 and 17.9 s of CPU, 83 MB peak; 40 MiB 16.8 and 18.6 s,
+                // 92 MB; 48 MiB 15.0 and 15.1 s but 99-101 MB, past the benchmark's 100 MB. It
+                // stays so for the connection: shrinking it before the commit would only move the
+                // same page writes earlier.
+                try db.execute(sql: "PRAGMA cache_size = -40960")
                 if let pipeline {
                     try pipeline.consume { item in try summary.record(item, writer) }
                 } else {
@@ -230,14 +235,14 @@ extension JobStore {
     private static func preparePage(_ reader: LineReader, path: String, zones: [ZoneOffsets], now: Double,
                                     strictness: Strictness) throws -> [PreparedItem] {
         let document = try reader.readAll()
-        let parsed: (value: JSONValue, repaired: Bool)
-        do { parsed = try document.withUnsafeBytes { try parseRepairingText($0) } } catch let e as JSONSyntaxError {
+        let read: (tape: JSONTape, repaired: Bool)
+        do { read = try document.withUnsafeBytes { try readTape($0) } } catch let e as JSONSyntaxError {
             let line = LineReader.lineNumber(in: document, at: e.offset)
             let what = document.withUnsafeBytes { JobStore.notJSONText($0) } ?? "malformed JSON: \(e.message)"
             throw ImportError(file: path, line: line, byteOffset: e.offset, message: what)
         }
-        return try PageShape.jobs(in: parsed.value, file: path, line: nil).enumerated().map { i, job in
-            try prepare(parsed.repaired ? .repaired(job) : .tree(job), zones: zones, now: now, strictness: strictness,
+        return try PageShape.jobs(in: read.tape.root, file: path, line: nil).enumerated().map { i, job in
+            try prepare(read.repaired ? .repaired(job) : .tape(job), zones: zones, now: now, strictness: strictness,
                         file: path, index: i, line: nil, offset: nil)
         }
     }
@@ -246,22 +251,17 @@ extension JobStore {
                                      strictness: Strictness, emit: (PreparedItem) throws -> Void) throws {
         var index = 0
         try reader.forEachLine { line, lineNumber, offset in
-            let value: JSONValue
-            let repaired: Bool
+            let read: (tape: JSONTape, repaired: Bool)
             do {
-                (value, repaired) = try parseRepairingText(line)
+                read = try readTape(line)
             } catch let e as JSONSyntaxError {
                 let what = (lineNumber == 1 ? JobStore.notJSONText(line) : nil) ?? "malformed JSON: \(e.message)"
                 throw ImportError(file: path, line: lineNumber, byteOffset: offset + e.offset, message: what)
             }
-            let jobs: [JSONValue]
-            if case .object(let object) = value, object["smart_live_jobs"] != nil {
-                jobs = try PageShape.jobs(in: value, file: path, line: lineNumber)
-            } else {
-                jobs = [value]
-            }
+            let root = read.tape.root
+            let jobs = root.isObject && root["smart_live_jobs"] != nil ? try PageShape.jobs(in: root, file: path, line: lineNumber) : [root]
             for job in jobs {
-                try emit(prepare(repaired ? .repaired(job) : .tree(job), zones: zones, now: now, strictness: strictness,
+                try emit(prepare(read.repaired ? .repaired(job) : .tape(job), zones: zones, now: now, strictness: strictness,
                                  file: path, index: index, line: lineNumber, offset: offset))
                 index += 1
             }
@@ -287,6 +287,16 @@ extension JobStore {
         return nil
     }
 
+    /// The tape of one JSON text (a line, a page file), and whether its text was repaired: the text's
+    /// own tape when the tape takes it (almost always), else the tape of what `JSONParser` reads
+    /// (`parseRepairingText`: repeated keys merged, invalid Unicode and containers nested too deep
+    /// repaired), or the parser's error.
+    private static func readTape(_ bytes: UnsafeRawBufferPointer) throws -> (tape: JSONTape, repaired: Bool) {
+        if let tape = JSONTape.parse(Array(bytes)) { return (tape, false) }
+        let (value, repaired) = try parseRepairingText(bytes)
+        return (JSONTape(value), repaired)
+    }
+
     /// `bytes` parsed strictly; when that fails only on text that is not valid Unicode, parsed again
     /// reading it as U+FFFD (the jobs are then flagged where), so one broken name costs no job.
     private static func parseRepairingText(_ bytes: UnsafeRawBufferPointer) throws -> (value: JSONValue, repaired: Bool) {
@@ -310,8 +320,8 @@ extension JobStore {
 /// The shapes a saved response may have: the API's page object, or a bare array of jobs.
 enum PageShape {
     /// The members of a SmartLiveJob (docs/contract: every one optional); an object with none of
-    /// them is not a job.
-    static let jobMembers: Set<String> = [
+    /// them is not a job. `job_id` first: a job is told by its first lookup.
+    static let jobMembers = [
         "job_id", "room_id", "room_name", "state", "duration", "stream_duration", "start_time", "end_time",
         "create_time", "lastupdate_time", "error_info", "rtc_room_info", "live_event_report_url",
         "live_event_callback_config", "rtc_callback_config", "block_reason", "cover_url", "co_streamer_config",
@@ -321,44 +331,46 @@ enum PageShape {
     /// Why a top-level object (a whole document, or a JSON Lines line) without `smart_live_jobs` is
     /// not a job, or nil when it has at least one job member: a saved API error body, or a page
     /// without its list, must be refused, not stored as a job with a made-up id.
-    static func notAJob(_ object: JSONObject) -> String? {
-        guard !object.fields.contains(where: { jobMembers.contains($0.key) }) else { return nil }
+    static func notAJob(_ object: JSONTapeValue) -> String? {
+        guard !jobMembers.contains(where: { object[$0] != nil }) else { return nil }
         if let code = object["error_code"] {
-            let text = code.stringValue ?? code.serialized()
+            let text = code.stringValue ?? code.value.serialized()
             return "an API error response (error_code \(SafeText.escaped(text, limit: 60))), not jobs"
         }
         if object["count"] != nil { return "an API page without its \"smart_live_jobs\" list" }
-        let keys = object.keys.prefix(5).map { SafeText.escaped($0, limit: 40) }.joined(separator: ", ")
-        return object.keys.isEmpty ? "an empty object, not a job" : "not a job: an object with none of a job's members (it has \(keys))"
+        let keys = object.keys
+        let shown = keys.prefix(5).map { SafeText.escaped($0, limit: 40) }.joined(separator: ", ")
+        return keys.isEmpty ? "an empty object, not a job" : "not a job: an object with none of a job's members (it has \(shown))"
     }
 
-    static func jobs(in value: JSONValue, file: String, line: Int?) throws -> [JSONValue] {
-        switch value {
-        case .array(let items):
+    static func jobs(in value: JSONTapeValue, file: String, line: Int?) throws -> [JSONTapeValue] {
+        switch value.type {
+        case .array:
+            let items = value.elements ?? []
             // A JSON array of saved pages (responses collected into one list) holds their jobs.
-            guard items.contains(where: { $0.objectValue?["smart_live_jobs"] != nil }) else { return items }
-            var jobs: [JSONValue] = []
+            guard items.contains(where: { $0.isObject && $0["smart_live_jobs"] != nil }) else { return items }
+            var jobs: [JSONTapeValue] = []
             for item in items {
-                if case .object(let page) = item, page["smart_live_jobs"] != nil {
+                if item.isObject, item["smart_live_jobs"] != nil {
                     jobs += try Self.jobs(in: item, file: file, line: line)
                 } else {
                     jobs.append(item)
                 }
             }
             return jobs
-        case .object(let page):
-            guard let list = page["smart_live_jobs"] else {
-                if let problem = notAJob(page) { throw ImportError(file: file, line: line, message: problem) }
+        case .object:
+            guard let list = value["smart_live_jobs"] else {
+                if let problem = notAJob(value) { throw ImportError(file: file, line: line, message: problem) }
                 return [value]
             }
-            guard case .array(let jobs) = list else {
+            guard let jobs = list.elements else {
                 throw ImportError(file: file, line: line, message: "field 'smart_live_jobs': expected an array, got \(list.typeName)")
             }
             // The count is not used on import (the jobs are), so any non-negative number will do
             // (`300`, `300.0`, `3e2`, even one past 64 bits); anything else is not a page.
-            if let count = page["count"] {
-                guard case .number(let text) = count, let n = Double(text), n >= 0 else {
-                    throw ImportError(file: file, line: line, message: "field 'count': expected a non-negative number, got \(count.typeName) \(SafeText.escaped(count.serialized(), limit: 20))")
+            if let count = value["count"] {
+                guard let text = count.numberText, let n = Double(text), n >= 0 else {
+                    throw ImportError(file: file, line: line, message: "field 'count': expected a non-negative number, got \(count.typeName) \(SafeText.escaped(count.value.serialized(), limit: 20))")
                 }
             }
             return jobs

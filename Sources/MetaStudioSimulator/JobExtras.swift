@@ -26,10 +26,11 @@ enum JobExtras {
         return .object(JSONObject([("error_code", .string(failure.code)), ("error_msg", .string(failure.message))]))
     }
 
-    /// The RTC room a job streamed into; `ctime` is when the users' signatures expire (epoch seconds).
+    /// The RTC room a job streamed into, with two to five users (the capture, animation and render
+    /// sides and players); `ctime` is when the users' signatures expire (epoch seconds).
     static func rtcRoomInfo(_ rng: inout SplitMix64, expiresAt ctime: Int64) -> JSONValue {
         let types = ["CAPTURE", "ANIMATION", "RENDER", "PLAYER", "INFERENCE_USER", "END_USER"]
-        let users: [JSONValue] = (0..<rng.int(in: 1...3)).map { _ in
+        let users: [JSONValue] = (0..<rng.int(in: 2...5)).map { _ in
             .object(JSONObject([
                 ("user_type", .string(rng.pick(types))),
                 ("user_id", .string("user_" + rng.hex(12))),

@@ -11,7 +11,9 @@ struct Generate: ParsableCommand {
             ascending. The set deliberately contains hostile room names (Chinese, emoji, quotes, \
             pipes, newlines, spreadsheet formulas), every state including one the contract does not \
             know (SUSPENDED), failures with error_info, jobs missing duration or end_time, jobs that \
-            cross month ends, secrets (RTC signatures, HMAC keys, signed URLs) and unknown fields.
+            cross month ends, and unknown fields. Like a real tenant's jobs, every job carries \
+            secrets: a callback configuration with an HMAC key and a signed URL, RTC users with \
+            signatures (every job that started), pre-signed log URLs (every job that ended).
 
             pages: <out>/page-00000.json, page-00001.json, ... each {"count": N, "smart_live_jobs": [...]} \
             with up to 100 jobs, as the API answers consecutive offsets with limit 100. Stale \

@@ -54,6 +54,23 @@ import Testing
         }
     }
 
+    /// What SQL reads of a list: `json_each` of the bound array gives the items back one by one,
+    /// with their commas, quotes, backslashes and Chinese (the array is written by the project's
+    /// own JSON writer and read by the project's own parser, like every JSON livejobs handles).
+    @Test func aListReachesSQLItemByItem() throws {
+        func itemsSQLiteReads(_ text: String) throws -> [String] {
+            let value = try convert(text, .list)
+            return try DatabaseQueue().read { db in
+                try String.fetchAll(db, sql: "SELECT value FROM json_each(?) ORDER BY key", arguments: [value])
+            }
+        }
+        #expect(try itemsSQLiteReads(#"["Tea, \"Premium\" & Co.", "美妆直播间", "a\\b\/c", "\u00e9"]"#)
+                == ["Tea, \"Premium\" & Co.", "美妆直播间", "a\\b/c", "é"])
+        for bad in [#"[null]"#, #"["a"] x"#, #"["a",{}]"#] {
+            #expect(refusal(bad, .list).hasPrefix("query 'q': parameter 'p': expected a JSON array of strings"), "\(bad)")
+        }
+    }
+
     /// Every refused value is one line naming the query, the parameter, what was expected, and the
     /// value as given (cut, control characters escaped).
     @Test func badValuesAreRefusedWithOneClearLine() {

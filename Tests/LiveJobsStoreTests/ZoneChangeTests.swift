@@ -14,7 +14,7 @@ import Testing
         try store.writeJobs(source: "test", storedAt: "2026-03-11T00:00:00Z", projectId: nil, region: nil, zones: zones) { _, writer in
             for (i, id) in ids.enumerated() {
                 let value = try JSONParser.parse(jobJSON(id: id))
-                guard case .job(let job) = try JobStore.prepare(value, zones: zones, now: 1_773_200_000, strictness: .lenient,
+                guard case .job(let job) = try JobStore.prepare(.tape(JSONTape(value).root), zones: zones, now: 1_773_200_000, strictness: .lenient,
                                                                 file: "test", index: i, line: nil, offset: nil) else {
                     Issue.record("not a job")
                     return

@@ -169,6 +169,30 @@ func everyStateAppearsInAThousandJobs(seed: UInt64) {
     #expect(text(log, "interaction_records_url")!.contains("AccessKeyId="))
 }
 
+/// Real jobs carry secrets on every job, so redaction works on every one: the generated set must
+/// be as dense (RTC users with signatures, a callback configuration with a key and a signed URL,
+/// nested objects, rooms named in Chinese or with emoji) or benchmarks measure an easier load.
+@Test(.timeLimit(.minutes(1))) func everyJobCarriesSecretsAsRealJobsDo() {
+    for job in thousand {
+        let callback = job["live_event_callback_config"]?.objectValue
+        #expect(text(callback ?? JSONObject(), "key")?.isEmpty == false, "no callback key: \(job.serialized().prefix(80))")
+        #expect(text(callback ?? JSONObject(), "live_event_type_callback_url")?.contains("token=") == true)
+        let users = job["rtc_room_info"]?.objectValue?["users"]?.arrayValue ?? []
+        if text(job, "state") == "WAITING" {
+            #expect(users.isEmpty, "a waiting job has not joined its RTC room yet")
+        } else {
+            #expect(users.count >= 2, "\(text(job, "job_id") ?? "")")
+            #expect(users.allSatisfy { $0.objectValue.flatMap { text($0, "signature") }?.isEmpty == false })
+        }
+        if job["end_time"] != nil {
+            #expect(job["live_job_log"]?.objectValue.flatMap { text($0, "scripts_records_url") }?.contains("Signature=") == true)
+        }
+    }
+    let nonASCII = thousand.filter { text($0, "room_name")!.utf8.contains { $0 >= 0x80 } }.count
+    #expect(nonASCII * 10 >= thousand.count * 8, "\(nonASCII) of \(thousand.count) rooms named in Chinese or with emoji")
+    #expect(thousand.contains { text($0, "room_name")!.utf8.allSatisfy { $0 < 0x80 } }, "the ASCII hostile names stay")
+}
+
 @Test(.timeLimit(.minutes(1))) func pageWriterWritesTheAPIPagesOfTheSet() throws {
     let generator = JobGenerator(options: .init(jobs: 250, seed: 9))
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jobgen-\(UUID().uuidString)")

@@ -10,7 +10,7 @@ import Testing
         let (count, jobs) = listing.answer(since: request.query.createSince, until: request.query.createUntil,
                                            descending: request.descending, offset: request.offset, limit: request.query.pageSize)
         let items = jobs.map { job in
-            PageJob.tree(.object(JSONObject([("job_id", .string(job.id)), ("create_time", .string(RFC3339.format(job.epoch)))])))
+            PageJob.tape(JSONTape(.object(JSONObject([("job_id", .string(job.id)), ("create_time", .string(RFC3339.format(job.epoch)))]))).root)
         }
         return JobPage(offset: request.offset, count: count, items: items, requestId: nil)
     }

@@ -33,9 +33,9 @@ public enum ParameterBinder {
             }
         case .list:
             if text.hasPrefix("[") {
-                guard let items = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String], !items.isEmpty else {
-                    throw bad("a JSON array of strings")
-                }
+                let array = (try? JSONParser.parse(text))?.arrayValue ?? []
+                let items = array.compactMap(\.stringValue)
+                guard !items.isEmpty, items.count == array.count else { throw bad("a JSON array of strings") }
                 return jsonArray(items).databaseValue
             }
             let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -46,8 +46,7 @@ public enum ParameterBinder {
 
     /// A JSON array of strings, which queries read with `json_each(:name)`.
     public static func jsonArray(_ items: [String]) -> String {
-        let data = try! JSONSerialization.data(withJSONObject: items, options: [.withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        JSONValue.array(items.map { .string($0) }).serialized()
     }
 
     /// True for `YYYY-MM` with a real month, in ASCII digits (`Int` alone would take `+026-11`).

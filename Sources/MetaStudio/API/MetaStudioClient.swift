@@ -15,38 +15,30 @@ public struct JobPage: Sendable {
     public var jobs: [JSONValue] { items.map(\.value) }
 }
 
-/// One job of a fetched page: a value of the page's tape, or a tree when the page needed the
-/// full parser (see `JSONTape`). Both read the same and fail the same.
+/// One job of a page, on the page's tape: the page as sent, or, when the tape declined it, the
+/// tape of what `JSONParser` read (merged, or repaired). Both read the same and fail the same.
 public enum PageJob: Sendable {
-    case tree(JSONValue)
     case tape(JSONTapeValue)
-    /// A tree from a text whose invalid Unicode was read as U+FFFD (`JSONParser.parseRepairingText`):
-    /// the job is read as usual and flagged where its text was repaired.
-    case repaired(JSONValue)
+    /// A job of a text whose invalid Unicode was read as U+FFFD, or whose containers nested too deep
+    /// were replaced (`JSONParser.parseRepairingText`): read as usual and flagged where.
+    case repaired(JSONTapeValue)
 
-    public var value: JSONValue {
+    /// The job on its tape.
+    public var tapeValue: JSONTapeValue {
         switch self {
-        case .tree(let value), .repaired(let value): return value
-        case .tape(let value): return value.value
+        case .tape(let value), .repaired(let value): return value
         }
     }
+
+    /// The job as a tree (for tests and messages; storing reads the tape).
+    public var value: JSONValue { tapeValue.value }
 
     /// A string member of the job, such as `job_id`; nil when absent or not a string.
-    public func string(_ key: String) -> String? {
-        switch self {
-        case .tree(let value), .repaired(let value): return value.objectValue?[key]?.stringValue
-        case .tape(let value): return value[key]?.stringValue
-        }
-    }
+    public func string(_ key: String) -> String? { tapeValue[key]?.stringValue }
 
-    /// A member holding an RFC 3339 instant, as epoch seconds (read from the page bytes when the
-    /// job is on a tape); nil when absent or not an instant.
-    func timestamp(_ key: String) -> Double? {
-        switch self {
-        case .tree(let value), .repaired(let value): return value.objectValue?[key]?.asTimestamp ?? nil
-        case .tape(let value): return value[key]?.asTimestamp ?? nil
-        }
-    }
+    /// A member holding an RFC 3339 instant, as epoch seconds (read from the page bytes); nil when
+    /// absent or not an instant.
+    func timestamp(_ key: String) -> Double? { tapeValue[key]?.asTimestamp ?? nil }
 
     /// The id the job is stored under (`SmartLiveJob.jobId`): its `job_id`, the digits of a numeric
     /// one, or for a job without one an id made from its content. Nil for an item that is not an object.
@@ -57,12 +49,11 @@ public enum PageJob: Sendable {
 
     public func smartLiveJob() throws(JobFieldError) -> SmartLiveJob {
         switch self {
-        case .tree(let value): return try SmartLiveJob(json: value)
-        case .repaired(let value):
-            var job = try SmartLiveJob(json: value)
-            job.flags = SmartLiveJob.textFlags(in: value) + job.flags
-            return job
         case .tape(let value): return try SmartLiveJob(tape: value)
+        case .repaired(let value):
+            var job = try SmartLiveJob(tape: value)
+            job.flags = SmartLiveJob.textFlags(in: value.value) + job.flags
+            return job
         }
     }
 }
@@ -215,6 +206,8 @@ public final class MetaStudioClient {
             let page = try pageShape(tape.root, failure: failure)
             return JobPage(offset: offset, count: page.count, items: page.jobs.map(PageJob.tape), requestId: requestId)
         }
+        // Not JSON, or JSON the tape does not take: the parser names the error, or merges and
+        // repairs; what it read is then read from its own tape.
         let value: JSONValue
         var repaired = false
         do {
@@ -229,8 +222,8 @@ public final class MetaStudioClient {
         } catch {
             throw failure("unparsable body (\(body.count) bytes): \(error)")
         }
-        let page = try pageShape(value, failure: failure)
-        return JobPage(offset: offset, count: page.count, items: page.jobs.map(repaired ? PageJob.repaired : PageJob.tree),
+        let page = try pageShape(JSONTape(value).root, failure: failure)
+        return JobPage(offset: offset, count: page.count, items: page.jobs.map(repaired ? PageJob.repaired : PageJob.tape),
                        requestId: requestId)
     }
 
@@ -254,10 +247,9 @@ public final class MetaStudioClient {
         return .success(Int(value))
     }
 
-    /// The page's `count` and jobs, or why the body is not a page: one set of checks for a tape
-    /// and a tree, so both fail alike.
-    private static func pageShape<Value: JobJSONValue>(_ page: Value, failure: (String) -> PageDecodeError) throws
-        -> (count: Int, jobs: [Value]) {
+    /// The page's `count` and jobs, or why the body is not a page.
+    private static func pageShape(_ page: JSONTapeValue, failure: (String) -> PageDecodeError) throws
+        -> (count: Int, jobs: [JSONTapeValue]) {
         guard let object = page.asObject else { throw failure("expected a page object, got \(page.typeName)") }
         guard let countText = object.find("count", from: 0)?.value.numberText else {
             throw failure("field 'count' missing or not a number")

@@ -1,10 +1,13 @@
 import Foundation
 
 /// A JSON text kept as its bytes plus one flat array of nodes: no String, array or dictionary per
-/// value. A fetched page is parsed this way on the network thread; fields are read and the stored
-/// copy is written straight from the bytes later. It covers the JSON the API sends: text that is
-/// less plain (escaped or repeated keys, a byte-order mark, very large objects) or not JSON at all
-/// gets nil from `parse`, and the caller uses `JSONParser`, which takes all of JSON and names errors.
+/// value. Every job is read from a tape, imported or fetched: its fields are read and its stored
+/// copy is written (`SecretRedactor.writeRedacted`) straight from the bytes. The grammar is
+/// `JSONScanner`'s, shared with `JSONParser`. `parse` declines (nil) a text that is not JSON, and
+/// JSON it would have to change to read: a byte-order mark, text that is not valid Unicode, a
+/// container nested deeper than `JSONParser.maxDepth`, an object that repeats a key. The caller
+/// then uses `JSONParser`, which names the error or repairs and merges, and reads the result from
+/// `JSONTape(value)`.
 public final class JSONTape: @unchecked Sendable {
     enum Kind: UInt8 { case null, `false`, `true`, number, string, array, object }
 
@@ -31,10 +34,7 @@ public final class JSONTape: @unchecked Sendable {
         self.nodes = nodes
     }
 
-    /// Objects with more members are left to `JSONParser` (the duplicate check here is pairwise).
-    static let maxMembers = 64
-
-    /// The tape of `bytes`, or nil when the text is not JSON or not plain enough (see the type).
+    /// The tape of `bytes`, or nil when the text is not JSON or is JSON the tape does not take (see the type).
     public static func parse(_ bytes: [UInt8]) -> JSONTape? {
         let nodes: [Node]? = bytes.withUnsafeBytes { raw in
             guard let base = raw.baseAddress, raw.count > 0, raw.count < Int(Int32.max) else { return nil }
@@ -42,6 +42,25 @@ public final class JSONTape: @unchecked Sendable {
             return builder.build()
         }
         return nodes.map { JSONTape(bytes: bytes, nodes: $0) }
+    }
+
+    /// The tape of a tree (a document `JSONParser` read, repaired or merged): its compact text, which
+    /// holds nothing `parse` declines. A tree built in code with a repeated key or nested too deep
+    /// is read as `JSONParser.parseRepairingText` reads its text (the last value at the first place,
+    /// a placeholder for the part too deep).
+    public convenience init(_ value: JSONValue) {
+        var text: [UInt8] = []
+        value.write(to: &text)
+        if let tape = JSONTape.parse(text) {
+            self.init(bytes: tape.bytes, nodes: tape.nodes)
+            return
+        }
+        let merged = text.withUnsafeBytes { try? JSONParser.parseRepairingText($0).value }
+        var again: [UInt8] = []
+        merged?.write(to: &again)
+        // The text of a tree read by the parser is always a tape's; `null` should it ever not be.
+        let tape = JSONTape.parse(again) ?? JSONTape.parse(Array("null".utf8))!
+        self.init(bytes: tape.bytes, nodes: tape.nodes)
     }
 
     /// The root value.
@@ -53,13 +72,13 @@ public final class JSONTape: @unchecked Sendable {
         }
     }
 
-    /// The decoded text of a string node.
+    /// The decoded text of a string node (or key).
     func string(_ node: Int) -> String {
         if nodes[node].escaped {
-            // Validated when the tape was built; the tree parser's string reader decodes the escapes.
+            // Validated when the tape was built.
             return bytes.withUnsafeBytes { all in
                 let quoted = UnsafeRawBufferPointer(rebasing: all[Int(nodes[node].start) - 1 ... Int(nodes[node].end)])
-                return (try? JSONParser.string(literal: quoted)) ?? ""
+                return (try? JSONScanner.string(literal: quoted)) ?? ""
             }
         }
         return withBytes(of: node) { String(decoding: $0, as: UTF8.self) }
@@ -72,7 +91,8 @@ public final class JSONTape: @unchecked Sendable {
 
     /// The first member named `key` of the object at `object`, searching from the member whose
     /// key node is `cursor` (0: the first) round to just before it; its value node, and the key
-    /// node of the member after it. Keys on a tape hold no escapes, so bytes compare as text.
+    /// node of the member after it. Names match by their decoded bytes (`JSONKey`): a key without
+    /// escapes is its bytes on the tape.
     func member(_ key: String, of object: Int, from cursor: Int) -> (value: Int, cursor: Int)? {
         var key = key
         return key.withUTF8 { key in
@@ -83,7 +103,9 @@ public final class JSONTape: @unchecked Sendable {
                     for _ in 0 ..< Int(nodes[object].count) {
                         if k >= end { k = first }
                         let start = Int(nodes[k].start), count = Int(nodes[k].end) - start
-                        if count == key.count && (count == 0 || memcmp(bytes.baseAddress! + start, key.baseAddress!, count) == 0) {
+                        if nodes[k].escaped {
+                            if string(k).utf8.elementsEqual(key) { return (k + 1, Int(nodes[k + 1].next)) }
+                        } else if count == key.count && JSONTape.sameBytes(bytes.baseAddress! + start, key.baseAddress, count) {
                             return (k + 1, Int(nodes[k + 1].next))
                         }
                         k = Int(nodes[k + 1].next)
@@ -92,6 +114,29 @@ public final class JSONTape: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// Whether `count` bytes at `a` and `b` are equal; member names are short, so a loop beats a
+    /// call to `memcmp` for each of the dozens of lookups a job's fields take.
+    @inline(__always)
+    static func sameBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
+        guard count > 0 else { return true }
+        guard let b else { return false }
+        if count > 32 { return memcmp(a, b, count) == 0 }
+        for k in 0 ..< count where a[k] != b[k] { return false }
+        return true
+    }
+
+    /// The members of the object at `object`: each key node and value node, in order.
+    func members(of object: Int) -> [(key: Int, value: Int)] {
+        var result: [(key: Int, value: Int)] = []
+        result.reserveCapacity(Int(nodes[object].count))
+        var k = object + 1
+        for _ in 0 ..< Int(nodes[object].count) {
+            result.append((k, k + 1))
+            k = Int(nodes[k + 1].next)
+        }
+        return result
     }
 
     /// The value at `node` as a tree (for callers that want one, such as tests and error reports).
@@ -164,65 +209,64 @@ public struct JSONTapeValue: Sendable {
     /// The same value as a tree.
     public var value: JSONValue { tape.value(index) }
 
-    public var typeName: String {
+    /// The value's JSON type.
+    public var type: JSONType {
         switch kind {
-        case .null: return "null"
-        case .false, .true: return "boolean"
-        case .number: return "number"
-        case .string: return "string"
-        case .array: return "array"
-        case .object: return "object"
+        case .null: return .null
+        case .false, .true: return .boolean
+        case .number: return .number
+        case .string: return .string
+        case .array: return .array
+        case .object: return .object
         }
+    }
+
+    public var typeName: String { type.rawValue }
+
+    /// The member names of an object value, in order (empty for any other value).
+    public var keys: [String] {
+        guard kind == .object else { return [] }
+        return tape.members(of: index).map { tape.string($0.key) }
     }
 }
 
-/// Builds the nodes of a tape in one pass; any text it does not take returns nil.
+/// Builds the nodes of a tape in one pass with the grammar of `JSONScanner`; any text it does not
+/// take returns nil.
 private struct TapeBuilder {
-    let p: UnsafeRawPointer
-    let end: Int
-    var i = 0
+    var s: JSONScanner
     var nodes: [JSONTape.Node] = []
     /// Open containers, as node indexes.
     var open: [Int] = []
 
     init(p: UnsafeRawPointer, end: Int) {
-        (self.p, self.end) = (p, end)
+        s = JSONScanner(p, end)
         nodes.reserveCapacity(end / 24)
-    }
-
-    @inline(__always) func byte(_ k: Int) -> UInt8 { p.load(fromByteOffset: k, as: UInt8.self) }
-
-    @inline(__always) mutating func skipWhitespace() {
-        while i < end {
-            let c = byte(i)
-            guard c <= 0x20, c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
-            i += 1
-        }
     }
 
     mutating func build() -> [JSONTape.Node]? {
         while true {
-            skipWhitespace()
-            guard i < end else { return nil }
-            switch byte(i) {
+            s.skipWhitespace()
+            guard s.i < s.end else { return nil }
+            switch s.byte(s.i) {
             case UInt8(ascii: "{"), UInt8(ascii: "["):
-                let isObject = byte(i) == UInt8(ascii: "{")
+                let isObject = s.byte(s.i) == UInt8(ascii: "{")
                 guard open.count < JSONParser.maxDepth else { return nil }
                 open.append(nodes.count)
-                nodes.append(JSONTape.Node(kind: isObject ? .object : .array, start: Int32(i), end: 0))
-                i += 1
-                skipWhitespace()
-                guard i < end else { return nil }
-                if byte(i) != (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                nodes.append(JSONTape.Node(kind: isObject ? .object : .array, start: Int32(s.i), end: 0))
+                s.i += 1
+                s.skipWhitespace()
+                guard s.i < s.end else { return nil }
+                if s.byte(s.i) != (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
                     if isObject { guard key() else { return nil } }
                     continue
                 }
                 open.removeLast()
                 close(nodes.count - 1)
             case UInt8(ascii: "\""):
-                guard string(isKey: false) else { return nil }
+                guard string() else { return nil }
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                guard number() else { return nil }
+                guard let start = try? s.number() else { return nil }
+                nodes.append(JSONTape.Node(kind: .number, start: Int32(start), end: Int32(s.i), next: Int32(nodes.count + 1)))
             case UInt8(ascii: "t"): guard literal("true", .true) else { return nil }
             case UInt8(ascii: "f"): guard literal("false", .false) else { return nil }
             case UInt8(ascii: "n"): guard literal("null", .null) else { return nil }
@@ -232,111 +276,78 @@ private struct TapeBuilder {
             while let top = open.last {
                 nodes[top].count += 1
                 let isObject = nodes[top].kind == .object
-                skipWhitespace()
-                guard i < end else { return nil }
-                if byte(i) == UInt8(ascii: ",") {
-                    i += 1
-                    if isObject {
-                        guard nodes[top].count < JSONTape.maxMembers, key() else { return nil }
-                    }
+                s.skipWhitespace()
+                guard s.i < s.end else { return nil }
+                if s.byte(s.i) == UInt8(ascii: ",") {
+                    s.i += 1
+                    if isObject { guard key() else { return nil } }
                     break
                 }
-                guard byte(i) == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return nil }
+                guard s.byte(s.i) == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return nil }
                 open.removeLast()
                 close(top)
                 if isObject && hasRepeatedKey(top) { return nil }
             }
             if open.isEmpty {
-                skipWhitespace()
-                return i == end ? nodes : nil
+                s.skipWhitespace()
+                return s.i == s.end ? nodes : nil
             }
         }
     }
 
     /// The closing bracket is at `i`.
     mutating func close(_ container: Int) {
-        i += 1
-        nodes[container].end = Int32(i)
+        s.i += 1
+        nodes[container].end = Int32(s.i)
         nodes[container].next = Int32(nodes.count)
     }
 
     /// `"key":`, after whitespace.
     mutating func key() -> Bool {
-        skipWhitespace()
-        guard i < end, byte(i) == UInt8(ascii: "\""), string(isKey: true) else { return false }
-        skipWhitespace()
-        guard i < end, byte(i) == UInt8(ascii: ":") else { return false }
-        i += 1
+        s.skipWhitespace()
+        guard s.i < s.end, s.byte(s.i) == UInt8(ascii: "\""), string() else { return false }
+        s.skipWhitespace()
+        guard s.i < s.end, s.byte(s.i) == UInt8(ascii: ":") else { return false }
+        s.i += 1
         return true
     }
 
-    /// A string whose opening quote is at `i`. Escaped keys are not taken; escaped values are
-    /// checked by the tree parser, which decodes them when they are read.
-    mutating func string(isKey: Bool) -> Bool {
-        let start = i + 1
-        var seen: UInt64 = 0
-        var j = JSONScan.scanPlain(p, end, start, &seen)
-        var escaped = false
-        while j < end, byte(j) == UInt8(ascii: "\\") {
-            guard !isKey, j + 1 < end else { return false }
-            escaped = true
-            j = JSONScan.scanPlain(p, end, j + 2, &seen)
-        }
-        guard j < end, byte(j) == UInt8(ascii: "\"") else { return false }
-        if seen & swarHighBits != 0, JSONScan.firstInvalidUTF8(p, end, start, j) != nil { return false }
-        if escaped {
-            let literal = UnsafeRawBufferPointer(start: p + start - 1, count: j - start + 2)
-            guard (try? JSONParser.parse(literal)) != nil else { return false }
-        }
-        nodes.append(JSONTape.Node(kind: .string, escaped: escaped, start: Int32(start), end: Int32(j), next: Int32(nodes.count + 1)))
-        i = j + 1
-        return true
-    }
-
-    @inline(__always) func isDigit(_ k: Int) -> Bool { k < end && byte(k) &- UInt8(ascii: "0") < 10 }
-
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
-    mutating func number() -> Bool {
-        let start = i
-        if byte(i) == UInt8(ascii: "-") { i += 1 }
-        guard isDigit(i) else { return false }
-        if byte(i) == UInt8(ascii: "0") {
-            i += 1
-            guard !isDigit(i) else { return false }
-        }
-        while isDigit(i) { i += 1 }
-        if i < end, byte(i) == UInt8(ascii: ".") {
-            i += 1
-            guard isDigit(i) else { return false }
-            while isDigit(i) { i += 1 }
-        }
-        if i < end, byte(i) | 0x20 == UInt8(ascii: "e") {
-            i += 1
-            if i < end, byte(i) == UInt8(ascii: "+") || byte(i) == UInt8(ascii: "-") { i += 1 }
-            guard isDigit(i) else { return false }
-            while isDigit(i) { i += 1 }
-        }
-        nodes.append(JSONTape.Node(kind: .number, start: Int32(start), end: Int32(i), next: Int32(nodes.count + 1)))
+    /// A string (or key) whose opening quote is at `i`, validated and, when it holds escapes,
+    /// decoded once by the scanner (and again when it is read).
+    mutating func string() -> Bool {
+        guard let token = try? s.string() else { return false }
+        nodes.append(JSONTape.Node(kind: .string, escaped: token.escaped, start: Int32(token.start), end: Int32(token.stop),
+                                   next: Int32(nodes.count + 1)))
         return true
     }
 
     mutating func literal(_ word: StaticString, _ kind: JSONTape.Kind) -> Bool {
-        let n = word.utf8CodeUnitCount
-        guard i + n <= end, memcmp(p + i, word.utf8Start, n) == 0 else { return false }
-        nodes.append(JSONTape.Node(kind: kind, start: Int32(i), end: Int32(i + n), next: Int32(nodes.count + 1)))
-        i += n
+        let start = s.i
+        guard (try? s.literal(word)) != nil else { return false }
+        nodes.append(JSONTape.Node(kind: kind, start: Int32(start), end: Int32(s.i), next: Int32(nodes.count + 1)))
         return true
     }
 
-    /// Whether two members of the object at `object` share a name (the tree parser merges them).
-    /// Names are compared by the tree parser's fingerprint (`keyTag`) first.
+    /// Whether two members of the object at `object` are the same key (`JSONKey`: the tree parser
+    /// merges them). Small objects of keys without escapes compare fingerprints (`JSONKey.tag`)
+    /// pairwise, then bytes; others compare decoded keys through a set.
     func hasRepeatedKey(_ object: Int) -> Bool {
         let count = Int(nodes[object].count)
+        var k = object + 1
+        var plain = count <= 32
+        if plain {
+            for _ in 0 ..< count where plain {
+                plain = !nodes[k].escaped
+                k = Int(nodes[k + 1].next)
+            }
+        }
+        guard plain else { return hasRepeatedDecodedKey(object) }
+        let p = s.p, end = s.end
         return withUnsafeTemporaryAllocation(of: (tag: UInt64, start: Int, count: Int).self, capacity: count) { keys in
             var k = object + 1
             for m in 0 ..< count {
                 let start = Int(nodes[k].start), length = Int(nodes[k].end) - start
-                let tag = keyTag(p + start, length, end - start)
+                let tag = JSONKey.tag(p + start, length, end - start)
                 for other in 0 ..< m where keys[other].tag == tag && keys[other].count == length {
                     if memcmp(p + keys[other].start, p + start, length) == 0 { return true }
                 }
@@ -345,5 +356,23 @@ private struct TapeBuilder {
             }
             return false
         }
+    }
+
+    private func hasRepeatedDecodedKey(_ object: Int) -> Bool {
+        var seen = Set<[UInt8]>()
+        var k = object + 1
+        for _ in 0 ..< Int(nodes[object].count) {
+            let start = Int(nodes[k].start), stop = Int(nodes[k].end)
+            var key: [UInt8]
+            if nodes[k].escaped {
+                let quoted = UnsafeRawBufferPointer(start: s.p + start - 1, count: stop - start + 2)
+                key = Array(((try? JSONScanner.string(literal: quoted)) ?? "").utf8)
+            } else {
+                key = Array(UnsafeRawBufferPointer(start: s.p + start, count: stop - start))
+            }
+            if !seen.insert(key).inserted { return true }
+            k = Int(nodes[k + 1].next)
+        }
+        return false
     }
 }

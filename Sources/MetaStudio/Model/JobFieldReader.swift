@@ -1,64 +1,14 @@
-/// One parsed JSON value as `FieldReader` sees it, from a tree or a tape.
-protocol JobJSONValue {
-    associatedtype Object: JobJSONObject where Object.Value == Self
-    var typeName: String { get }
-    var isNull: Bool { get }
-    var asString: String? { get }
-    var isString: Bool { get }
-    /// For a string: its RFC 3339 instant, or nil inside when it is not one. Nil for other types.
-    var asTimestamp: Double?? { get }
-    /// The number as a finite Double; nil when this is no number or one a Double cannot hold.
-    var asFiniteNumber: Double? { get }
-    /// The number's text as written, when this is a number.
-    var numberText: String? { get }
-    var asBool: Bool? { get }
-    var asObject: Object? { get }
-    var asArray: [Self]? { get }
-}
-
-/// One parsed JSON object as `FieldReader` sees it.
-protocol JobJSONObject {
-    associatedtype Value: JobJSONValue where Value.Object == Self
-    /// The first member named `key`, searching from `cursor` round to just before it, and the
-    /// cursor to start the next search at. A cursor of 0 starts at the first member.
-    func find(_ key: String, from cursor: Int) -> (value: Value, cursor: Int)?
-}
-
-extension JSONValue: JobJSONValue {
-    var isNull: Bool { if case .null = self { return true } else { return false } }
-    var asString: String? { stringValue }
-    var isString: Bool { if case .string = self { return true } else { return false } }
-    var asTimestamp: Double?? { stringValue.map { RFC3339.parse($0) } }
-    var asFiniteNumber: Double? {
-        guard let text = numberText, let d = Double(text), d.isFinite else { return nil }
-        return d
-    }
-    var numberText: String? { if case .number(let text) = self { return text } else { return nil } }
-    var asBool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
-    var asObject: JSONObject? { objectValue }
-    var asArray: [JSONValue]? { arrayValue }
-}
-
-extension JSONObject: JobJSONObject {
-    func find(_ key: String, from cursor: Int) -> (value: JSONValue, cursor: Int)? {
-        var i = cursor
-        for _ in 0 ..< fields.count {
-            if i >= fields.count { i = 0 }
-            if fields[i].key == key { return (fields[i].value, i + 1) }
-            i += 1
-        }
-        return nil
-    }
-}
-
-extension JSONTapeValue: JobJSONValue {
+/// What `FieldReader` reads of a value on a tape.
+extension JSONTapeValue {
     var asString: String? { stringValue }
     var isString: Bool { kind == .string }
+    /// For a string: its RFC 3339 instant, or nil inside when it is not one. Nil for other types.
     var asTimestamp: Double?? {
         guard kind == .string else { return nil }
         if tape.nodes[index].escaped { return .some(RFC3339.parse(tape.string(index))) }
         return .some(tape.withBytes(of: index) { RFC3339.parse(bytes: $0) })
     }
+    /// The number as a finite Double; nil when this is no number or one a Double cannot hold.
     var asFiniteNumber: Double? {
         guard let text = numberText, let d = Double(text), d.isFinite else { return nil }
         return d
@@ -75,11 +25,13 @@ extension JSONTapeValue: JobJSONValue {
 }
 
 /// An object on a tape; a cursor is the node index of the member to look at next.
-struct TapeObject: JobJSONObject {
+struct TapeObject {
     let value: JSONTapeValue
 
     init(_ value: JSONTapeValue) { self.value = value }
 
+    /// The first member named `key`, searching from `cursor` round to just before it, and the
+    /// cursor to start the next search at. A cursor of 0 starts at the first member.
     func find(_ key: String, from cursor: Int) -> (value: JSONTapeValue, cursor: Int)? {
         guard let found = value.tape.member(key, of: value.index, from: cursor) else { return nil }
         return (JSONTapeValue(tape: value.tape, index: found.value), found.cursor)
@@ -89,14 +41,28 @@ struct TapeObject: JobJSONObject {
 /// Reads typed members of one JSON object. A member of the wrong type, a number out of range or an
 /// invalid timestamp is not an error: it is read as absent and noted in `flags` with its full path,
 /// so that one odd value never costs the rest of the job (or the other jobs).
-struct FieldReader<Object: JobJSONObject> {
-    typealias Value = Object.Value
-    let object: Object
-    let path: String
+struct FieldReader {
+    typealias Value = JSONTapeValue
+    let object: TapeObject
+    /// Where the object is, kept as parts and joined only when a flag names a field (most jobs
+    /// have none): the path of its parent, its member name, and for a list element its index.
+    private let parent: String
+    private let key: String
+    private let index: Int?
 
-    init(object: Object, path: String) {
-        self.object = object
-        self.path = path
+    /// The object's path as flags name fields: `""`, `"error_info."`, `"rtc_room_info.users[2]."`.
+    var path: String {
+        guard !key.isEmpty else { return parent }
+        return index.map { "\(parent)\(key)[\($0)]." } ?? parent + key + "."
+    }
+
+    init(object: TapeObject, path: String) {
+        (self.object, parent, key, index) = (object, path, "", nil)
+    }
+
+    /// The reader of member `key` of an object at `parent` (element `index` of it, for a list).
+    init(object: TapeObject, parent: String, key: String, index: Int? = nil) {
+        (self.object, self.parent, self.key, self.index) = (object, parent, key, index)
     }
 
     private func wrongType(_ key: String, _ expected: String, _ got: Value) -> JobFlag {
@@ -179,7 +145,7 @@ struct FieldReader<Object: JobJSONObject> {
     mutating func object(_ key: String, _ flags: inout [JobFlag]) -> FieldReader? {
         guard let v = value(key) else { return nil }
         guard let o = v.asObject else { flags.append(wrongType(key, "an object", v)); return nil }
-        return FieldReader(object: o, path: path + key + ".")
+        return FieldReader(object: o, parent: path, key: key)
     }
 
     mutating func array(_ key: String, _ flags: inout [JobFlag]) -> [Value]? {
@@ -213,7 +179,7 @@ struct FieldReader<Object: JobJSONObject> {
             }
             result.append(s)
         }
-        flags += JobFlag.cappedList(itemFlags, field: path + key)
+        if !itemFlags.isEmpty { flags += JobFlag.cappedList(itemFlags, field: path + key) }
         return result
     }
 }

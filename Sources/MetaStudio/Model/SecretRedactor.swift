@@ -78,68 +78,27 @@ public enum SecretRedactor {
     nonisolated(unsafe) private static let privateKeyPattern =
         #/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/#
 
-    /// A copy of `object` with every secret masked, at any depth.
-    public static func redact(_ object: JSONObject) -> JSONObject {
-        redacted(object) ?? object
-    }
-
-    /// `value` with secrets masked; strings that are URLs lose their credentials.
-    public static func redact(_ value: JSONValue) -> JSONValue {
-        redacted(value) ?? value
-    }
-
-    /// Appends the compact JSON text of `object` with every secret masked: the same text as
-    /// `redact(object).serialized()`, written in one pass without copying any of the tree.
-    public static func writeRedacted(_ object: JSONObject, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
-        for (i, field) in object.fields.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            // A member name may be a signed URL too (`{"https://x/?token=t": 1}`).
-            JSONValue.writeString(redactText(field.key), to: &out)
-            out.append(UInt8(ascii: ":"))
-            if case .null = field.value {
-                out.append(contentsOf: "null".utf8)
-            } else if isSecretName(field.key) {
-                out.append(contentsOf: quotedMask)
-            } else {
-                writeRedacted(field.value, to: &out)
-            }
-        }
-        out.append(UInt8(ascii: "}"))
-    }
-
     private static let quotedMask = Array("\"\(mask)\"".utf8)
 
-    static func writeRedacted(_ value: JSONValue, to out: inout [UInt8]) {
-        switch value {
-        case .object(let o):
-            writeRedacted(o, to: &out)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeRedacted(item, to: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .string(let s):
-            JSONValue.writeString(redactText(s), to: &out)
-        default:
-            value.write(to: &out)
-        }
-    }
-
-    /// `writeRedacted` for the value at `node` of a tape: the same text, copied from the page's
-    /// bytes where nothing needs masking or re-escaping.
+    /// Appends the compact JSON text of the value at `node` of a tape with every secret masked
+    /// (docs/SECRETS.md, section 1), at any depth: a member whose name is secret (`isSecretName`)
+    /// has its whole non-null value replaced by the mask; every other string, member names
+    /// included, is written as `redactText` masks it. Text that needs neither masking nor
+    /// re-escaping is copied from the page's bytes as it is. This is the one walker that writes
+    /// job data: every job is read from a tape (`SmartLiveJob`), imported or fetched.
     static func writeRedacted(_ tape: JSONTape, _ node: Int, to out: inout [UInt8]) {
+        // The copy is at most about as long as the text: reserved once, it never grows and moves.
+        out.reserveCapacity(out.count + Int(tape.nodes[node].end - tape.nodes[node].start) + 64)
+        let known = KnownText.shared
         tape.bytes.withUnsafeBufferPointer { bytes in
             tape.nodes.withUnsafeBufferPointer { nodes in
-                writeRedacted(tape, bytes, nodes, node, to: &out)
+                writeRedacted(tape, bytes, nodes, node, known, to: &out)
             }
         }
     }
 
-    private static func writeRedacted(_ tape: JSONTape, _ bytes: UnsafeBufferPointer<UInt8>,
-                                      _ nodes: UnsafeBufferPointer<JSONTape.Node>, _ node: Int, to out: inout [UInt8]) {
+    private static func writeRedacted(_ tape: JSONTape, _ bytes: UnsafeBufferPointer<UInt8>, _ nodes: UnsafeBufferPointer<JSONTape.Node>,
+                                      _ node: Int, _ known: KnownText, to out: inout [UInt8]) {
         let n = nodes[node]
         let text = UnsafeBufferPointer(rebasing: bytes[Int(n.start) ..< Int(n.end)])
         switch n.kind {
@@ -148,16 +107,30 @@ public enum SecretRedactor {
             var k = node + 1
             for m in 0 ..< Int(n.count) {
                 if m > 0 { out.append(UInt8(ascii: ",")) }
-                // Keys on a tape hold no escapes, so their bytes are their JSON text.
-                let key = UnsafeBufferPointer(rebasing: bytes[Int(nodes[k].start) ..< Int(nodes[k].end)])
-                writeString(unescaped: key, masked: redactedText(key), to: &out)
+                let secret: Bool
+                if nodes[k].escaped {
+                    let key = tape.string(k)
+                    JSONValue.writeString(redactText(key), to: &out)
+                    secret = isSecretName(key)
+                } else {
+                    // A key without escapes: its bytes are its JSON text.
+                    let start = Int(nodes[k].start)
+                    let key = UnsafeBufferPointer(rebasing: bytes[start ..< Int(nodes[k].end)])
+                    if let verdict = known.verdict(key, readable: bytes.count - start), !verdict.isChangedByRedaction {
+                        writeString(unescaped: key, masked: nil, to: &out)
+                        secret = verdict.isSecretName
+                    } else {
+                        writeString(unescaped: key, masked: redactedText(key), to: &out)
+                        secret = isSecretName(bytes: key)
+                    }
+                }
                 out.append(UInt8(ascii: ":"))
                 if nodes[k + 1].kind == .null {
                     out.append(contentsOf: "null".utf8)
-                } else if isSecretName(bytes: key) {
+                } else if secret {
                     out.append(contentsOf: quotedMask)
                 } else {
-                    writeRedacted(tape, bytes, nodes, k + 1, to: &out)
+                    writeRedacted(tape, bytes, nodes, k + 1, known, to: &out)
                 }
                 k = Int(nodes[k + 1].next)
             }
@@ -167,14 +140,15 @@ public enum SecretRedactor {
             var k = node + 1
             for m in 0 ..< Int(n.count) {
                 if m > 0 { out.append(UInt8(ascii: ",")) }
-                writeRedacted(tape, bytes, nodes, k, to: &out)
+                writeRedacted(tape, bytes, nodes, k, known, to: &out)
                 k = Int(nodes[k].next)
             }
             out.append(UInt8(ascii: "]"))
         case .string where n.escaped:
             JSONValue.writeString(redactText(tape.string(node)), to: &out)
         case .string:
-            writeString(unescaped: text, masked: redactedText(text), to: &out)
+            let unchanged = known.verdict(text, readable: bytes.count - Int(n.start)).map { !$0.isChangedByRedaction } ?? false
+            writeString(unescaped: text, masked: unchanged ? nil : redactedText(text), to: &out)
         case .number, .true, .false, .null:
             out.append(contentsOf: text)
         }
@@ -185,55 +159,11 @@ public enum SecretRedactor {
     @inline(__always)
     private static func writeString(unescaped text: UnsafeBufferPointer<UInt8>, masked: [UInt8]?, to out: inout [UInt8]) {
         if let masked {
-            JSONValue.writeString(String(decoding: masked, as: UTF8.self), to: &out)
+            masked.withUnsafeBufferPointer { JSONValue.writeString(bytes: $0, to: &out) }
         } else {
             out.append(UInt8(ascii: "\""))
             out.append(contentsOf: text)
             out.append(UInt8(ascii: "\""))
-        }
-    }
-
-    /// The redacted object, or nil when nothing in it needed masking, so unchanged subtrees are
-    /// shared instead of copied (this runs on every imported job).
-    static func redacted(_ object: JSONObject) -> JSONObject? {
-        var copy: JSONObject?
-        for i in object.fields.indices {
-            let field = object.fields[i]
-            let replacement: JSONValue?
-            if isSecretName(field.key) {
-                if case .null = field.value { continue }
-                if case .string(let s) = field.value, s == mask { continue }
-                replacement = .string(mask)
-            } else {
-                replacement = redacted(field.value)
-            }
-            let key = redactText(field.key)
-            let renamed = key.utf8.count != field.key.utf8.count || key != field.key
-            guard replacement != nil || renamed else { continue }
-            if copy == nil { copy = object }
-            if let replacement { copy!.fields[i].value = replacement }
-            if renamed { copy!.fields[i].key = key }
-        }
-        return copy
-    }
-
-    static func redacted(_ value: JSONValue) -> JSONValue? {
-        switch value {
-        case .object(let o):
-            return redacted(o).map { .object($0) }
-        case .array(let items):
-            var copy: [JSONValue]?
-            for i in items.indices {
-                guard let replacement = redacted(items[i]) else { continue }
-                if copy == nil { copy = items }
-                copy![i] = replacement
-            }
-            return copy.map { .array($0) }
-        case .string(let s):
-            let r = redactText(s)
-            return r.utf8.count == s.utf8.count && r == s ? nil : .string(r)
-        default:
-            return nil
         }
     }
 
@@ -346,10 +276,9 @@ public enum SecretRedactor {
     /// JWTs, `{"secret":"..."}`). Text without `=`, a `name:` or `Bearer`/`Basic`/`eyJ` costs one
     /// pass over its bytes.
     public static func redactText(_ text: String) -> String {
-        // URLs first (bytes, fast); the slower rules only where something is left for them.
-        var masked = redactURL(text)
-        let (freeText, percent) = masked.withUTF8 { (mayHoldFreeTextCredential($0), holdsPercent($0)) }
-        return maskingAfterURLs(masked, freeText: freeText, percent: percent)
+        var text = text
+        guard let masked = text.withUTF8({ redactedText($0) }) else { return text }
+        return String(decoding: masked, as: UTF8.self)
     }
 
     /// The rules `redactText` applies once the URLs of `text` are masked: the free-text patterns
@@ -365,6 +294,41 @@ public enum SecretRedactor {
     private static func byteMask(_ word: UInt64, _ byte: UInt64) -> UInt64 {
         let x = word ^ (byte &* 0x0101_0101_0101_0101)
         return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+    }
+
+    /// Which kinds of bytes the rules of `redactText` start from `bytes` holds, in one pass eight
+    /// bytes at a time: `url` for `?`, `#`, `@` and `:` (`redactedURL`), `freeText` for `=`, `:`,
+    /// `?`, `J`, `Y`, space, tab and the last byte of a full-width colon (`mayHoldFreeTextCredential`),
+    /// `percent` for `%`. A text with none of them is one that no rule changes.
+    @inline(__always)
+    private static func triggers(_ bytes: UnsafeBufferPointer<UInt8>) -> (url: Bool, freeText: Bool, percent: Bool) {
+        let n = bytes.count
+        guard let base = bytes.baseAddress, n > 0 else { return (false, false, false) }
+        let raw = UnsafeRawPointer(base)
+        var url: UInt64 = 0, freeText: UInt64 = 0, percent: UInt64 = 0
+        var i = 0
+        // A byte's mask is never set unless that byte is in the word (borrows only run upwards
+        // from a byte that matched), so each kind found is really there.
+        while i + 8 <= n {
+            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let colon = byteMask(word, 0x3A), question = byteMask(word, 0x3F)
+            url |= colon | question | byteMask(word, 0x23) | byteMask(word, 0x40)
+            freeText |= colon | question | byteMask(word, 0x3D) | byteMask(word, 0x4A) | byteMask(word, 0x59)
+                | byteMask(word, 0x20) | byteMask(word, 0x09) | byteMask(word, 0x9A)
+            percent |= byteMask(word, 0x25)
+            i += 8
+        }
+        while i < n {
+            switch bytes[i] {
+            case 0x3A, 0x3F: url = 1; freeText = 1
+            case 0x23, 0x40: url = 1
+            case 0x3D, 0x4A, 0x59, 0x20, 0x09, 0x9A: freeText = 1
+            case 0x25: percent = 1
+            default: break
+            }
+            i += 1
+        }
+        return (url != 0, freeText != 0, percent != 0)
     }
 
     /// Whether `bytes` holds a `%` (memchr: most text has none).
@@ -392,11 +356,19 @@ public enum SecretRedactor {
         return changed ? out : text
     }
 
-    /// `redactText` of UTF-8 bytes, or nil when nothing needed masking.
+    /// `redactText` of UTF-8 bytes, or nil when nothing needed masking. URLs first (bytes, fast);
+    /// the slower rules only where something is left for them. Most strings of a job (ids, names,
+    /// states, member names) hold none of the bytes a rule starts from, and cost one pass.
     private static func redactedText(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        let urlMasked = redactedURL(bytes)
-        let checks = { (p: UnsafeBufferPointer<UInt8>) in (freeText: mayHoldFreeTextCredential(p), percent: holdsPercent(p)) }
-        let (freeText, percent) = urlMasked.map { $0.withUnsafeBufferPointer(checks) } ?? checks(bytes)
+        let found = triggers(bytes)
+        guard found.url || found.freeText || found.percent else { return nil }
+        let urlMasked = found.url ? redactedURL(bytes) : nil
+        let freeText: Bool, percent: Bool
+        if let urlMasked {
+            (freeText, percent) = urlMasked.withUnsafeBufferPointer { (mayHoldFreeTextCredential($0), holdsPercent($0)) }
+        } else {
+            (freeText, percent) = (found.freeText && mayHoldFreeTextCredential(bytes), found.percent)
+        }
         guard freeText || percent else { return urlMasked }
         let text = urlMasked.map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: bytes, as: UTF8.self)
         let masked = maskingAfterURLs(text, freeText: freeText, percent: percent)
@@ -575,14 +547,13 @@ public enum SecretRedactor {
     /// Bytes that end a URL in running text: whitespace, quotes and angle brackets.
     @inline(__always)
     private static func isPieceSeparator(_ b: UInt8) -> Bool {
-        switch b {
-        case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`"),
-             UInt8(ascii: "<"), UInt8(ascii: ">"):
-            return true
-        default:
-            return false
-        }
+        b < 64 ? (pieceSeparatorsBelow64 >> UInt64(b)) & 1 != 0 : b == UInt8(ascii: "`")
     }
+
+    /// One bit per byte below 64 that `isPieceSeparator` takes: tab to carriage return (bits 9-13),
+    /// space (32), `"` (34), `'` (39), `<` (60) and `>` (62); a bit test instead of eleven
+    /// comparisons, for every byte of every URL.
+    private static let pieceSeparatorsBelow64: UInt64 = 0x5000_0085_0000_3E00
 
     /// Builds the masked copy of a text, one masked range at a time, in order; nothing is
     /// allocated until the first range.
@@ -630,7 +601,10 @@ public enum SecretRedactor {
         var sawScheme = false
         var i = start
         while i + 2 < query {
-            if bytes[i] == UInt8(ascii: ":"), bytes[i + 1] == UInt8(ascii: "/"), bytes[i + 2] == UInt8(ascii: "/") {
+            // To the next `:` (memchr: a URL has one or two before its query).
+            guard let colon = memchr(bytes.baseAddress! + i, Int32(UInt8(ascii: ":")), query - 2 - i) else { break }
+            i = UnsafePointer<UInt8>(colon.assumingMemoryBound(to: UInt8.self)) - bytes.baseAddress!
+            if bytes[i + 1] == UInt8(ascii: "/"), bytes[i + 2] == UInt8(ascii: "/") {
                 sawScheme = true
                 i = maskUserInfo(after: i + 3, before: query, &masker)
             } else {
@@ -676,7 +650,7 @@ public enum SecretRedactor {
     /// Whether `value`, a query value holding percent escapes, decodes (up to three times, for
     /// values encoded again at each hop) to a text with a credential by these rules.
     private static func hasEncodedSecret(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
-        hasEncodedSecret(Array(value))
+        value.count >= 3 && holdsPercent(value) && hasEncodedSecret(Array(value))
     }
 
     private static func hasEncodedSecret(_ value: [UInt8]) -> Bool {

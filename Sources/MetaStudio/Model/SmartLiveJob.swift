@@ -12,14 +12,10 @@ public struct RTCUser: Sendable, Equatable {
 /// object, which leaves only through `writeRedactedJSON` (so fields this version does not know are
 /// kept too, and secrets never are). Any JSON object is a job: a value that cannot be read (wrong
 /// type, invalid timestamp, out of range, no `job_id`) is read as absent and listed in `flags`.
+/// Jobs are read from a tape (`JSONTape`), whichever way they came.
 public struct SmartLiveJob: Sendable {
-    /// The whole object as received: a parsed tree, or a node of a fetched page's tape.
-    private enum Source {
-        case tree(JSONObject)
-        case tape(JSONTapeValue)
-    }
-
-    private let source: Source
+    /// The whole object as received, on its page's (or line's) tape.
+    private let source: JSONTapeValue
     /// The API's `job_id`; for a job without one, an id made from its content (see `contentId`).
     public var jobId: String
     public var roomId: String?
@@ -48,22 +44,19 @@ public struct SmartLiveJob: Sendable {
     public static let knownStates: Set<String> = ["WAITING", "PROCESSING", "SUCCEED", "FAILED", "BLOCKED"]
 
     /// Reads a job object; throws only when `value` is not an object (then it is not a job at all).
-    public init(json value: JSONValue) throws(JobFieldError) {
-        guard case .object(let object) = value else {
-            throw JobFieldError(field: "(job)", problem: "expected an object, got \(value.typeName)")
-        }
-        self.init(reading: object, source: .tree(object))
-    }
-
-    /// The same job read from a fetched page's tape, with the same flags and errors.
     public init(tape value: JSONTapeValue) throws(JobFieldError) {
         guard value.isObject else {
             throw JobFieldError(field: "(job)", problem: "expected an object, got \(value.typeName)")
         }
-        self.init(reading: TapeObject(value), source: .tape(value))
+        self.init(reading: TapeObject(value), source: value)
     }
 
-    private init<Object: JobJSONObject>(reading object: Object, source: Source) {
+    /// The job of a tree (a document `JSONParser` read), read from its tape (`JSONTape(value)`).
+    public init(json value: JSONValue) throws(JobFieldError) {
+        try self.init(tape: JSONTape(value).root)
+    }
+
+    private init(reading object: TapeObject, source: JSONTapeValue) {
         var flags: [JobFlag] = []
         var reader = FieldReader(object: object, path: "")
         let idValue = reader.value("job_id")
@@ -97,7 +90,7 @@ public struct SmartLiveJob: Sendable {
                                              detail: "expected an object, got \(item.typeName)"))
                     continue
                 }
-                var user = FieldReader(object: userObject, path: "rtc_room_info.users[\(i)].")
+                var user = FieldReader(object: userObject, parent: "rtc_room_info.", key: "users", index: i)
                 let ctime = user.epochSeconds("ctime", &userFlags)
                 rtcUsers.append(RTCUser(userType: user.string("user_type", &userFlags),
                                         userId: user.string("user_id", &userFlags), ctime: ctime))
@@ -214,11 +207,11 @@ public struct SmartLiveJob: Sendable {
         return flags
     }
 
+    /// The length of the job's JSON text as received, in bytes (its stored copy is about as long).
+    public var byteCount: Int { Int(source.tape.nodes[source.index].end - source.tape.nodes[source.index].start) }
+
     /// Appends the job's compact JSON with every secret masked (see `SecretRedactor`).
     public func writeRedactedJSON(to out: inout [UInt8]) {
-        switch source {
-        case .tree(let object): SecretRedactor.writeRedacted(object, to: &out)
-        case .tape(let value): SecretRedactor.writeRedacted(value.tape, value.index, to: &out)
-        }
+        SecretRedactor.writeRedacted(source.tape, source.index, to: &out)
     }
 }

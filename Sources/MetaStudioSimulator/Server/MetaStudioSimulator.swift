@@ -142,9 +142,8 @@ public final class MetaStudioSimulator: @unchecked Sendable {
     private func respond(to request: Request) async -> Response {
         let requestId = UUID().uuidString.lowercased()
         if request.uri.path == "/_sim/stats" {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            let body = (try? encoder.encode(stats)).map { [UInt8]($0) } ?? []
+            var body: [UInt8] = []
+            stats.json.write(to: &body)
             return SimulatorHTTP.json(status: 200, body: body, requestId: requestId)
         }
         recorder.arrived(at: Date().timeIntervalSince1970)

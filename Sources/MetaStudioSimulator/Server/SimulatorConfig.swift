@@ -111,8 +111,9 @@ public struct SimulatorConfig: Sendable {
 }
 
 /// A counter snapshot of what the simulator answered, so tests and benchmarks can check what the client
-/// went through (retries, throttling) without instrumenting the client itself.
-public struct SimulatorStats: Sendable, Codable, Equatable {
+/// went through (retries, throttling) without instrumenting the client itself. `GET /_sim/stats`
+/// answers it as a JSON object (`json`) with these names as keys.
+public struct SimulatorStats: Sendable, Equatable {
     /// Every request received (the `/_sim/stats` endpoint itself is not counted).
     public var requests = 0
     /// Complete 200 answers (truncated ones are counted in `truncated`, not here).
@@ -138,6 +139,35 @@ public struct SimulatorStats: Sendable, Codable, Equatable {
     public var maxInFlight = 0
 
     public init() {}
+
+    /// The counters as one JSON object, keys sorted; instants as epoch seconds, absent until known.
+    public var json: JSONObject {
+        var fields: [(key: String, value: JSONValue)] = [
+            ("requests", .number(String(requests))), ("ok", .number(String(ok))), ("throttled", .number(String(throttled))),
+            ("serverErrors", .number(String(serverErrors))), ("truncated", .number(String(truncated))),
+            ("authFailures", .number(String(authFailures))), ("lockouts", .number(String(lockouts))),
+            ("badRequests", .number(String(badRequests))), ("okPerSecond", .number(String(okPerSecond))),
+            ("maxInFlight", .number(String(maxInFlight))),
+        ]
+        if let firstRequestAt { fields.append(("firstRequestAt", .number(String(firstRequestAt)))) }
+        if let lastRequestAt { fields.append(("lastRequestAt", .number(String(lastRequestAt)))) }
+        return JSONObject(fields.sorted { $0.key < $1.key })
+    }
+
+    /// The counters of a `json` object (as `GET /_sim/stats` answers them); nil when one is missing.
+    public init?(json: JSONValue) {
+        guard let object = json.objectValue else { return nil }
+        func int(_ key: String) -> Int? { object[key]?.doubleValue.flatMap { Int(exactly: $0) } }
+        guard let requests = int("requests"), let ok = int("ok"), let throttled = int("throttled"),
+              let serverErrors = int("serverErrors"), let truncated = int("truncated"), let authFailures = int("authFailures"),
+              let lockouts = int("lockouts"), let badRequests = int("badRequests"), let maxInFlight = int("maxInFlight"),
+              let okPerSecond = object["okPerSecond"]?.doubleValue else { return nil }
+        (self.requests, self.ok, self.throttled, self.serverErrors, self.truncated) = (requests, ok, throttled, serverErrors, truncated)
+        (self.authFailures, self.lockouts, self.badRequests, self.maxInFlight) = (authFailures, lockouts, badRequests, maxInFlight)
+        self.okPerSecond = okPerSecond
+        firstRequestAt = object["firstRequestAt"]?.doubleValue
+        lastRequestAt = object["lastRequestAt"]?.doubleValue
+    }
 }
 
 /// Counts answers as they are sent, behind a lock, so concurrent connections never lose a count.
