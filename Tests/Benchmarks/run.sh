@@ -37,18 +37,25 @@ measure() {
     RSS=$(printf '%s\n' "${rsses[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 }
 
+# generated N SEED: makes $WORK/jobs-N.jsonl with this build's generator, unless the file there
+# was made by a generator that makes the same jobs: a set of 1,000 jobs it makes is kept beside the
+# file and compared, so data is made again exactly when the generator changed what it makes.
+generated() {
+    local f="$WORK/jobs-$1.jsonl" probe="$WORK/jobs-$1.probe"
+    "$BIN/metastudio-sim" generate --jobs 1000 --seed "$2" --format jsonl --out "$probe.new"
+    if [ -s "$f" ] && [ -s "$probe" ] && cmp -s "$probe" "$probe.new"; then rm -f "$probe.new"; return 0; fi
+    rm -f "$f" "$probe"
+    "$BIN/metastudio-sim" generate --jobs "$1" --seed "$2" --format jsonl --out "$f"
+    mv "$probe.new" "$probe"
+}
+
 ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { printf "%.*f", d, (b > 0 ? a / b : 0) }'; }
 
 echo "livejobs benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, median of $RUNS runs)"
 
 # ---- import: livejobs vs the sqlite3 shell loading the same JSON Lines through its JSON functions
 if want import; then
-# Made again whenever the generator is newer than the file, so the data measured is always what
-# this build's generator makes (every job with RTC users and a callback configuration).
-for n in "$SMALL_JOBS" "$IMPORT_JOBS"; do
-    f="$WORK/jobs-$n.jsonl"
-    { [ -s "$f" ] && [ "$f" -nt "$BIN/metastudio-sim" ]; } || "$BIN/metastudio-sim" generate --jobs "$n" --seed 7 --format jsonl --out "$f"
-done
+for n in "$SMALL_JOBS" "$IMPORT_JOBS"; do generated "$n" 7; done
 cat > "$WORK/baseline-import.sql" <<SQL
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
@@ -83,9 +90,12 @@ fi
 # the figures were kept in usage_rollup (Tests/Benchmarks/baseline-queries: every job-day joined to
 # its jobs row), and vs the sqlite3 shell running today's bundled queries (what Swift adds).
 if want report; then
-[ -s "$WORK/jobs-$REPORT_JOBS.jsonl" ] || "$BIN/metastudio-sim" generate --jobs "$REPORT_JOBS" --seed 11 --format jsonl --out "$WORK/jobs-$REPORT_JOBS.jsonl"
-if [ ! -s "$WORK/report.sqlite" ]; then
-    "$BIN/livejobs" import --db "$WORK/report.sqlite" "$WORK/jobs-$REPORT_JOBS.jsonl" >/dev/null
+generated "$REPORT_JOBS" 11
+f="$WORK/jobs-$REPORT_JOBS.jsonl"
+# The database is imported again whenever its jobs were made again.
+if [ ! -s "$WORK/report.sqlite" ] || [ "$f" -nt "$WORK/report.sqlite" ]; then
+    rm -f "$WORK/report.sqlite" "$WORK/report.sqlite-wal" "$WORK/report.sqlite-shm"
+    "$BIN/livejobs" import --db "$WORK/report.sqlite" "$f" >/dev/null
 fi
 # A database kept from an earlier build is upgraded before anything is timed.
 "$BIN/livejobs" zones --db "$WORK/report.sqlite" >/dev/null
