@@ -32,7 +32,7 @@ struct CommonOptions: ParsableArguments {
                                             valueName: "level"))
     var logLevel: LogLevel?
 
-    @Flag(name: [.short, .long], help: "Log what had to be done again: retries, HTTP 429s, rate changes, pages re-read (--log-level info).")
+    @Flag(name: [.short, .long], help: "Say on stderr what each step did and what had to be done again (--log-level info); for fetch: retries, HTTP 429s, rate changes, pages re-read.")
     var verbose = false
 
     var databasePath: String {

@@ -13,8 +13,8 @@ struct CompareCommand: ParsableCommand {
             jobs, or over one month with --month (in time zone --tz).
 
             Examples:
-              livejobs compare "美妆直播间" "Outdoor Gear Live" --month 2026-11
-              livejobs compare 0a1b2c... 9f8e7d... --format csv > rooms.csv
+              livejobs compare "美妆直播间" "Demo Room 1" --month 2026-11
+              livejobs compare ec43017be7898a6118f33adcf2e6f446 美妆直播间 --format csv
             """
     )
 

@@ -48,6 +48,8 @@ func reportingErrors<T>(_ command: String, _ body: () throws -> T) throws -> T {
 func reported(_ command: String, _ error: Error) -> ExitCode {
     let code: Int32
     switch error {
+    // A `--param` that names no parameter or has a malformed value is a bad flag, as `--month 2026-13` is.
+    case let error as QueryError where error.isBadFlag: code = ExitCodes.usage
     case is ImportError, is QueryError: code = ExitCodes.dataError
     // A credential found but unusable (empty, a line break inside) is bad input, like a bad flag.
     case let error as CredentialError where error.isBadValue: code = ExitCodes.usage

@@ -30,9 +30,12 @@ struct ImportCommand: ParsableCommand {
               zcat saved/*.jsonl.gz | livejobs import -
               livejobs import --json saved/jobs.jsonl > import-summary.json
 
+            Each file is one transaction: Ctrl-C (exit 130) keeps every file imported
+            before it and nothing of the file being read; import that one again.
+
             Exit codes: 0 every file imported (flagged jobs included), 1 a database or
             output problem (the files imported before it stay stored), 64 bad flags, 65 a
-            file refused.
+            file refused, 130 interrupted by Ctrl-C.
             """
     )
 

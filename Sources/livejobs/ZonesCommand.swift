@@ -15,7 +15,7 @@ struct ZonesCommand: ParsableCommand {
 
             Examples:
               livejobs zones
-              livejobs zones --drop America/Chicago
+              livejobs zones --drop Asia/Shanghai
             """
     )
 

@@ -76,6 +76,30 @@ import Testing
         #expect(try jobCount(cli.path("f.sqlite")) == 300)
     }
 
+    /// Each file is one transaction: Ctrl-C while the second file is being read keeps the first
+    /// file whole and nothing of the second (README, exit code 130).
+    @Test func ctrlCDuringAnImportKeepsTheFilesFinishedAndNothingOfTheOneBeingRead() throws {
+        let cli = CLI()
+        _ = try jsonLines(cli, "a.jsonl", jobs: 300, seed: 1)
+        let second = try Data(contentsOf: URL(fileURLWithPath: try jsonLines(cli, "b.jsonl", jobs: 200, seed: 2)))
+        let lines = second.split(separator: UInt8(ascii: "\n"))
+        let half = Data(lines.prefix(150).map { $0 + [UInt8(ascii: "\n")] }.joined())
+        let fifo = cli.path("b.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let import_ = try cli.start(["import", "--db", "i.sqlite", cli.path("a.jsonl"), fifo])
+        // The write of 150 jobs (far more than a pipe holds) returns only once the import has read
+        // most of them: by then it is inside the second file's transaction. The FIFO stays open.
+        let handle = try #require(FileHandle(forWritingAtPath: fifo))
+        defer { try? handle.close() }
+        try handle.write(contentsOf: half)
+        import_.send(SIGINT)
+        let r = try import_.wait(timeout: 60)
+        #expect(r.status == 130 || r.signal == SIGINT, "status \(r.status), signal \(String(describing: r.signal)): \(r.stderr)")
+        #expect(try jobCount(cli.path("i.sqlite")) == 300)
+        #expect(try strings(cli.path("i.sqlite"), "PRAGMA integrity_check") == ["ok"])
+        #expect(try count(cli.path("i.sqlite"), "SELECT COUNT(*) FROM import_runs") == 1)
+    }
+
     @Test func processSubstitutionAndPipesOfGzipImportEveryJob() throws {
         let cli = CLI()
         _ = try jsonLines(cli, "a.jsonl", jobs: 200)

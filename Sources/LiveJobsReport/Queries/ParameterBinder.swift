@@ -5,10 +5,12 @@ import MetaStudio
 
 /// Turns `--param k=v` text into typed SQLite values, checking each against its declaration.
 public enum ParameterBinder {
-    /// The SQLite value for `text` as parameter `parameter`, or an error naming the query and parameter.
-    public static func convert(_ text: String, for parameter: QueryParameter, context: String) throws -> DatabaseValue {
+    /// The SQLite value for `text` as parameter `parameter`, or a `QueryError` naming the query and
+    /// parameter; `given` says the text came from the user (`--param`, a flag: the error is a usage
+    /// error) rather than from the query file's `default=` (the error is the file's).
+    public static func convert(_ text: String, for parameter: QueryParameter, context: String, given: Bool = true) throws -> DatabaseValue {
         func bad(_ expected: String) -> QueryError {
-            QueryError("\(context): parameter '\(parameter.name)': expected \(expected), got \"\(SafeText.escaped(text, limit: 80))\"")
+            QueryError("\(context): parameter '\(parameter.name)': expected \(expected), got \"\(SafeText.escaped(text, limit: 80))\"", isBadFlag: given)
         }
         switch parameter.kind {
         case .text:
@@ -29,7 +31,7 @@ public enum ParameterBinder {
             do {
                 return try TimeZoneName.validate(text).databaseValue
             } catch let refusal as TimeZoneName.Refusal {
-                throw QueryError("\(context): parameter '\(parameter.name)': \(refusal)")
+                throw QueryError("\(context): parameter '\(parameter.name)': \(refusal)", isBadFlag: given)
             }
         case .list:
             if text.hasPrefix("[") {
@@ -76,16 +78,16 @@ public enum ParameterBinder {
         let declared = Set(query.parameters.map(\.name))
         if let unknown = given.keys.sorted().first(where: { !declared.contains($0) }) {
             let known = query.parameters.map(\.name).joined(separator: ", ")
-            throw QueryError("query '\(query.name)' has no parameter '\(unknown)' (it takes: \(known.isEmpty ? "none" : known))")
+            throw QueryError("query '\(query.name)' has no parameter '\(unknown)' (it takes: \(known.isEmpty ? "none" : known))", isBadFlag: true)
         }
         var values: [String: DatabaseValue] = [:]
         for parameter in query.parameters {
             if let text = given[parameter.name] {
                 values[parameter.name] = try convert(text, for: parameter, context: "query '\(query.name)'")
             } else if let d = parameter.defaultValue {
-                values[parameter.name] = try convert(d, for: parameter, context: "query '\(query.name)'")
+                values[parameter.name] = try convert(d, for: parameter, context: "query '\(query.name)'", given: false)
             } else if parameter.required {
-                throw QueryError("query '\(query.name)' needs parameter '\(parameter.name)' (\(parameter.kind.rawValue)): pass --param \(parameter.name)=VALUE")
+                throw QueryError("query '\(query.name)' needs parameter '\(parameter.name)' (\(parameter.kind.rawValue)): pass --param \(parameter.name)=VALUE", isBadFlag: true)
             } else {
                 values[parameter.name] = .null
             }

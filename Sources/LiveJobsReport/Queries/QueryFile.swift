@@ -4,7 +4,13 @@ import MetaStudio
 /// A failure tied to a query file or a parameter, worded for the user.
 public struct QueryError: Error, Sendable, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// True when the fault is in what the user typed (`--param` naming no parameter, a value of the
+    /// wrong type, a required one left out): a usage error (exit 64), not a bad query file (65).
+    public let isBadFlag: Bool
+    public init(_ description: String, isBadFlag: Bool = false) {
+        self.description = description
+        self.isBadFlag = isBadFlag
+    }
 }
 
 /// One declared parameter of a query file: `-- param: NAME TYPE required|optional|default=VALUE  description`.
@@ -114,7 +120,7 @@ public struct QueryFile: Sendable {
         let parameter = QueryParameter(name: name, kind: kind, required: required, defaultValue: defaultValue,
                                        summary: words.count > 3 ? words[3] : "")
         if let defaultValue {
-            _ = try ParameterBinder.convert(defaultValue, for: parameter, context: here)
+            _ = try ParameterBinder.convert(defaultValue, for: parameter, context: here, given: false)
         }
         return parameter
     }
