@@ -58,13 +58,18 @@ public struct NormalizedJob: Sendable {
     /// `in_the_future`, seconds: a day, for clocks and time zones set wrong.
     public static let maximumClockSkew: Double = 86_400
 
-    /// Longest plausible live length, seconds; anything longer is a lying server or a corrupt file.
-    public static let maximumLiveSeconds: Double = 366 * 86_400
+    /// Longest plausible live length, seconds: a year. A longer one is a lying server or a corrupt
+    /// file, flagged and left out of the hours (a job may have run longer than `maxLiveDuration` under
+    /// an older configuration, so this bound is far looser).
+    public static let maximumPlausibleLiveSeconds: Double = 366 * 86_400
+
+    /// The longest a livestream runs, seconds: the largest `max_live_duration` a MetaStudio tenant
+    /// can configure, 168 hours (ShowSmartLiveUserConfig, `live_exit_config`).
+    public static let maxLiveDuration: Double = 168 * 3600
 
     /// How long a job may stay WAITING or PROCESSING after its last sign of life (its newest
-    /// timestamp) before it is flagged stale: 7 days, the longest `max_live_duration` (168 hours) a
-    /// MetaStudio tenant can configure (ShowSmartLiveUserConfig, `live_exit_config`).
-    public static let maximumUnfinishedAge: Double = 7 * 86_400
+    /// timestamp) before it is flagged stale, seconds: `maxLiveDuration`, 7 days.
+    public static let maximumUnfinishedAge: Double = maxLiveDuration
 
     /// Normalizes `job` as read at `now` (epoch seconds, UTC): `now` only decides staleness.
     public init(_ job: SmartLiveJob, now: Double) {
@@ -211,7 +216,7 @@ private struct Rules {
             flag(field, .negative, "negative (\(JobFlag.show(value)))")
             return nil
         }
-        if value > NormalizedJob.maximumLiveSeconds {
+        if value > NormalizedJob.maximumPlausibleLiveSeconds {
             flag(field, .over366Days, "implausible length of \(JobFlag.show(value)) seconds (over 366 days)")
             return nil
         }
@@ -227,7 +232,7 @@ private struct Rules {
             exclude([.liveHours, .streamRatio], field: endField)
             return nil
         }
-        guard end - start <= NormalizedJob.maximumLiveSeconds else {
+        guard end - start <= NormalizedJob.maximumPlausibleLiveSeconds else {
             flag(endField, .over366Days, "implausible length of \(JobFlag.show(end - start)) seconds (over 366 days)")
             exclude([.liveHours, .streamRatio], field: endField)
             return nil

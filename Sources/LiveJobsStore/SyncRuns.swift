@@ -160,14 +160,10 @@ extension JobStore {
         }
     }
 
-    /// The longest a livestream runs: the largest `max_live_duration` a tenant can configure
-    /// (168 hours), seconds.
-    public static let maximumLiveSeconds: Double = 168 * 3600
-
     /// How long after its creation a job may still end, seconds: waiting or live without a sign of
     /// life for up to `NormalizedJob.maximumUnfinishedAge` (after that it is flagged stale), then
-    /// live for up to `maximumLiveSeconds`. Fourteen days.
-    public static let longestUnfinished: Double = NormalizedJob.maximumUnfinishedAge + maximumLiveSeconds
+    /// live for up to `NormalizedJob.maxLiveDuration`. Fourteen days.
+    public static let longestUnfinished: Double = NormalizedJob.maximumUnfinishedAge + NormalizedJob.maxLiveDuration
 
     /// Whether a listing filtered to `states` can gain a job long after its create_time: a job
     /// enters `SUCCEED`, `FAILED`, `BLOCKED` (or `PROCESSING`) when it ends (or starts), keeping its
