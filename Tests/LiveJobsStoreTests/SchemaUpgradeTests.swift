@@ -167,7 +167,9 @@ struct SchemaShape: Equatable {
             ("v3-live-source-check", Migrations.v3LiveSourceCheck, ShippedMigrations.v3To),
             ("v4-job-flags", Migrations.v4, ShippedMigrations.v4), ("v5-sync-runs-unresolved", Migrations.v5, ShippedMigrations.v5),
             ("v6-sync-runs-process", Migrations.v6, ShippedMigrations.v6), ("v7-sync-runs-failed-requests", Migrations.v7, ShippedMigrations.v7),
-            ("v8-usage-rollup", Migrations.v8, ShippedMigrations.v8), ("v9-indexes-as-new-files", Migrations.v9, ShippedMigrations.v9),
+            ("v8-usage-rollup", Migrations.v8, ShippedMigrations.v8), ("v8-usage-rollup", Migrations.v8RollupSums, ShippedMigrations.v8RollupSums),
+            ("v9-indexes-as-new-files", Migrations.v9, ShippedMigrations.v9),
+            ("v10-usage-microseconds", Migrations.v10, ShippedMigrations.v10),
         ]
         for (identifier, now, then) in texts {
             #expect(now == then, "\(identifier): \(Self.rule)")
