@@ -81,6 +81,11 @@ import Testing
         }
     }
 
+    /// Runs one statement on the database at `path` (a hand edit, as a user's `sqlite3` would make).
+    static func execute(_ path: String, _ sql: String, _ arguments: StatementArguments = []) throws {
+        try DatabaseQueue(path: path).write { try $0.execute(sql: sql, arguments: arguments) }
+    }
+
     /// The hours and stream ratio SQLite's ROUND gives for exact sums of microseconds.
     static func rounded(_ db: DatabaseQueue, live: Int64, streamed: Int64) throws -> (Double?, Double?) {
         try db.read { db in
@@ -163,5 +168,30 @@ import Testing
         let september = try #require(figures.first { $0["grain"] == "month" && $0["period"] == "2026-09" })
         #expect(september["live_us"] as Int64 == 149 * 18_000_000)
         try RollupTests.rollupMatchesItsDefinition(cli.path("replaced.sqlite"))
+    }
+
+    /// A sum past 64 bits (only a hand-edited database gets near one: a job lasts a year at most)
+    /// is one line on stderr and exit 1, never a wrong total: the import stores nothing of the
+    /// file, the report gives no figures.
+    @Test func aSumPast64BitsIsOneErrorLineAndNoWrongFigure() async throws {
+        let cli = CLI()
+        let jobs = (0 ..< 3).map { Job(id: "o\($0)", room: "R", start: "2026-03-1\($0)T10:00:00Z", live: "60", streamed: "30") }
+        let first = try await cli.run(["import", "--db", "o.sqlite", cli.write("a.jsonl", ExactSumTests.lines(Array(jobs.prefix(2))))])
+        #expect(first.status == 0, "\(first.stderr)")
+        try ExactSumTests.execute(cli.path("o.sqlite"), "UPDATE usage_rollup SET live_us = ? WHERE day = '2026-03-10'", [Int64.max - 1_000])
+        var late = jobs[0]
+        late.id = "o-late"
+        let refused = try await cli.run(["import", "--db", "o.sqlite", cli.write("b.jsonl", ExactSumTests.lines([jobs[2], late]))])
+        #expect(refused.status == 1)
+        let lines = refused.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("64-bit") && lines[0].contains("nothing of what was being written was stored"), "\(refused.stderr)")
+        #expect(try count(cli.path("o.sqlite"), "SELECT count(*) FROM jobs") == 2)
+
+        // Two days of a month whose sum no longer fits: the month's figures are refused.
+        try ExactSumTests.execute(cli.path("o.sqlite"), "UPDATE usage_rollup SET live_us = 5000000000000000000")
+        let report = try await cli.run(["report", "--db", "o.sqlite", "--month", "2026-03", "--out", "out"])
+        #expect(report.status == 1)
+        let reportLines = report.stderr.split(separator: "\n")
+        #expect(reportLines.count == 1 && reportLines[0].contains("64-bit"), "\(report.stderr)")
     }
 }
