@@ -248,8 +248,12 @@ enum Migrations {
     /// `job_day_facts` in every kept zone (the statement `UsageRollup.rebuild` runs, written out
     /// here so that the migration never changes with that code): the old floating-point sums
     /// cannot be turned into exact ones. A sum past 64 bits fails the upgrade and leaves the file
-    /// as it was. `usage_figures` keeps its columns and their meaning, adds
-    /// `live_us` and `streamed_us`, and states its sums once for the four grains.
+    /// as it was. `usage_figures` keeps its columns and their meaning and adds
+    /// `live_us` and `streamed_us`. Its four grains still list their sums each: one list over
+    /// the rollup rows keyed by grain (a CTE, then one GROUP BY) gives the same rows, but SQLite
+    /// cannot push a query's `tz`, `grain` and `month` through that GROUP BY into the UNION ALL,
+    /// so every query read the whole rollup (the report's queries over 200,000 jobs: 0.17 s
+    /// instead of 0.04 s).
     static let v10 = """
         DROP VIEW usage_figures;
         DROP VIEW job_day_facts;
