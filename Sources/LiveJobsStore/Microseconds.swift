@@ -50,11 +50,13 @@ public enum Microseconds {
 /// holds: the transaction that would have stored it is rolled back, never a wrong total kept.
 /// Its description is the one line the CLI prints.
 public struct SumOverflow: Error, CustomStringConvertible {
+    /// The overflow of a sum; it carries nothing else (which sum is in no message a user can act on).
     public init() {}
 
     /// What went wrong, without what it did to the write.
     public static let reason = "a sum of live or streamed time went past what a 64-bit integer holds (about 292,000 years in microseconds), so it cannot be kept exactly"
 
+    /// `reason`, then that nothing was stored: the CLI's one line.
     public var description: String {
         "\(SumOverflow.reason): nothing of what was being written was stored (look for jobs with implausible durations)"
     }
