@@ -7,7 +7,7 @@ SELECT
     COALESCE(r.state, '(none)')                                    AS state,
     SUM(r.jobs)                                                    AS jobs,
     ROUND(1.0 * SUM(r.jobs) / SUM(SUM(r.jobs)) OVER (), 4)         AS share,
-    ROUND(COALESCE(SUM(r.job_live_seconds), 0) / 3600.0, 2)        AS live_hours_of_these_jobs
+    ROUND(COALESCE(SUM(r.job_live_us), 0) / 3600000000.0, 2)       AS live_hours_of_these_jobs
 FROM usage_rollup r
 WHERE r.tz = :tz AND r.month = :month
 GROUP BY r.state

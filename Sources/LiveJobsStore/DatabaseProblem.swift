@@ -46,6 +46,14 @@ public enum DatabaseProblem {
         }
     }
 
+    /// Whether SQLite refused an INTEGER sum past 64 bits: a SUM() ("integer overflow"), or an
+    /// addition in `usage_rollup` that turned into a REAL and failed its CHECK
+    /// `usage_rollup_exact_sums` (see `SumOverflow`).
+    public static func isSumOverflow(_ error: DatabaseError) -> Bool {
+        (error.resultCode == .SQLITE_ERROR && error.message == "integer overflow")
+            || (error.resultCode == .SQLITE_CONSTRAINT && (error.message ?? "").contains("usage_rollup_exact_sums"))
+    }
+
     /// Runs `body`, turning SQLite errors into `describe`'s one-line `StoreError`.
     public static func mapping<T>(path: String, _ body: () throws -> T) throws -> T {
         do {

@@ -59,7 +59,11 @@ public final class JobStore: Sendable {
                 try file.withSchemaLock {
                     let queue = try DatabaseQueue(path: file.sqlitePath, configuration: config)
                     defer { try? queue.close() }
-                    try Migrations.migrator.migrate(queue)
+                    do {
+                        try Migrations.migrator.migrate(queue)
+                    } catch is SumOverflow {
+                        throw StoreError("\(path) cannot be upgraded to this livejobs' schema and was left as it was: \(SumOverflow.reason) (look for jobs with implausible durations)")
+                    }
                 }
             }
             let queue = try DatabaseQueue(path: file.sqlitePath, configuration: config)
@@ -192,11 +196,11 @@ public final class JobStore: Sendable {
                 facts.isBlocked = row[14]
                 facts.isOngoing = row[15]
                 facts.isFlagged = row[16]
-                facts.liveSeconds = row[5]
+                facts.liveUs = Microseconds.of(row[5] as Double?)
                 let prepared = PreparedJob(usageOf: usage, jobId: text(0) ?? "", zones: [zone], facts: facts,
                                            startTime: row[1], createTime: row[3])
                 try JobWriter.insertUsage(of: prepared, with: insert)
-                prepared.arena.withUnsafeBufferPointer { rollup.add(prepared, arena: $0) }
+                try prepared.arena.withUnsafeBufferPointer { try rollup.add(prepared, arena: $0) }
             }
             try db.execute(sql: "INSERT INTO usage_zones (tz, built_at) VALUES (?, ?)",
                            arguments: [zone.identifier, RFC3339.format(Date().timeIntervalSince1970)])

@@ -65,7 +65,7 @@ final class JobWriter {
     }
 
     static func usageStatement(_ db: Database) throws -> RawStatement {
-        try RawStatement(db, "INSERT INTO job_day_usage (job_id, tz, day, live_seconds, streamed_seconds, is_home) VALUES (?, ?, ?, ?, ?, ?)")
+        try RawStatement(db, "INSERT INTO job_day_usage (job_id, tz, day, live_us, streamed_us, is_home) VALUES (?, ?, ?, ?, ?, ?)")
     }
 
     /// Stores `p` unless the database already holds the same or a newer copy of the job.
@@ -75,7 +75,7 @@ final class JobWriter {
             let outcome: Outcome
             if try insertJob.runCountingChanges() == 1 {
                 outcome = .inserted
-                rollup.add(p, arena: arena)
+                try rollup.add(p, arena: arena)
             } else {
                 findLastUpdate.bind(1, p.jobId)
                 let stored = try findLastUpdate.firstText().flatMap { $0 }.flatMap(RFC3339.parse)
@@ -108,7 +108,7 @@ final class JobWriter {
     }
 
     /// Brings `usage_rollup` up to date with everything written; `JobStore.writeJobs` calls it
-    /// before the transaction commits.
+    /// before the transaction commits. Throws `SumOverflow` when a sum would pass 64 bits.
     func finish(_ db: Database) throws {
         try rollup.flush(db)
     }

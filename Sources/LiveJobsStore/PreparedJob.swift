@@ -19,7 +19,7 @@ struct PreparedJob: Sendable {
     private(set) var jobRow: [Value] = []
     /// `job_rtc_users` rows (position, user_type, user_id, ctime), then `job_callback_event_types`
     /// rows (source, event_type), then `job_flags` rows (field, reason, detail, excluded), then
-    /// `job_day_usage` rows (tz, day, live, streamed, is_home); each row without its job_id.
+    /// `job_day_usage` rows (tz, day, live µs, streamed µs, is_home); each row without its job_id.
     private(set) var childValues: [Value] = []
     let userCount: Int
     let eventTypeCount: Int
@@ -68,7 +68,7 @@ struct PreparedJob: Sendable {
         rollupFacts.isBlocked = normalized.isBlocked
         rollupFacts.isOngoing = normalized.isOngoing
         rollupFacts.isFlagged = !flags.isEmpty
-        rollupFacts.liveSeconds = normalized.liveSeconds
+        rollupFacts.liveUs = Microseconds.of(normalized.liveSeconds)
         rollupFacts.startTime = jobRow[JobColumn.startTime.position]
         rollupFacts.createTime = jobRow[JobColumn.createTime.position]
         childValues.reserveCapacity(userCount * PreparedJob.userWidth + eventTypeCount * PreparedJob.eventTypeWidth
@@ -179,14 +179,17 @@ struct PreparedJob: Sendable {
         for (zoneIndex, zone) in zones.enumerated() {
             let tz = text(zone.identifier)
             for slice in UsageSplitter.slices(of: job, in: zone) {
+                // Stored and summed as whole microseconds (`Microseconds`): the row and the
+                // rollup's in-memory sum get the same integers.
+                let live = Microseconds.of(slice.liveSeconds), streamed = Microseconds.of(slice.streamedSeconds)
                 rollupFacts.slices.append(RollupFacts.Slice(zone: Int32(zoneIndex), day: Int32(slice.day), isHome: slice.isHome,
-                                                            live: slice.liveSeconds, streamed: slice.streamedSeconds))
+                                                            live: live, streamed: streamed))
                 childValues.append(tz)
                 let start = arena.count
                 RFC3339.appendDay(slice.day, to: &arena)
                 childValues.append(.text(start: Int32(start), count: Int32(arena.count - start)))
-                childValues.append(real(slice.liveSeconds))
-                childValues.append(real(slice.streamedSeconds))
+                childValues.append(live.map { .integer($0) } ?? .null)
+                childValues.append(streamed.map { .integer($0) } ?? .null)
                 childValues.append(.integer(slice.isHome ? 1 : 0))
                 usageCount += 1
             }

@@ -13,8 +13,10 @@ import MetaStudio
 ///   (a minimum or maximum cannot be taken back, so replaced values are not subtracted).
 ///
 /// Days are `YYYY-MM-DD` in the zone; a job with no home day (no start, create or last update time)
-/// is on the rollup row whose `day` is NULL, in every zone. Not thread-safe: one per transaction,
-/// on the thread that holds it.
+/// is on the rollup row whose `day` is NULL, in every zone. Seconds are summed as whole
+/// microseconds (`Microseconds`), so both ways give the same sums exactly, whatever the order the
+/// jobs came in; a sum past 64 bits throws `SumOverflow`, in memory or in SQL, and the transaction
+/// is rolled back. Not thread-safe: one per transaction, on the thread that holds it.
 final class UsageRollup {
     /// The grouping of one rollup row: a zone, a day in it, and the job's own `RollupGroup`.
     struct Key: Hashable {
@@ -24,11 +26,12 @@ final class UsageRollup {
         var group: RollupGroup
     }
 
-    /// The measures of one rollup row, as `job_day_facts` defines them per job-day.
+    /// The measures of one rollup row, as `job_day_facts` defines them per job-day; time in
+    /// microseconds, nil until a value comes (SQL's SUM).
     struct Sums {
         var jobs: Int64 = 0, rated: Int64 = 0, failed: Int64 = 0, blocked: Int64 = 0
         var ongoing: Int64 = 0, withoutDuration: Int64 = 0, flagged: Int64 = 0
-        var live: Double?, streamed: Double?, pairedLive: Double?, pairedStreamed: Double?, jobLive: Double?
+        var live: Int64?, streamed: Int64?, pairedLive: Int64?, pairedStreamed: Int64?, jobLive: Int64?
         var firstStart: [UInt8]?, lastStart: [UInt8]?, firstCreate: [UInt8]?, lastCreate: [UInt8]?
     }
 
@@ -49,8 +52,9 @@ final class UsageRollup {
         oldDays = try RawStatement(db, "SELECT tz, day FROM job_day_usage WHERE job_id = ?")
     }
 
-    /// Adds the measures of a job stored for the first time.
-    func add(_ p: PreparedJob, arena: UnsafeBufferPointer<UInt8>) {
+    /// Adds the measures of a job stored for the first time. Throws `SumOverflow` when a sum of
+    /// microseconds would pass `Int64.max`.
+    func add(_ p: PreparedJob, arena: UnsafeBufferPointer<UInt8>) throws {
         let facts = p.rollupFacts
         var key = Key(zone: 0, day: nil, group: facts.group)
         var zonesWithHome = 0
@@ -58,14 +62,14 @@ final class UsageRollup {
             key.zone = Int(slice.zone)
             key.day = Int(slice.day)
             zonesWithHome += slice.isHome ? 1 : 0
-            sums[key, default: Sums()].add(slice, facts, arena: arena)
+            try sums[key, default: Sums()].add(slice, facts, arena: arena)
         }
         // No home day in a zone (no timestamps at all): the job is on that zone's undated row.
         if zonesWithHome < zones.count {
             for zone in zones.indices where !facts.slices.contains(where: { Int($0.zone) == zone && $0.isHome }) {
                 key.zone = zone
                 key.day = nil
-                sums[key, default: Sums()].addJob(facts)
+                try sums[key, default: Sums()].addJob(facts)
             }
         }
     }
@@ -88,8 +92,13 @@ final class UsageRollup {
     }
 
     /// Writes what this transaction changed: the sums of new jobs added to their rows, dirty days
-    /// summed again. Call once, after the last job and before the commit.
+    /// summed again. Call once, after the last job and before the commit. Throws `SumOverflow`
+    /// when a row's sum would pass 64 bits (the caller's transaction must then be rolled back).
     func flush(_ db: Database) throws {
+        try UsageRollup.refusingOverflow { try write(db) }
+    }
+
+    private func write(_ db: Database) throws {
         if !sums.isEmpty {
             let update = try RawStatement(db, UsageRollup.addSQL)
             let insert = try RawStatement(db, UsageRollup.insertSQL)
@@ -118,8 +127,24 @@ final class UsageRollup {
     }
 
     /// Sums the rollup rows of `tz` again from `job_day_facts`: every day (`day` nil, after the
-    /// zone's rows were made or on upgrade) or one day (`.some(nil)`: the undated row).
+    /// zone's rows were made or on upgrade) or one day (`.some(nil)`: the undated row). Throws
+    /// `SumOverflow` when a sum passes 64 bits (SQLite's SUM stops with "integer overflow").
     static func rebuild(_ db: Database, tz: String, day: String?? = nil) throws {
+        try refusingOverflow { try sum(db, tz: tz, day: day) }
+    }
+
+    /// SQLite's two ways of saying that an INTEGER sum went past 64 bits, as `SumOverflow`: SUM()
+    /// fails with "integer overflow", and `live_us + ?` turns into a REAL that the table's CHECK
+    /// `usage_rollup_exact_sums` refuses.
+    static func refusingOverflow<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError where DatabaseProblem.isSumOverflow(error) {
+            throw SumOverflow()
+        }
+    }
+
+    private static func sum(_ db: Database, tz: String, day: String??) throws {
         if let day {
             try db.execute(sql: "DELETE FROM usage_rollup WHERE tz = ? AND day IS ?", arguments: [tz, day])
             try db.execute(sql: rebuildSQL + " AND day IS ? GROUP BY month, day, room_id, room_name, state, error_code, error_msg",
@@ -134,7 +159,7 @@ final class UsageRollup {
     static let columns = """
         tz, month, day, room_id, room_name, state, error_code, error_msg,
         jobs, rated_jobs, failed_jobs, blocked_jobs, ongoing_jobs, jobs_without_duration, flagged_jobs,
-        live_seconds, streamed_seconds, paired_live_seconds, paired_streamed_seconds, job_live_seconds,
+        live_us, streamed_us, paired_live_us, paired_streamed_us, job_live_us,
         first_start, last_start, first_create, last_create
         """
 
@@ -144,8 +169,8 @@ final class UsageRollup {
         SELECT tz, month, day, room_id, room_name, state, error_code, error_msg,
                SUM(jobs), SUM(rated_jobs), SUM(failed_jobs), SUM(blocked_jobs), SUM(ongoing_jobs),
                SUM(jobs_without_duration), SUM(flagged_jobs),
-               SUM(live_seconds), SUM(streamed_seconds), SUM(paired_live_seconds), SUM(paired_streamed_seconds),
-               SUM(job_live_seconds), MIN(start_time), MAX(start_time), MIN(create_time), MAX(create_time)
+               SUM(live_us), SUM(streamed_us), SUM(paired_live_us), SUM(paired_streamed_us),
+               SUM(job_live_us), MIN(start_time), MAX(start_time), MIN(create_time), MAX(create_time)
         FROM job_day_facts
         WHERE tz = ?
         """
@@ -156,17 +181,18 @@ final class UsageRollup {
         """
 
     /// Adds sums to an existing row: NULL stays NULL until a value comes (SQL's SUM), MIN and MAX
-    /// compare text as SQLite does (bytes).
+    /// compare text as SQLite does (bytes). An INTEGER addition that overflows gives a REAL, which
+    /// the CHECK `usage_rollup_exact_sums` refuses.
     private static let addSQL = """
         UPDATE usage_rollup SET
             jobs = jobs + ?9, rated_jobs = rated_jobs + ?10, failed_jobs = failed_jobs + ?11,
             blocked_jobs = blocked_jobs + ?12, ongoing_jobs = ongoing_jobs + ?13,
             jobs_without_duration = jobs_without_duration + ?14, flagged_jobs = flagged_jobs + ?15,
-            live_seconds = CASE WHEN ?16 IS NULL THEN live_seconds ELSE COALESCE(live_seconds, 0) + ?16 END,
-            streamed_seconds = CASE WHEN ?17 IS NULL THEN streamed_seconds ELSE COALESCE(streamed_seconds, 0) + ?17 END,
-            paired_live_seconds = CASE WHEN ?18 IS NULL THEN paired_live_seconds ELSE COALESCE(paired_live_seconds, 0) + ?18 END,
-            paired_streamed_seconds = CASE WHEN ?19 IS NULL THEN paired_streamed_seconds ELSE COALESCE(paired_streamed_seconds, 0) + ?19 END,
-            job_live_seconds = CASE WHEN ?20 IS NULL THEN job_live_seconds ELSE COALESCE(job_live_seconds, 0) + ?20 END,
+            live_us = CASE WHEN ?16 IS NULL THEN live_us ELSE COALESCE(live_us, 0) + ?16 END,
+            streamed_us = CASE WHEN ?17 IS NULL THEN streamed_us ELSE COALESCE(streamed_us, 0) + ?17 END,
+            paired_live_us = CASE WHEN ?18 IS NULL THEN paired_live_us ELSE COALESCE(paired_live_us, 0) + ?18 END,
+            paired_streamed_us = CASE WHEN ?19 IS NULL THEN paired_streamed_us ELSE COALESCE(paired_streamed_us, 0) + ?19 END,
+            job_live_us = CASE WHEN ?20 IS NULL THEN job_live_us ELSE COALESCE(job_live_us, 0) + ?20 END,
             first_start = CASE WHEN ?21 IS NOT NULL AND (first_start IS NULL OR ?21 < first_start) THEN ?21 ELSE first_start END,
             last_start = CASE WHEN ?22 IS NOT NULL AND (last_start IS NULL OR ?22 > last_start) THEN ?22 ELSE last_start END,
             first_create = CASE WHEN ?23 IS NOT NULL AND (first_create IS NULL OR ?23 < first_create) THEN ?23 ELSE first_create END,
@@ -187,17 +213,19 @@ struct RollupGroup: Hashable, Sendable {
 
 /// What the rollup needs of a job, taken while it is prepared (off the writing thread).
 struct RollupFacts: Sendable {
+    /// One job-day: its share of the job's live and streamed time, in microseconds.
     struct Slice: Sendable {
         var zone: Int32
         var day: Int32
         var isHome: Bool
-        var live: Double?
-        var streamed: Double?
+        var live: Int64?
+        var streamed: Int64?
     }
     var group = RollupGroup()
     var countsInRates = false, isError = false, isBlocked = false, isOngoing = false, isFlagged = false
-    /// The job's own live seconds (`jobs.live_seconds`).
-    var liveSeconds: Double?
+    /// The job's own live time (`jobs.live_seconds`) in microseconds, as `Microseconds.of` and
+    /// `job_day_facts.job_live_us` turn it.
+    var liveUs: Int64?
     /// Where the canonical `start_time` and `create_time` texts are in the job's arena.
     var startTime: PreparedJob.Value = .null
     var createTime: PreparedJob.Value = .null
@@ -206,38 +234,33 @@ struct RollupFacts: Sendable {
 
 extension UsageRollup.Sums {
     /// The measures of one job-day, as `job_day_facts` defines them.
-    mutating func add(_ slice: RollupFacts.Slice, _ f: RollupFacts, arena: UnsafeBufferPointer<UInt8>) {
+    mutating func add(_ slice: RollupFacts.Slice, _ f: RollupFacts, arena: UnsafeBufferPointer<UInt8>) throws {
         if slice.isHome {
-            addJob(f)
+            try addJob(f)
             Self.keep(&firstStart, f.startTime, arena, smaller: true)
             Self.keep(&lastStart, f.startTime, arena, smaller: false)
             Self.keep(&firstCreate, f.createTime, arena, smaller: true)
             Self.keep(&lastCreate, f.createTime, arena, smaller: false)
         }
-        Self.sum(&live, slice.live)
-        Self.sum(&streamed, slice.streamed)
+        try Microseconds.add(&live, slice.live)
+        try Microseconds.add(&streamed, slice.streamed)
         if let l = slice.live, let s = slice.streamed {
-            Self.sum(&pairedLive, l)
-            Self.sum(&pairedStreamed, s)
+            try Microseconds.add(&pairedLive, l)
+            try Microseconds.add(&pairedStreamed, s)
         }
     }
 
     /// The job's own measures, counted once: on its home day, or on the undated row (no hours) when
     /// it has none.
-    mutating func addJob(_ f: RollupFacts) {
+    mutating func addJob(_ f: RollupFacts) throws {
         jobs += 1
         if f.countsInRates { rated += 1 }
         if f.isError { failed += 1 }
         if f.isBlocked { blocked += 1 }
         if f.isOngoing { ongoing += 1 }
-        if f.liveSeconds == nil { withoutDuration += 1 }
+        if f.liveUs == nil { withoutDuration += 1 }
         if f.isFlagged { flagged += 1 }
-        Self.sum(&jobLive, f.liveSeconds)
-    }
-
-    private static func sum(_ total: inout Double?, _ value: Double?) {
-        guard let value else { return }
-        total = (total ?? 0) + value
+        try Microseconds.add(&jobLive, f.liveUs)
     }
 
     /// Keeps the smaller (or larger) text, compared as bytes like SQLite's BINARY collation.
@@ -255,8 +278,8 @@ extension UsageRollup.Sums {
     func bind(to statement: RawStatement, from first: Int32) {
         let integers = [jobs, rated, failed, blocked, ongoing, withoutDuration, flagged]
         for (i, value) in integers.enumerated() { statement.bind(first + Int32(i), value) }
-        let reals = [live, streamed, pairedLive, pairedStreamed, jobLive]
-        for (i, value) in reals.enumerated() { statement.bind(first + 7 + Int32(i), value) }
+        let micros = [live, streamed, pairedLive, pairedStreamed, jobLive]
+        for (i, value) in micros.enumerated() { statement.bind(first + 7 + Int32(i), value) }
         let texts = [firstStart, lastStart, firstCreate, lastCreate]
         for (i, value) in texts.enumerated() { statement.bind(first + 12 + Int32(i), value.map { String(decoding: $0, as: UTF8.self) }) }
     }

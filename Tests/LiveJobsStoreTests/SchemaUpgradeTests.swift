@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import LiveJobsStore
+import MetaStudio
 
 /// A database file's schema, as far as a new file and an upgraded one must agree: every table,
 /// index, view and trigger with its stored SQL (compared as SQLite keeps it, whitespace included:
@@ -137,6 +138,80 @@ struct SchemaShape: Equatable {
         #expect(try DatabaseFile(path: dir.dbPath).inspect() == .livejobs(current: true))
     }
 
+    /// A v9 file with jobs: its per-day seconds (doubles: a day's share of a job is the difference
+    /// of two epoch instants, a hair off the decimal value) become exact microseconds, its rollup
+    /// is summed again from them, and a figure that v9's floating-point total put just under a
+    /// half step comes out as the exact total rounds.
+    @Test func aV9FilesSecondsBecomeExactMicrosecondsAndItsRollupIsSummedAgain() throws {
+        let dir = TempDir()
+        try makeFile(dir.dbPath, Array(ShippedMigrations.current.prefix(9)))
+        // Three jobs of 0.1 s, 0.1 s and 17.8 s on 17 September: 18 s exactly, 0.005 h. The
+        // splitter that v9 ran makes each share the difference of two epoch instants, rounded to
+        // the 2^-22 s those instants are kept to: here all three round down, and their sum falls
+        // a hair under 18 s (two shares that add up to whole seconds cancel each other out).
+        let lengths = [0.1, 0.1, 17.8]
+        func start(_ job: Int) -> String { "2026-09-17T1\(job):00:00.123Z" }
+        let slices = lengths.indices.flatMap { job -> [DaySlice] in
+            let instant = RFC3339.parse(start(job))!
+            return UsageSplitter.slices(of: UsageInput(start: instant, end: nil, home: instant, liveSeconds: lengths[job],
+                                                       streamedSeconds: lengths[job] / 2), in: .utc)
+        }
+        #expect(slices.count == 3)
+        try #require(slices.reduce(0) { $0 + $1.liveSeconds! } < 18)
+        try DatabaseQueue(path: dir.dbPath).write { db in
+            for (job, slice) in slices.enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO jobs (job_id, room_id, state, start_time, live_seconds, streamed_seconds, counts_in_rates, is_error, is_blocked, raw_json, stored_at)
+                    VALUES (?, 'r', 'SUCCEED', ?, ?, ?, 1, 0, 0, '{}', '2026-09-30T00:00:00Z')
+                    """, arguments: ["j\(job)", start(job), lengths[job], lengths[job] / 2])
+                try db.execute(sql: "INSERT INTO job_day_usage (tz, day, job_id, live_seconds, streamed_seconds, is_home) VALUES ('UTC', ?, ?, ?, ?, 1)",
+                               arguments: [RFC3339Day.text(slice.day), "j\(job)", slice.liveSeconds, slice.streamedSeconds])
+            }
+            try db.execute(sql: ShippedMigrations.v8RollupSums, arguments: ["UTC"])
+        }
+        let figure = "SELECT live_hours FROM usage_figures WHERE tz = 'UTC' AND grain = 'day' AND month = '2026-09' AND period = '2026-09-17'"
+        #expect(try DatabaseQueue(path: dir.dbPath).read { try Double.fetchOne($0, sql: figure) } == 0, "v9: a hair under 0.005 h")
+
+        _ = try JobStore(path: dir.dbPath, logger: .discarding)
+        try DatabaseQueue(path: dir.dbPath).read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT live_us, streamed_us, live_seconds FROM job_day_usage ORDER BY job_id")
+            #expect(rows.map { $0["live_us"] as Int64 } == [100_000, 100_000, 17_800_000])
+            #expect(rows.map { $0["streamed_us"] as Int64 } == [50_000, 50_000, 8_900_000])
+            for (row, slice) in zip(rows, slices) {
+                #expect(row["live_us"] as Int64? == Microseconds.of(slice.liveSeconds))
+                #expect(row["live_seconds"] as Double? == Double(row["live_us"] as Int64) / 1_000_000)
+            }
+            #expect(try Int64.fetchAll(db, sql: "SELECT live_us FROM usage_rollup") == [18_000_000])
+            #expect(try Int64.fetchAll(db, sql: "SELECT job_live_us FROM usage_rollup") == [18_000_000])
+            #expect(try Double.fetchOne(db, sql: figure) == 0.01)
+        }
+    }
+
+    /// An upgrade whose sums would pass 64 bits stops with one line naming the file and leaves
+    /// it as it was: still v9, its rows and REAL seconds untouched.
+    @Test func anUpgradeWhoseSumsPass64BitsLeavesTheFileAsItWas() throws {
+        let dir = TempDir()
+        try makeFile(dir.dbPath, Array(ShippedMigrations.current.prefix(9)))
+        try DatabaseQueue(path: dir.dbPath).write { db in
+            // Values no import stores (a year at most per job), written by hand: 5e12 s each.
+            for id in ["big1", "big2"] {
+                try db.execute(sql: """
+                    INSERT INTO jobs (job_id, room_id, state, start_time, live_seconds, counts_in_rates, is_error, is_blocked, raw_json, stored_at)
+                    VALUES (?, 'r', 'SUCCEED', '2026-09-01T00:00:00Z', 5e12, 1, 0, 0, '{}', '2026-09-30T00:00:00Z')
+                    """, arguments: [id])
+                try db.execute(sql: "INSERT INTO job_day_usage (tz, day, job_id, live_seconds, is_home) VALUES ('UTC', '2026-09-01', ?, 5e12, 1)",
+                               arguments: [id])
+            }
+        }
+        let before = try shape(dir.dbPath)
+        let error = #expect(throws: StoreError.self) { try JobStore(path: dir.dbPath, logger: .discarding) }
+        let message = error?.description ?? ""
+        #expect(message.hasPrefix("\(dir.dbPath) cannot be upgraded") && message.contains("64-bit") && !message.contains("\n"), "\(message)")
+        #expect(try shape(dir.dbPath) == before)
+        #expect(!before.migrations.contains("v10-usage-microseconds"))
+        #expect(try DatabaseQueue(path: dir.dbPath).read { try Double.fetchAll($0, sql: "SELECT live_seconds FROM job_day_usage") } == [5e12, 5e12])
+    }
+
     /// The comparison can fail: a file with one index more, or one CHECK less, is told apart.
     @Test func theComparisonSeesAnIndexAndACheck() throws {
         let dir = TempDir()
@@ -167,7 +242,9 @@ struct SchemaShape: Equatable {
             ("v3-live-source-check", Migrations.v3LiveSourceCheck, ShippedMigrations.v3To),
             ("v4-job-flags", Migrations.v4, ShippedMigrations.v4), ("v5-sync-runs-unresolved", Migrations.v5, ShippedMigrations.v5),
             ("v6-sync-runs-process", Migrations.v6, ShippedMigrations.v6), ("v7-sync-runs-failed-requests", Migrations.v7, ShippedMigrations.v7),
-            ("v8-usage-rollup", Migrations.v8, ShippedMigrations.v8), ("v9-indexes-as-new-files", Migrations.v9, ShippedMigrations.v9),
+            ("v8-usage-rollup", Migrations.v8, ShippedMigrations.v8), ("v8-usage-rollup", Migrations.v8RollupSums, ShippedMigrations.v8RollupSums),
+            ("v9-indexes-as-new-files", Migrations.v9, ShippedMigrations.v9),
+            ("v10-usage-microseconds", Migrations.v10, ShippedMigrations.v10),
         ]
         for (identifier, now, then) in texts {
             #expect(now == then, "\(identifier): \(Self.rule)")

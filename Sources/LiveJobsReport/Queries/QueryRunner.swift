@@ -52,6 +52,9 @@ public struct QueryRunner {
             }
         } catch let error as DatabaseError where DatabaseProblem.isAboutTheFile(error) {
             throw DatabaseProblem.describe(error, path: self.db.path)
+        } catch let error as DatabaseError where DatabaseProblem.isSumOverflow(error) {
+            // The data's fault, not the query file's: no figure is given rather than a wrong one.
+            throw StoreError("query '\(query.name)': \(SumOverflow.reason) in \(self.db.path) (look for jobs with implausible durations)")
         } catch let error as DatabaseError {
             throw QueryError("query '\(query.name)' (\(query.path)): SQL error: \(error.message ?? "\(error.resultCode)")")
         }
