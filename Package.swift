@@ -29,7 +29,7 @@ let package = Package(
             "CCurl",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: swift6),
         // SQLite's variadic configuration call, wrapped like libcurl's.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // zlib, for saved pages compressed with gzip; a system library with a shim for its set-up macro.
