@@ -1,11 +1,6 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// The package builds in the Swift 5 language mode; targets listed with these settings build in
-// Swift 6's, where the compiler checks what crosses threads (Sendable, isolation). The others
-// move one at a time.
-let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
-
 let package = Package(
     name: "livejobs",
     platforms: [.macOS(.v14)],
@@ -40,14 +35,14 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: swift6),
+        ]),
         // Stored queries, read-only execution, Markdown/CSV/SVG writers.
         .target(name: "LiveJobsReport", dependencies: [
             "LiveJobsStore", "MetaStudio",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: swift6),
+        ]),
         // The CLI: argument parsing, exit codes, no business logic.
         .executableTarget(name: "livejobs", dependencies: [
             "MetaStudio", "LiveJobsStore", "LiveJobsReport",
@@ -60,7 +55,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: swift6),
+        ]),
         .executableTarget(name: "metastudio-sim", dependencies: [
             "MetaStudioSimulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -71,17 +66,19 @@ let package = Package(
             "MetaStudio", "MetaStudioSimulator",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "InMemoryLogging", package: "swift-log"),
-        ], swiftSettings: swift6),
+        ]),
         .testTarget(name: "LiveJobsStoreTests", dependencies: [
             "LiveJobsStore", "MetaStudio",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "InMemoryLogging", package: "swift-log"),
-        ], swiftSettings: swift6),
-        .testTarget(name: "LiveJobsReportTests", dependencies: ["LiveJobsReport", "LiveJobsStore"], swiftSettings: swift6),
+        ]),
+        .testTarget(name: "LiveJobsReportTests", dependencies: ["LiveJobsReport", "LiveJobsStore"]),
         .testTarget(name: "LiveJobsCLITests", dependencies: [
             "MetaStudio", "MetaStudioSimulator",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],
-    swiftLanguageModes: [.v5]
+    // Every target builds in the Swift 6 language mode, where the compiler checks what crosses
+    // threads (Sendable, isolation).
+    swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import MetaStudio
 
 /// A bounded first-in, first-out queue from producing threads to consuming threads: `put` waits
 /// while `capacity` elements are queued (back-pressure: memory stays bounded however far ahead the

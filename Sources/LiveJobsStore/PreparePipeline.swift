@@ -1,4 +1,5 @@
 import Foundation
+import MetaStudio
 
 /// Import's two threads: a producer of prepared jobs (and skipped items) runs on a thread of its
 /// own, parsing and normalizing, while the caller's thread writes them into SQLite; batches of

@@ -259,9 +259,10 @@ struct FetchCommand: ParsableCommand {
         // One line each; on a terminal the progress line is cleared first, so the notice stands alone.
         let progress = ProgressLine()
         options.onLongWait = { wait in progress.notice(Self.notice(wait)) }
-        var http = HTTPClientOptions()
-        http.caBundle = caBundle
-        http.totalTimeout = timeout
+        var httpOptions = HTTPClientOptions()
+        httpOptions.caBundle = caBundle
+        httpOptions.totalTimeout = timeout
+        let http = httpOptions
         let httpLogger = common.logger("livejobs.http")
         let pager = JobPager(query: plan.query, options: options, logger: common.logger("livejobs.fetch.pager"),
                              throttleLogger: common.logger("livejobs.fetch.throttle")) {

@@ -4,7 +4,11 @@ import MetaStudio
 
 /// Stores each fetched page through the same store as `import`, handing pages to a group-commit
 /// writer; a transaction holds whole pages only, so an interrupted fetch keeps every page committed.
-final class FetchSink: PageSink, @unchecked Sendable {
+///
+/// Concurrency: the pager's workers call `store` at once; the committer has locks of its own
+/// (`GroupCommitter`), and the request ids by page are behind `requestIds` (a `Locked`); the other
+/// fields are constants.
+final class FetchSink: PageSink, Sendable {
     let committer: GroupCommitter
     /// Store each page before the next request, as a hand-written pager over the vendor's SDK does.
     let sequential: Bool
@@ -12,8 +16,7 @@ final class FetchSink: PageSink, @unchecked Sendable {
     let databasePath: String
     /// Each page's context (what an `ImportError` about it names as its file) and X-Request-Id,
     /// so that the page a `--strict` fetch stops at is recorded by its request id.
-    private var requestIds: [String: String] = [:]
-    private let lock = NSLock()
+    private let requestIds = Locked<[String: String]>([:])
 
     init(store: JobStore, projectId: String, region: String?, sequential: Bool, strictness: Strictness,
          maxUncommittedPages: Int, runProgress: SyncRunProgressRecorder? = nil) throws {
@@ -26,7 +29,7 @@ final class FetchSink: PageSink, @unchecked Sendable {
 
     func store(_ page: JobPage) throws {
         let context = "page at \(page.label ?? "offset \(page.offset)") (X-Request-Id \(page.requestId ?? "none"))"
-        if let id = page.requestId { lock.withLock { requestIds[context] = id } }
+        if let id = page.requestId { requestIds.withLock { $0[context] = id } }
         try DatabaseProblem.mapping(path: databasePath) {
             try committer.submit(page.items, context: context)
             if sequential { try committer.flush() }
@@ -36,7 +39,7 @@ final class FetchSink: PageSink, @unchecked Sendable {
     /// The X-Request-Id of the page `error` is about, when it is a job the store refused.
     func requestId(of error: Error) -> String? {
         guard let refused = error as? ImportError else { return nil }
-        return lock.withLock { requestIds[refused.file] }
+        return requestIds.withLock { $0[refused.file] }
     }
 
     /// Waits for the writer to commit every page handed over; the first commit error, if any.

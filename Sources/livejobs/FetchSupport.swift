@@ -4,18 +4,24 @@ import MetaStudio
 
 /// Ctrl-C and SIGTERM cancel the scan instead of killing the process, so the run is recorded
 /// and every page already received stays stored; a second Ctrl-C exits at once.
+///
+/// Concurrency: both signals' handlers run on one serial queue (`livejobs.signals`); the count of
+/// signals received is behind `hits` (a `Locked`) all the same, since `release` runs on the main thread.
 final class SignalTrap {
     private var sources: [DispatchSourceSignal] = []
-    private var hits = 0
+    private let hits = Locked(0)
 
-    init(_ onSignal: @escaping () -> Void) {
+    init(_ onSignal: @escaping @Sendable () -> Void) {
+        let queue = DispatchQueue(label: "livejobs.signals")
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: DispatchQueue(label: "livejobs.signals"))
-            source.setEventHandler { [weak self] in
-                guard let self else { return }
-                self.hits += 1
-                if self.hits > 1 { exit(130) }
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { [hits] in
+                let count = hits.withLock { hits in
+                    hits += 1
+                    return hits
+                }
+                if count > 1 { exit(130) }
                 Output.error("\nlivejobs fetch: interrupted; storing what has arrived (Ctrl-C again to quit now)\n")
                 onSignal()
             }
@@ -24,6 +30,7 @@ final class SignalTrap {
         }
     }
 
+    /// Stops trapping: the handlers are cancelled and both signals kill the process again.
     func release() {
         sources.forEach { $0.cancel() }
         signal(SIGINT, SIG_DFL)

@@ -3,20 +3,29 @@ import MetaStudio
 
 /// Progress on stderr: a line redrawn in place on a terminal, nothing when stderr is not one. Drawn
 /// through `StderrLines`, so that a notice or a log line never lands in the middle of it.
-final class ProgressLine: @unchecked Sendable {
+///
+/// Concurrency: `start` runs a drawing thread of its own (`WorkerThread`) that redraws the line,
+/// then waits out the interval on `stopped` (a `StopSignal`: a condition wait, not a sleep);
+/// `stop` raises it and joins the thread, so no redraw lands after the line is cleared. `drawer`
+/// (a `Locked`) holds that thread between `start` and `stop`, which may run on different threads.
+final class ProgressLine: Sendable {
     private let enabled = isatty(STDERR_FILENO) == 1
-    private var timer: DispatchSourceTimer?
+    private let stopped = StopSignal()
+    private let drawer = Locked<WorkerThread?>(nil)
 
-    func start(every interval: Double, _ snapshot: @escaping () -> ScanProgress) {
+    /// Redraws the line from `snapshot` every `interval` seconds, the first after one interval,
+    /// until `stop`; does nothing when stderr is not a terminal, or after `stop`.
+    func start(every interval: Double, _ snapshot: @escaping @Sendable () -> ScanProgress) {
         guard enabled else { return }
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "livejobs.progress"))
-        timer.schedule(deadline: .now() + interval, repeating: interval)
-        timer.setEventHandler { [weak self] in self?.draw(snapshot()) }
-        timer.resume()
-        self.timer = timer
+        drawer.withLock { drawer in
+            guard drawer == nil, !stopped.isRaised else { return }
+            drawer = WorkerThread(name: "fetch-progress") { [stopped] in
+                while !stopped.wait(seconds: interval) { ProgressLine.draw(snapshot()) }
+            }
+        }
     }
 
-    private func draw(_ p: ScanProgress) {
+    private static func draw(_ p: ScanProgress) {
         let pageRate = p.elapsed > 0 ? Double(p.pagesDone) / p.elapsed : 0
         let left = pageRate > 0 ? Double(max(0, p.pagesTotal - p.pagesDone)) / pageRate : 0
         let line = String(format: "pages %d/%d · jobs %d/%d · %.1f pages/s (limit %@ req/s) · retries %d (429: %d) · %@ left",
@@ -32,12 +41,14 @@ final class ProgressLine: @unchecked Sendable {
         StderrLines.shared.line(line)
     }
 
+    /// Stops the redraws, waits for a redraw under way to end, and clears the line.
     func stop() {
-        timer?.cancel()
-        timer = nil
+        stopped.raise()
+        drawer.withLock { $0 }?.join()
         StderrLines.shared.clear()
     }
 
+    /// `1m05s`, `42s`: whole seconds, rounded.
     static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"

@@ -201,7 +201,8 @@ struct Serve: AsyncParsableCommand {
             try await simulator.run(host: host, port: port) { bound in
                 let shown = host.contains(":") ? "[\(host)]" : host
                 print("metastudio-sim listening on http://\(shown):\(bound) (\(count) jobs, project \(project))")
-                fflush(stdout)
+                // Every stream, standard output among them: the C global `stdout` is mutable state to Swift 6.
+                fflush(nil)
             }
         } catch {
             FileHandle.standardError.write(Data("metastudio-sim: error: cannot serve on \(host):\(port): \(error)\n".utf8))

@@ -13,8 +13,9 @@ public enum SecretFile {
         public var description: String { reason }
     }
 
-    nonisolated(unsafe) private static var cache: [String: Result<String, Failure>] = [:]
-    private static let lock = NSLock()
+    /// Each path's result, read once per process; the lock is held through the read, so two
+    /// threads asking for one pipe read it once.
+    private static let cache = Locked<[String: Result<String, Failure>]>([:])
 
     /// The text of the file at `path`. A pipe can be read only once, so each path is read once per
     /// process and the same result (or failure) is returned to every later call. A FIFO that no
@@ -22,7 +23,7 @@ public enum SecretFile {
     /// ("nothing was written to the FIFO …"); once a writer has it open, it is read like `cat` reads
     /// it, to its end (a `pass show` waiting for a passphrase is not cut short).
     public static func read(_ path: String, writerWait: Double = 60) throws(Failure) -> String {
-        let result = lock.withLock { () -> Result<String, Failure> in
+        let result = cache.withLock { cache -> Result<String, Failure> in
             if let cached = cache[path] { return cached }
             let fresh = Result { () throws(Failure) -> String in try readUncached(path, writerWait: writerWait) }
             cache[path] = fresh
@@ -45,7 +46,7 @@ public enum SecretFile {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         if (info.st_mode & S_IFMT) == S_IFIFO {
-            bytes = try waitForWriter(fd, &chunk, seconds: writerWait)
+            bytes = try waitForWriter(fd, path: path, &chunk, seconds: writerWait)
         }
         // Read to the end as `cat` would: blocking again once a writer is known to be there.
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
@@ -64,24 +65,59 @@ public enum SecretFile {
         return text
     }
 
-    /// Waits, reading without blocking, until a program has the FIFO `fd` open for writing (a read
-    /// brings bytes, or says there are none yet) and returns what was read; fails after `seconds`
-    /// when every read finds no writer (end of file at once).
-    static func waitForWriter(_ fd: Int32, _ chunk: inout [UInt8], seconds: Double) throws(Failure) -> [UInt8] {
+    /// Waits in poll(2), for at most `seconds`, until a program writes to the FIFO `fd` (opened at
+    /// `path` without blocking), and returns what a first read brings. Linux reports no hang-up on a
+    /// FIFO that no writer has opened since this reader opened it, so poll sleeps until a writer
+    /// writes or the time is up. A writer that closes it without writing would leave that hang-up
+    /// reported at once on every poll: the FIFO is then opened afresh into the same descriptor and
+    /// the wait goes on for one that writes. When the time is up, one last read tells a writer that
+    /// has the FIFO open but has written nothing yet (a `pass show` waiting for its passphrase:
+    /// none is returned, and the caller reads on, blocking, as `cat` would) from no writer at all
+    /// (the failure "nothing was written to the FIFO").
+    static func waitForWriter(_ fd: Int32, path: String, _ chunk: inout [UInt8], seconds: Double) throws(Failure) -> [UInt8] {
         let deadline = ProcessInfo.processInfo.systemUptime + seconds
+        var timedOut = false
         while true {
+            if !timedOut {
+                let left = deadline - ProcessInfo.processInfo.systemUptime
+                // Whole milliseconds, rounded up so the wait never ends early; at most a day per call.
+                let timeout = left > 0 ? Int32(min((left * 1000).rounded(.up), 86_400_000)) : 0
+                var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&entry, 1, timeout)
+                if ready < 0 {
+                    if errno == EINTR { continue }
+                    throw Failure(reason: systemReason(errno))
+                }
+                if ready == 0 {
+                    // A wait longer than a day is waited a day at a time.
+                    if deadline - ProcessInfo.processInfo.systemUptime > 0 { continue }
+                    timedOut = true
+                }
+            }
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n > 0 { return Array(chunk[0 ..< n]) }
             if n < 0 {
                 if errno == EINTR { continue }
+                // A writer has it open and has written nothing yet: read on, blocking, as `cat` does.
                 if errno == EAGAIN || errno == EWOULDBLOCK { return [] }
                 throw Failure(reason: systemReason(errno))
             }
-            if ProcessInfo.processInfo.systemUptime >= deadline {
+            if timedOut {
                 throw Failure(reason: "nothing was written to the FIFO in \(waitShown(seconds)) s: no program has it open "
                               + "for writing (write to it before livejobs reads it, or give a regular file)")
             }
-            usleep(20_000)
+            // End of file before the time is up: a writer came and went without writing. The new
+            // descriptor is opened before the old one is closed (by dup2), so the FIFO always has a
+            // reader and keeps what a next writer may have written meanwhile; livejobs starts no
+            // program, so close-on-exec set just after dup2 leaves no descriptor to leak.
+            var fresh: Int32
+            repeat { fresh = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) } while fresh < 0 && errno == EINTR
+            guard fresh >= 0 else { throw Failure(reason: systemReason(errno)) }
+            let moved = dup2(fresh, fd)
+            let code = errno
+            close(fresh)
+            guard moved >= 0 else { throw Failure(reason: systemReason(code)) }
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         }
     }
 

@@ -8,12 +8,15 @@ import Foundation
 /// container nested deeper than `JSONParser.maxDepth`, an object that repeats a key. The caller
 /// then uses `JSONParser`, which names the error or repairs and merges, and reads the result from
 /// `JSONTape(value)`.
-public final class JSONTape: @unchecked Sendable {
-    enum Kind: UInt8 { case null, `false`, `true`, number, string, array, object }
+///
+/// Concurrency: two constant arrays, set once by `parse`; a tape is read from any thread (a page's
+/// tape is parsed on a pager worker and read by the store's preparers).
+public final class JSONTape: Sendable {
+    enum Kind: UInt8, Sendable { case null, `false`, `true`, number, string, array, object }
 
     /// One value (or object key), in document order: a container's members follow it, each object
     /// member as a key node then its value's nodes.
-    struct Node {
+    struct Node: Sendable {
         var kind: Kind
         /// A string with backslash escapes: its text must be decoded, not copied.
         var escaped = false

@@ -4,9 +4,11 @@
 /// (`SecretRedactor.isSecretName`, `SecretRedactor.redactText`), so this table cannot disagree
 /// with them; it spares a dense job's sixty member names and dozen enumerated values the rules'
 /// work on every job (a tenth of the time preparing a job took).
-final class KnownText: @unchecked Sendable {
+///
+/// Concurrency: every field is a constant set by `init`, so any thread may read the table.
+final class KnownText: Sendable {
     /// A known text's verdicts: whether it names a secret member, and whether `redactText` changes it.
-    struct Verdict {
+    struct Verdict: Sendable {
         var isSecretName: Bool
         var isChangedByRedaction: Bool
     }
@@ -35,15 +37,14 @@ final class KnownText: @unchecked Sendable {
 
     /// Open addressing on `JSONKey.tag`: `slotCount` slots, each the index of a text plus one (0: empty).
     private static let slotCount = 256
-    private let slots: UnsafeMutablePointer<UInt16>
+    private let slots: [UInt16]
     /// Each text's bytes are `bytes[offsets[i] ..< offsets[i + 1]]`.
     private let bytes: [UInt8]
     private let offsets: [Int]
     private let verdicts: [Verdict]
 
     private init() {
-        slots = .allocate(capacity: KnownText.slotCount)
-        slots.initialize(repeating: 0, count: KnownText.slotCount)
+        var slots = [UInt16](repeating: 0, count: KnownText.slotCount)
         var bytes: [UInt8] = [], offsets = [0], verdicts: [Verdict] = []
         for text in KnownText.texts {
             bytes += Array(text.utf8)
@@ -54,10 +55,8 @@ final class KnownText: @unchecked Sendable {
             while slots[slot] != 0 { slot = (slot + 1) % KnownText.slotCount }
             slots[slot] = UInt16(verdicts.count)
         }
-        (self.bytes, self.offsets, self.verdicts) = (bytes, offsets, verdicts)
+        (self.slots, self.bytes, self.offsets, self.verdicts) = (slots, bytes, offsets, verdicts)
     }
-
-    deinit { slots.deallocate() }
 
     /// The top byte of the tag mixed once more: short texts' tags differ in their low bytes only.
     @inline(__always)
@@ -69,15 +68,17 @@ final class KnownText: @unchecked Sendable {
     func verdict(_ text: UnsafeBufferPointer<UInt8>, readable: Int) -> Verdict? {
         guard let base = text.baseAddress, text.count <= 32 else { return nil }
         var slot = KnownText.slot(JSONKey.tag(base, text.count, readable))
-        return bytes.withUnsafeBufferPointer { bytes in
-            offsets.withUnsafeBufferPointer { offsets in
-                while slots[slot] != 0 {
-                    let i = Int(slots[slot]) - 1
-                    let start = offsets[i], count = offsets[i + 1] - start
-                    if count == text.count && JSONTape.sameBytes(base, bytes.baseAddress! + start, count) { return verdicts[i] }
-                    slot = (slot + 1) % KnownText.slotCount
+        return slots.withUnsafeBufferPointer { slots in
+            bytes.withUnsafeBufferPointer { bytes in
+                offsets.withUnsafeBufferPointer { offsets in
+                    while slots[slot] != 0 {
+                        let i = Int(slots[slot]) - 1
+                        let start = offsets[i], count = offsets[i + 1] - start
+                        if count == text.count && JSONTape.sameBytes(base, bytes.baseAddress! + start, count) { return verdicts[i] }
+                        slot = (slot + 1) % KnownText.slotCount
+                    }
+                    return nil
                 }
-                return nil
             }
         }
     }

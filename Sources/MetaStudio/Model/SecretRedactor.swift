@@ -66,6 +66,9 @@ public enum SecretRedactor {
         return redactURL(text)
     }
 
+    // Safe because (the six `nonisolated(unsafe)` patterns below): a Regex is never changed after it
+    // is made, and compiles its matching program once, on first use, with an atomic compare-and-swap;
+    // the standard library just does not mark Regex Sendable.
     nonisolated(unsafe) private static let headerPattern =
         #/(?i)\b(authorization|x-auth-token|x-security-token|x-subject-token|set-cookie|cookie)(\s*[:=]\s*)[^\r\n"]+/#
     nonisolated(unsafe) private static let bearerPattern = #/(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+\/-]{8,}=*)/#

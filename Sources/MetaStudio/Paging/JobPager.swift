@@ -151,21 +151,29 @@ public struct WaitBoundReached: Error, Sendable, CustomStringConvertible {
 /// body cut short) and each page read again because the listing moved (`reread.reason`,
 /// `create_since`, `create_until`, `sort_dir`); at `.debug` the scan's start and end and each page
 /// stored (`page.jobs`, `page.count`).
-public final class JobPager: @unchecked Sendable {
-    let makeClient: () throws -> MetaStudioClient
+///
+/// Concurrency: `concurrency` worker threads (`WorkerThread`, joined by `run`), each with a client of
+/// its own that no other thread touches. What they share is behind locks of its own: the plan and
+/// the counts in `state` (`ScanState`), the pace in `limiter`, the stop in `stop` (raised by
+/// `cancel`, from any thread: Ctrl-C, or the first worker to fail), and the last long wait announced
+/// in `announced`. A worker waiting out a back-off or for its rate slot waits on `stop`, so a cancel
+/// wakes it at once; a request in flight is aborted by its client's `shouldAbort`.
+public final class JobPager: Sendable {
+    let makeClient: @Sendable () throws -> MetaStudioClient
     let query: ListJobsQuery
     let options: PagerOptions
     let limiter: RateLimiter
     let state: ScanState
     let logger: Logger
-    private let cancelFlag = AtomicFlag()
-    /// Until when a long wait has been announced.
-    let announced = AnnouncedUntil()
+    /// Raised by `cancel`: every wait of the workers ends, and no new request starts.
+    let stop = StopSignal()
+    /// Until when (monotonic seconds) a long wait has been announced; raised only forward.
+    let announced = Locked(-Double.infinity)
 
     /// A pager of `query` under `options`; each worker makes its own client with `makeClient`. It
     /// logs to `logger` and its rate limiter to `throttleLogger` (see `RateLimiter`).
     public init(query: ListJobsQuery, options: PagerOptions, logger: Logger, throttleLogger: Logger,
-                makeClient: @escaping () throws -> MetaStudioClient) {
+                makeClient: @escaping @Sendable () throws -> MetaStudioClient) {
         self.query = query
         self.options = options
         self.makeClient = makeClient
@@ -189,8 +197,9 @@ public final class JobPager: @unchecked Sendable {
     }
 
     /// Stops the scan: no new request starts and requests in flight are aborted.
-    public func cancel() { cancelFlag.set(); state.wake() }
-    public var isCancelled: Bool { cancelFlag.isSet }
+    public func cancel() { stop.raise(); state.wake() }
+    /// Whether `cancel` was called.
+    public var isCancelled: Bool { stop.isRaised }
 
     /// A snapshot for progress display.
     public func progress(elapsed: Double) -> ScanProgress { state.progress(rate: limiter.currentRate, elapsed: elapsed) }
@@ -216,17 +225,10 @@ public final class JobPager: @unchecked Sendable {
             "fetch.query": "\(query.summary)", "page.limit": "\(query.pageSize)", "concurrency": "\(workers)",
             "first_round": "\(min(max(1, options.firstRound), workers))", "rate.mode": "\(options.rate)",
         ])
-        let group = DispatchGroup()
-        for index in 0..<workers {
-            group.enter()
-            let thread = Thread { [self] in
-                defer { group.leave() }
-                work(index: index, sink: sink)
-            }
-            thread.stackSize = 1 << 20
-            thread.start()
+        let threads = (0..<workers).map { index in
+            WorkerThread(name: "fetch-page", stackSize: 1 << 20) { [self] in work(index: index, sink: sink) }
         }
-        group.wait()
+        threads.forEach { $0.join() }
         if let error = state.fatalError { throw ScanFailed(error: error, result: state.result()) }
         if isCancelled { throw ScanCancelled(result: state.result()) }
         return state.result()
@@ -241,7 +243,7 @@ public final class JobPager: @unchecked Sendable {
             cancel()
             return
         }
-        let cancelled: @Sendable () -> Bool = { [cancelFlag] in cancelFlag.isSet }
+        let cancelled: @Sendable () -> Bool = { [stop] in stop.isRaised }
         client.shouldAbort = cancelled
         var random = SystemRandomNumberGenerator()
         while let request = state.next(cancelled: cancelled) {
@@ -282,7 +284,7 @@ public final class JobPager: @unchecked Sendable {
         /// The last failure of any kind, for the log line of the retry it causes.
         var failure: Error?
         while true {
-            guard limiter.acquire(cancelled: { isCancelled }) else { throw ScanCancelled(result: ScanResult()) }
+            guard limiter.acquire(unless: stop) else { throw ScanCancelled(result: ScanResult()) }
             state.countRequest(retry: failures + throttles > 0)
             let retryAfter: Double?
             do {
@@ -335,11 +337,8 @@ public final class JobPager: @unchecked Sendable {
                 announce(wait, error: lastError, retryAfter: retryAfter, waited: waited, page: request.label)
             }
             waited += wait
-            let until = ProcessInfo.processInfo.systemUptime + wait
-            while ProcessInfo.processInfo.systemUptime < until {
-                if isCancelled { throw ScanCancelled(result: ScanResult()) }
-                Thread.sleep(forTimeInterval: min(0.05, max(0, until - ProcessInfo.processInfo.systemUptime)))
-            }
+            // A condition wait on the stop: a cancel ends it at once.
+            if stop.wait(seconds: wait) { throw ScanCancelled(result: ScanResult()) }
         }
     }
 }
@@ -381,25 +380,16 @@ extension JobPager {
     func announce(_ wait: Double, error: APIError?, retryAfter: Double?, waited: Double, page: String) {
         guard let onLongWait = options.onLongWait else { return }
         let until = ProcessInfo.processInfo.systemUptime + wait
-        guard announced.raise(to: until) else { return }
+        // Told when it ends over a second later than the last one told.
+        let later = announced.withLock { announced in
+            guard until > announced + 1 else { return false }
+            announced = until
+            return true
+        }
+        guard later else { return }
         let fromServer = (retryAfter ?? 0) >= wait - 0.001
         onLongWait(LongWait(seconds: wait, status: error?.status, retryAfter: fromServer, asked: fromServer ? retryAfter : nil,
                             waited: waited, page: page, bound: options.retry.maxWaitPerPage))
-    }
-}
-
-/// The latest instant a notice was given for, raised only forward, from any thread.
-final class AnnouncedUntil: @unchecked Sendable {
-    private let lock = NSLock()
-    private var until = -Double.infinity
-
-    /// Moves the mark to `instant` and returns true when that is over a second later than it was.
-    func raise(to instant: Double) -> Bool {
-        lock.withLock {
-            guard instant > until + 1 else { return false }
-            until = instant
-            return true
-        }
     }
 }
 
@@ -418,10 +408,3 @@ public struct ScanFailed: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(error)" }
 }
 
-/// A set-once flag readable from any thread.
-final class AtomicFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
-}

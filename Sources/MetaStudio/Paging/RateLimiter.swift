@@ -9,7 +9,12 @@ import Logging
 /// Logs (to the logger its caller hands it, e.g. `livejobs.fetch.throttle`): each drop at `.info`
 /// (`rate.before`, `rate.now`, `rate.ceiling`, `rate.stated` in requests per second), each whole
 /// request per second regained at `.debug`.
-public final class RateLimiter: @unchecked Sendable {
+///
+/// Concurrency: one lock (`pace`, a `Locked`) guards the rate, its ceiling and the next free slot;
+/// the pager's workers take slots and report answers from their own threads. A worker waits for its
+/// slot on the scan's `StopSignal`, so a cancel ends the wait at once; log lines are written after
+/// the lock is released.
+public final class RateLimiter: Sendable {
     public enum Mode: Sendable, Equatable {
         case adaptive(initial: Double)
         case fixed(Double)
@@ -26,59 +31,59 @@ public final class RateLimiter: @unchecked Sendable {
     public static let maximumFixedRate = 1000.0
     static let maximumRate = 1000.0
 
-    private let lock = NSLock()
+    /// What the workers share: the pace and the next free slot (monotonic seconds).
+    private struct Pace: Sendable {
+        var rate: Double
+        var ceiling: Double?
+        var nextSlot: Double = 0
+        var lastDecrease: Double = 0
+        /// The whole rate last logged while climbing back, so a climb logs once per request/s.
+        var loggedStep: Double
+    }
+
     private let mode: Mode
-    private var rate: Double
-    private var ceiling: Double?
-    private var nextSlot: Double = 0
-    private var lastDecrease: Double = 0
-    /// The whole rate last logged while climbing back, so a climb logs once per request/s.
-    private var loggedStep: Double
+    private let pace: Locked<Pace>
     private let logger: Logger
 
     /// A limiter pacing at `mode`, logging its rate changes to `logger`.
     public init(mode: Mode, logger: Logger) {
         self.mode = mode
         self.logger = logger
+        let rate: Double
         switch mode {
         case .adaptive(let initial): rate = initial
         case .fixed(let r): rate = r.isNaN ? RateLimiter.minimumRate : max(RateLimiter.minimumFixedRate, r)
         case .unlimited: rate = .infinity
         }
-        loggedStep = rate.isFinite ? rate.rounded(.down) : 0
+        pace = Locked(Pace(rate: rate, loggedStep: rate.isFinite ? rate.rounded(.down) : 0))
     }
 
     /// The current pace, requests per second.
-    public var currentRate: Double { lock.withLock { rate } }
+    public var currentRate: Double { pace.withLock { $0.rate } }
 
     private static func now() -> Double { ProcessInfo.processInfo.systemUptime }
 
-    /// Waits for the next request slot; returns false if `cancelled` became true while waiting.
-    public func acquire(cancelled: () -> Bool) -> Bool {
-        if case .unlimited = mode { return !cancelled() }
-        let slot: Double = lock.withLock {
-            let now = RateLimiter.now()
-            let slot = max(now, nextSlot)
-            nextSlot = slot + 1 / rate
+    /// Takes the next request slot and waits for it on `stop` (a condition wait, woken at once by
+    /// `stop.raise()`): true when the slot has come, false when the stop was raised first.
+    package func acquire(unless stop: StopSignal) -> Bool {
+        if case .unlimited = mode { return !stop.isRaised }
+        let slot: Double = pace.withLock { pace in
+            let slot = max(RateLimiter.now(), pace.nextSlot)
+            pace.nextSlot = slot + 1 / pace.rate
             return slot
         }
-        while true {
-            if cancelled() { return false }
-            let wait = slot - RateLimiter.now()
-            if wait <= 0 { return true }
-            Thread.sleep(forTimeInterval: min(wait, 0.05))
-        }
+        return !stop.wait(seconds: slot - RateLimiter.now())
     }
 
     /// A request was answered: the adaptive rate climbs by `additiveIncrease` per second of answers.
     public func onSuccess() {
         guard case .adaptive = mode else { return }
         // Logged outside the lock: a log line written to a slow stderr must not hold up the workers.
-        let step: (now: Double, ceiling: Double?)? = lock.withLock {
-            rate = min(ceiling ?? RateLimiter.maximumRate, rate + RateLimiter.additiveIncrease / rate)
-            guard rate.rounded(.down) > loggedStep else { return nil }
-            loggedStep = rate.rounded(.down)
-            return (rate, ceiling)
+        let step: (now: Double, ceiling: Double?)? = pace.withLock { pace in
+            pace.rate = min(pace.ceiling ?? RateLimiter.maximumRate, pace.rate + RateLimiter.additiveIncrease / pace.rate)
+            guard pace.rate.rounded(.down) > pace.loggedStep else { return nil }
+            pace.loggedStep = pace.rate.rounded(.down)
+            return (pace.rate, pace.ceiling)
         }
         if let step {
             logger.debug("request rate raised", metadata: [
@@ -90,21 +95,21 @@ public final class RateLimiter: @unchecked Sendable {
     /// A 429 arrived; `message` is the gateway's error_msg, which may state the limit.
     public func onThrottle(message: String?) {
         guard case .adaptive = mode else { return }
-        let change: (before: Double, now: Double, ceiling: Double?, stated: Double?) = lock.withLock {
+        let stated = RateLimiter.statedLimit(in: message)
+        let change: (before: Double, now: Double, ceiling: Double?, stated: Double?) = pace.withLock { pace in
             let now = RateLimiter.now()
-            let before = rate
-            let stated = RateLimiter.statedLimit(in: message)
+            let before = pace.rate
             if let limit = stated {
                 // A stated limit is server text: however small it says, the pace never stops.
-                ceiling = max(RateLimiter.minimumRate, limit * 0.97)
-                rate = max(RateLimiter.minimumRate, min(rate, limit * 0.95))
-            } else if now - lastDecrease > max(0.5, 2 / rate) {
-                rate = max(RateLimiter.minimumRate, rate * RateLimiter.multiplicativeDecrease)
-                lastDecrease = now
+                pace.ceiling = max(RateLimiter.minimumRate, limit * 0.97)
+                pace.rate = max(RateLimiter.minimumRate, min(pace.rate, limit * 0.95))
+            } else if now - pace.lastDecrease > max(0.5, 2 / pace.rate) {
+                pace.rate = max(RateLimiter.minimumRate, pace.rate * RateLimiter.multiplicativeDecrease)
+                pace.lastDecrease = now
             }
-            nextSlot = max(nextSlot, now + 1 / rate)
-            loggedStep = rate.rounded(.down)
-            return (before, rate, ceiling, stated)
+            pace.nextSlot = max(pace.nextSlot, now + 1 / pace.rate)
+            pace.loggedStep = pace.rate.rounded(.down)
+            return (before, pace.rate, pace.ceiling, stated)
         }
         guard change.now != change.before else { return }
         logger.info("request rate lowered after HTTP 429", metadata: [

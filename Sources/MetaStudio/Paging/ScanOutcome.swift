@@ -15,7 +15,7 @@ public enum FetchOutcome: String, Sendable, CaseIterable {
 /// What `JobPager.scan(into:)` returned: a result, an interruption or an error, each with the
 /// scan's true counts (a failed run is recorded with the requests, retries and request ids it
 /// really made).
-public enum ScanEnd: @unchecked Sendable {
+public enum ScanEnd: Sendable {
     case finished(ScanResult)
     case interrupted(ScanResult)
     /// The error that ended the scan: an `APIError`, `TransportError`, `PageDecodeError`,

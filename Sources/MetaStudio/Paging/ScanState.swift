@@ -15,7 +15,14 @@ struct PageRequest: Sendable {
 
 /// The shared state of one scan: the planner (what to read next, when the scan is done) and the
 /// counters, behind one lock. Workers take requests from here and hand back what they read.
+///
+/// Concurrency: one lock (`condition`) guards every `var` below; the pager's workers call in from
+/// their own threads. `next` waits on its condition while other pages are in flight, and is woken
+/// by `completed`, `abandon`, `fail` and `wake` (which the pager calls after raising its stop), so
+/// it never waits on a timer.
 final class ScanState: @unchecked Sendable {
+    // Safe because every `var` below is read and written only between `condition.lock()` and
+    // `unlock()`, and leaves as a copy of Sendable values (`ScanResult`, `ScanProgress`, `PageRequest`).
     private let condition = NSCondition()
     private let query: ListJobsQuery
     private var planner: ScanPlanner
@@ -47,7 +54,9 @@ final class ScanState: @unchecked Sendable {
                               range: (lower, upper))
     }
 
-    /// The next page to fetch, waiting while others are in flight; nil when the scan is over.
+    /// The next page to fetch, waiting while others are in flight; nil when the scan is over, has
+    /// failed, or `cancelled()` holds. Whoever makes `cancelled()` true calls `wake()` after, so a
+    /// waiting worker sees it.
     func next(cancelled: () -> Bool) -> PageRequest? {
         condition.lock()
         defer { condition.unlock() }
@@ -66,7 +75,7 @@ final class ScanState: @unchecked Sendable {
                 condition.broadcast()
                 continue
             }
-            _ = condition.wait(until: Date(timeIntervalSinceNow: 0.1))
+            condition.wait()
         }
     }
 
@@ -93,6 +102,7 @@ final class ScanState: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Wakes the workers waiting in `next`, to look at `cancelled()` again.
     func wake() {
         condition.lock()
         condition.broadcast()

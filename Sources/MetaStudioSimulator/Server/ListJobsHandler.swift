@@ -23,20 +23,30 @@ struct ListQuery: Sendable, Equatable {
 /// Answers the list route: parses the query like the service does (one comma-separated `state`
 /// value, inclusive RFC 3339 bounds, substring room names), then filters, sorts and pages the
 /// tenant's jobs and writes the 200 body from each job's stored text.
-final class ListJobsHandler: @unchecked Sendable {
-    // @unchecked Sendable: `lock` guards `cache` and `tieRNG`, the only mutable fields; every
-    // access holds it (the filtering itself runs outside it, on a snapshot of the tenant).
+///
+/// Concurrency: the server's request tasks call in at once; one lock (`memo`, a `Locked`) guards the
+/// cached orders and the PRNG that reorders ties. The filtering itself runs outside it, on a
+/// snapshot of the tenant.
+final class ListJobsHandler: Sendable {
+    private struct Memo: Sendable {
+        /// Filtered and sorted positions per `resultKey`, valid for one tenant version: a scan of
+        /// 10,000 pages filters once instead of 10,000 times.
+        var cache: [String: Cached] = [:]
+        var tieRNG: SplitMix64
+    }
+
+    private struct Cached: Sendable {
+        var version: Int
+        var order: [Int]
+    }
+
     private let tenant: SimulatedTenant
-    private let lock = NSLock()
-    /// Filtered and sorted positions per `resultKey`, valid for one tenant version: a scan of 10,000
-    /// pages filters once instead of 10,000 times.
-    private var cache: [String: (version: Int, order: [Int])] = [:]
+    private let memo: Locked<Memo>
     /// The page-shape faults: page cap, lying counts, reordered ties.
     private let pageCap: Int?
     private let countExcess: Int
     private let claimedCount: Int?
     private let shuffleTies: Bool
-    private var tieRNG: SplitMix64
 
     init(tenant: SimulatedTenant, config: SimulatorConfig = SimulatorConfig()) {
         self.tenant = tenant
@@ -44,7 +54,7 @@ final class ListJobsHandler: @unchecked Sendable {
         countExcess = min(max(0, config.countExcess), 1 << 53)  // never overflows a count
         claimedCount = config.claimedCount
         shuffleTies = config.shuffleTies
-        tieRNG = SplitMix64(seed: SplitMix64.mix(config.seed ^ 0x5449_4553))
+        memo = Locked(Memo(tieRNG: SplitMix64(seed: SplitMix64.mix(config.seed ^ 0x5449_4553))))
     }
 
     // MARK: Query parsing
@@ -151,35 +161,30 @@ final class ListJobsHandler: @unchecked Sendable {
         while low > 0, created(low - 1) == created(range.lowerBound) { low -= 1 }
         var high = range.upperBound
         while high < order.count, created(high) == created(range.upperBound - 1) { high += 1 }
-        lock.lock()
-        defer { lock.unlock() }
-        var runStart = low
-        while runStart < high {
-            var runEnd = runStart + 1
-            while runEnd < high, created(runEnd) == created(runStart) { runEnd += 1 }
-            if runEnd - runStart > 1 {
-                for i in stride(from: runEnd - 1, to: runStart, by: -1) {
-                    order.swapAt(i, runStart + tieRNG.below(i - runStart + 1))
+        memo.withLock { memo in
+            var runStart = low
+            while runStart < high {
+                var runEnd = runStart + 1
+                while runEnd < high, created(runEnd) == created(runStart) { runEnd += 1 }
+                if runEnd - runStart > 1 {
+                    for i in stride(from: runEnd - 1, to: runStart, by: -1) {
+                        order.swapAt(i, runStart + memo.tieRNG.below(i - runStart + 1))
+                    }
                 }
+                runStart = runEnd
             }
-            runStart = runEnd
         }
     }
 
     /// Positions in `jobs` of the jobs that match, in the requested order.
     private func matching(_ query: ListQuery, jobs: [TenantJob], version: Int) -> [Int] {
         let key = query.resultKey
-        lock.lock()
-        if let hit = cache[key], hit.version == version {
-            lock.unlock()
-            return hit.order
-        }
-        lock.unlock()
+        if let hit = memo.withLock({ $0.cache[key] }), hit.version == version { return hit.order }
         let order = Self.filterAndSort(query, jobs: jobs)
-        lock.lock()
-        if cache.count >= 32 { cache.removeAll() }
-        cache[key] = (version, order)
-        lock.unlock()
+        memo.withLock { memo in
+            if memo.cache.count >= 32 { memo.cache.removeAll() }
+            memo.cache[key] = Cached(version: version, order: order)
+        }
         return order
     }
 

@@ -7,21 +7,26 @@ import ServiceLifecycle
 /// A local MetaStudio endpoint speaking the contract (paging, filters, error bodies, token and AK/SK
 /// auth, throttling) with injectable faults, so the fetcher is tested, benchmarked and demonstrated
 /// against real HTTP instead of mocks. Start it in-process on port 0, or run it with `metastudio-sim serve`.
-public final class MetaStudioSimulator: @unchecked Sendable {
-    // @unchecked Sendable: `lock` guards the mutable fields (`runTask`, `generation`, `address`),
-    // touched only in the small helpers that hold it; the other fields are Sendable or locked themselves.
+///
+/// Concurrency: the server's request tasks share the tenant, handler, auth, faults and recorder,
+/// each behind a lock of its own; one lock (`running`, a `Locked`) guards the background server
+/// task, which `start` it belongs to, and the address bound.
+public final class MetaStudioSimulator: Sendable {
+    private struct Running: Sendable {
+        /// The background server of `start` and the group that shuts it down gracefully.
+        var runTask: (task: Task<Void, Never>, group: ServiceGroup)?
+        /// Which `start` the current `runTask` belongs to.
+        var generation = 0
+        var address = (host: "127.0.0.1", port: 0)
+    }
+
     public let config: SimulatorConfig
     private let tenant: SimulatedTenant
     private let handler: ListJobsHandler
     private let auth: SimulatorAuth
     private let faults: FaultInjector
     private let recorder = StatsRecorder()
-    private let lock = NSLock()
-    /// The background server of `start` and the group that shuts it down gracefully.
-    private var runTask: (task: Task<Void, Never>, group: ServiceGroup)?
-    /// Which `start` the current `runTask` belongs to.
-    private var generation = 0
-    private var address = (host: "127.0.0.1", port: 0)
+    private let running = Locked(Running())
 
     public convenience init(jobs: [JSONObject], config: SimulatorConfig) {
         self.init(sequence: jobs, config: config)
@@ -44,9 +49,7 @@ public final class MetaStudioSimulator: @unchecked Sendable {
 
     /// `http://HOST:PORT` of the running server (port 0 before `start`).
     public var baseURL: String {
-        lock.lock()
-        defer { lock.unlock() }
-        return "http://\(address.host):\(address.port)"
+        running.withLock { "http://\($0.address.host):\($0.address.port)" }
     }
 
     /// A snapshot of the counters.
@@ -95,33 +98,31 @@ public final class MetaStudioSimulator: @unchecked Sendable {
     }
 
     private func launch(_ group: ServiceGroup, _ operation: @escaping @Sendable (Int) async -> Void) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        guard runTask == nil else { throw SimulatorStartError.alreadyRunning }
-        generation += 1
-        let current = generation
-        runTask = (Task { await operation(current) }, group)
+        try running.withLock { running in
+            guard running.runTask == nil else { throw SimulatorStartError.alreadyRunning }
+            running.generation += 1
+            let current = running.generation
+            running.runTask = (Task { await operation(current) }, group)
+        }
     }
 
     private func takeRunTask() -> (Task<Void, Never>, ServiceGroup)? {
-        lock.lock()
-        defer { lock.unlock() }
-        let running = runTask
-        runTask = nil
-        return running
+        running.withLock { running in
+            let task = running.runTask
+            running.runTask = nil
+            return task
+        }
     }
 
     /// Forgets a server task that ended by itself (a failed bind), so `start` may be called again.
     private func clearRunTask(_ ended: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        if generation == ended { runTask = nil }
+        running.withLock { running in
+            if running.generation == ended { running.runTask = nil }
+        }
     }
 
     private func setAddress(_ host: String, _ port: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        address = (host, port)
+        running.withLock { $0.address = (host, port) }
     }
 
     private func makeApplication(host: String, port: Int, onListening: @escaping @Sendable (Int) -> Void)
@@ -214,35 +215,37 @@ public enum SimulatorStartError: Error, Sendable {
 }
 
 /// Hands the bound port (or the failure to bind) from the server task to `start`, exactly once.
-private final class PortWaiter: @unchecked Sendable {
-    // @unchecked Sendable: `lock` guards `continuation` and `early`; the continuation is resumed
-    // after unlocking, exactly once.
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Int, Error>?
-    private var early: Result<Int, Error>?
+///
+/// Concurrency: one lock (`state`, a `Locked`) guards the continuation and a result that came
+/// before it; the continuation is resumed after the lock is released, exactly once.
+private final class PortWaiter: Sendable {
+    private struct State: Sendable {
+        var continuation: CheckedContinuation<Int, Error>?
+        var early: Result<Int, Error>?
+    }
+
+    private let state = Locked(State())
 
     func set(_ continuation: CheckedContinuation<Int, Error>) {
-        lock.lock()
-        if let early {
-            lock.unlock()
-            continuation.resume(with: early)
-            return
+        let early: Result<Int, Error>? = state.withLock { state in
+            if let early = state.early { return early }
+            state.continuation = continuation
+            return nil
         }
-        self.continuation = continuation
-        lock.unlock()
+        if let early { continuation.resume(with: early) }
     }
 
     func resolve(_ result: Result<Int, Error>) {
-        lock.lock()
-        guard let continuation else {
-            if early == nil { early = result }
-            lock.unlock()
-            return
+        let waiting: CheckedContinuation<Int, Error>? = state.withLock { state in
+            guard let continuation = state.continuation else {
+                if state.early == nil { state.early = result }
+                return nil
+            }
+            state.continuation = nil
+            state.early = result // later calls are ignored
+            return continuation
         }
-        self.continuation = nil
-        early = result // later calls are ignored
-        lock.unlock()
-        continuation.resume(with: result)
+        waiting?.resume(with: result)
     }
 }
 

@@ -31,9 +31,11 @@ struct TenantJob: Sendable {
 /// deleted jobs and jobs that end during a scan, running jobs ending between scans), because a pager
 /// that assumes a frozen list skips or repeats jobs in production. Thread-safe: every request reads a
 /// consistent snapshot.
+///
+/// Concurrency: one lock (`lock`) guards every `var` below, for the server's request tasks.
 final class SimulatedTenant: @unchecked Sendable {
-    // @unchecked Sendable: `lock` guards every `var` below: `snapshot` and `willAnswer` hold it
-    // throughout, and the private helpers that change the jobs run only inside `willAnswer`.
+    // Safe because every `var` below is touched only holding `lock`: `snapshot` and `willAnswer`
+    // hold it throughout, and the private helpers that change the jobs run only inside `willAnswer`.
     private let lock = NSLock()
     private var entries: [TenantJob]
     /// Bumped on every change, so cached query results know they are stale.

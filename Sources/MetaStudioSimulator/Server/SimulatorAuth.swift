@@ -4,8 +4,10 @@ import MetaStudio
 /// The gateway's authentication: a token compared as is, or an SDK-HMAC-SHA256 signature recomputed
 /// from the request exactly as received, with the real gateway's clock-skew limit and AK lockout, so a
 /// client's signer is proven against a verifier and not only against its own test vector.
-final class SimulatorAuth: @unchecked Sendable {
-    // @unchecked Sendable: `lock` guards `failures` and `lockedUntil`; every access holds it.
+///
+/// Concurrency: one lock (`lockout`, a `Locked`) guards each AK's consecutive failures and lock;
+/// the signature itself is checked outside it.
+final class SimulatorAuth: Sendable {
     /// What the check decided; `lockedNow` is true when this failure locked the AK.
     enum Outcome {
         case allowed
@@ -26,10 +28,13 @@ final class SimulatorAuth: @unchecked Sendable {
     /// Consecutive failures that are tolerated; one more locks the AK (the contract: "more than five").
     static let maxConsecutiveFailures = 5
 
+    private struct Lockout: Sendable {
+        var failures: [String: Int] = [:]
+        var lockedUntil: [String: Double] = [:]
+    }
+
     private let config: SimulatorConfig
-    private let lock = NSLock()
-    private var failures: [String: Int] = [:]
-    private var lockedUntil: [String: Double] = [:]
+    private let lockout = Locked(Lockout())
 
     init(config: SimulatorConfig) {
         self.config = config
@@ -109,9 +114,7 @@ final class SimulatorAuth: @unchecked Sendable {
         if let problem = signatureProblem(request, parsed, ak: ak, sk: sk, now: now) {
             return .denied(.signature(prefix + problem), lockedNow: recordFailure(access, now: now))
         }
-        lock.lock()
-        failures[access] = nil
-        lock.unlock()
+        lockout.withLock { $0.failures[access] = nil }
         return .allowed
     }
 
@@ -160,26 +163,27 @@ final class SimulatorAuth: @unchecked Sendable {
 
     /// Counts a failure for `access`; returns true when it locks the AK.
     private func recordFailure(_ access: String, now: Double) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        let count = failures[access, default: 0] + 1
-        guard count > Self.maxConsecutiveFailures else {
-            failures[access] = count
-            return false
+        let lockoutSeconds = config.authLockoutSeconds
+        return lockout.withLock { lockout in
+            let count = lockout.failures[access, default: 0] + 1
+            guard count > Self.maxConsecutiveFailures else {
+                lockout.failures[access] = count
+                return false
+            }
+            lockout.failures[access] = nil
+            lockout.lockedUntil[access] = now + lockoutSeconds
+            return true
         }
-        failures[access] = nil
-        lockedUntil[access] = now + config.authLockoutSeconds
-        return true
     }
 
     /// Seconds left on the lock of `access`, or nil when it is not locked.
     private func lockRemaining(_ access: String, now: Double) -> Double? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let until = lockedUntil[access] else { return nil }
-        if until > now { return until - now }
-        lockedUntil[access] = nil
-        return nil
+        lockout.withLock { lockout in
+            guard let until = lockout.lockedUntil[access] else { return nil }
+            if until > now { return until - now }
+            lockout.lockedUntil[access] = nil
+            return nil
+        }
     }
 
     private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

@@ -171,47 +171,50 @@ public struct SimulatorStats: Sendable, Equatable {
 }
 
 /// Counts answers as they are sent, behind a lock, so concurrent connections never lose a count.
-final class StatsRecorder: @unchecked Sendable {
-    // @unchecked Sendable: `lock` guards `stats` and `inFlight`; every method holds it around them.
-    private let lock = NSLock()
-    private var stats = SimulatorStats()
-    private var inFlight = 0
+///
+/// Concurrency: one lock (`state`, a `Locked`) guards the counters and the requests in flight.
+final class StatsRecorder: Sendable {
+    private struct State: Sendable {
+        var stats = SimulatorStats()
+        var inFlight = 0
+    }
 
+    private let state = Locked(State())
+
+    /// A request arrived at `time` (seconds since 1970).
     func arrived(at time: Double) {
-        lock.lock()
-        defer { lock.unlock() }
-        inFlight += 1
-        stats.maxInFlight = max(stats.maxInFlight, inFlight)
-        stats.requests += 1
-        if stats.firstRequestAt == nil { stats.firstRequestAt = time }
-        stats.lastRequestAt = time
+        state.withLock { state in
+            state.inFlight += 1
+            state.stats.maxInFlight = max(state.stats.maxInFlight, state.inFlight)
+            state.stats.requests += 1
+            if state.stats.firstRequestAt == nil { state.stats.firstRequestAt = time }
+            state.stats.lastRequestAt = time
+        }
     }
 
     /// Files an answer under its counter by status: 200 (complete or truncated), 401, 429, 5xx, other 4xx.
     func record(status: Int, truncated: Bool = false) {
-        lock.lock()
-        defer { lock.unlock() }
-        inFlight -= 1
-        switch status {
-        case 200 where truncated: stats.truncated += 1
-        case 200: stats.ok += 1
-        case 401: stats.authFailures += 1
-        case 429: stats.throttled += 1
-        case 500...599: stats.serverErrors += 1
-        default: stats.badRequests += 1
+        state.withLock { state in
+            state.inFlight -= 1
+            switch status {
+            case 200 where truncated: state.stats.truncated += 1
+            case 200: state.stats.ok += 1
+            case 401: state.stats.authFailures += 1
+            case 429: state.stats.throttled += 1
+            case 500...599: state.stats.serverErrors += 1
+            default: state.stats.badRequests += 1
+            }
         }
     }
 
+    /// An AK was locked after too many failed signatures.
     func recordLockout() {
-        lock.lock()
-        defer { lock.unlock() }
-        stats.lockouts += 1
+        state.withLock { $0.stats.lockouts += 1 }
     }
 
+    /// The counters now, with the rate of 200s between the first and the last request.
     func snapshot() -> SimulatorStats {
-        lock.lock()
-        var copy = stats
-        lock.unlock()
+        var copy = state.withLock { $0.stats }
         if let first = copy.firstRequestAt, let last = copy.lastRequestAt, last > first {
             copy.okPerSecond = Double(copy.ok) / (last - first)
         }
