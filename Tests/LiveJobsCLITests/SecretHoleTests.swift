@@ -21,6 +21,33 @@ import Testing
         secrets.filter { all.range(of: Data($0.utf8)) != nil }
     }
 
+    /// A member whose name carries a credential and whose value is flagged (text that is not
+    /// Unicode, a value nested too deep, a name that is not UTF-8): `job_flags.field`, `--json`
+    /// and `--strict`'s line name the path with the credential masked, as the stored JSON does.
+    @Test func memberNamesInFlaggedPathsAreMasked() async throws {
+        let cli = CLI()
+        let deep = String(repeating: "[", count: 600) + "1" + String(repeating: "]", count: 600)
+        let lines = [
+            #"{"job_id":"n1","state":"SUCCEED","token=abc123SECRET1":"\ud800"}"#,
+            #"{"job_id":"n2","state":"SUCCEED","https://u:SECRET2@host.example.com/x?signature=SECRET3":{"room":"\ud800"}}"#,
+            #"{"job_id":"n3","state":"SUCCEED","x":{"password: SECRET4":\#(deep)}}"#,
+            #"{"job_id":"n4","state":"SUCCEED","Authorization: Bearer SECRET5abcdef\ud800":1}"#,
+        ]
+        let file = cli.write("n.jsonl", lines.joined(separator: "\n"))
+        let lenient = try await cli.run(["import", "--db", "n.sqlite", "--json", file])
+        #expect(lenient.status == 0, "\(lenient.stderr)")
+        let strict = try await cli.run(["import", "--db", "s.sqlite", "--strict", file])
+        #expect(strict.status == 65, "\(strict.stderr)")
+        #expect(strict.stderr.contains("token=[REDACTED]"), "\(strict.stderr)")
+        #expect(try strings(cli.path("n.sqlite"), "SELECT job_id || ' ' || reason || ' ' || substr(field, 1, 80) FROM job_flags ORDER BY job_id")
+                == ["n1 invalid_text token=[REDACTED]",
+                    "n2 invalid_text https://u:[REDACTED]@host.example.com/x?signature=[REDACTED].room",
+                    "n3 nested_too_deep " + String(("x.password: [REDACTED]" + String(repeating: "[0]", count: 30)).prefix(80)),
+                    "n4 invalid_text Authorization: [REDACTED]"])
+        let all = Self.everything(cli, [lenient, strict], databases: ["n.sqlite", "s.sqlite"])
+        #expect(Self.leaked((1 ... 5).map { "SECRET\($0)" }, in: all) == [])
+    }
+
     /// Past 512 levels the nesting is read as strictly as the rest (iteratively, so 100,000 levels
     /// cost no stack): well-formed, it is kept as a note and flagged; malformed anywhere down there,
     /// the file is refused whole with one line and exit 65, and nothing of it is stored.
