@@ -48,6 +48,30 @@ import Testing
         #expect(Self.leaked((1 ... 5).map { "SECRET\($0)" }, in: all) == [])
     }
 
+    /// An object that is not a job is named in the error by its member names and its error_code,
+    /// and a page by its `count`: each masked as stored job data is, before the one line is printed.
+    @Test func messagesAboutObjectsThatAreNotJobsMaskWhatTheyQuote() async throws {
+        let cli = CLI()
+        let cases: [(String, String, String)] = [
+            ("keys.json", #"{"token=SECRETA":1,"https://h.example.com/?sig=SECRETB":2}"#,
+             "(it has token=[REDACTED], https://h.example.com/?sig=[REDACTED])"),
+            ("code.json", #"{"error_code":"password=SECRETC","error_msg":"x"}"#, "(error_code password=[REDACTED])"),
+            ("object.json", #"{"error_code":{"signature":"SECRETD"}}"#, #"(error_code {"signature":"[REDACTED]"})"#),
+            ("count.json", #"{"count":"token=SECRETE","smart_live_jobs":[]}"#, "got string \"token=[REDACTED]\""),
+            ("lines.jsonl", #"{"Authorization: Bearer SECRETFabcdef":1}"# + "\n" + #"{"pwd:8888SECRETG":2}"#,
+             "Authorization: [REDACTED]"),
+        ]
+        var results: [CLI.Result] = []
+        for (name, content, shown) in cases {
+            let r = try await cli.run(["import", "--db", "k.sqlite", cli.write(name, content)])
+            #expect(r.status == 65, "\(name): \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(shown), "\(name): \(r.stderr)")
+            results.append(r)
+        }
+        let all = Self.everything(cli, results, databases: ["k.sqlite"])
+        #expect(Self.leaked(["A", "B", "C", "D", "E", "F", "G"].map { "SECRET\($0)" }, in: all) == [])
+    }
+
     /// Past 512 levels the nesting is read as strictly as the rest (iteratively, so 100,000 levels
     /// cost no stack): well-formed, it is kept as a note and flagged; malformed anywhere down there,
     /// the file is refused whole with one line and exit 65, and nothing of it is stored.

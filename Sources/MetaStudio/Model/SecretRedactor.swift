@@ -830,3 +830,13 @@ public enum SecretRedactor {
         }
     }
 }
+
+extension JSONTapeValue {
+    /// The compact JSON text of this value with every secret masked, as a job's stored copy is
+    /// written (`SecretRedactor.writeRedacted`): for a message that quotes a value from outside.
+    public var redactedJSON: String {
+        var out: [UInt8] = []
+        SecretRedactor.writeRedacted(tape, index, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}
