@@ -72,6 +72,29 @@ import Testing
         #expect(Self.leaked(["A", "B", "C", "D", "E", "F", "G"].map { "SECRET\($0)" }, in: all) == [])
     }
 
+    /// Free text with a label, a colon and a value starting with a digit (`password:123456`), a
+    /// name/value pair given as a two-element array, and Chinese labels (`密码：`) are masked in
+    /// every column and the stored JSON, not only where the fast pre-filter used to look.
+    @Test func labelsBeforeDigitsPairArraysAndChineseLabelsAreMasked() async throws {
+        let cli = CLI()
+        let job = #"{"job_id":"t1","state":"FAILED","start_time":"2026-11-03T00:00:00Z","duration":60,"#
+            + #""error_info":{"error_code":"MSS.1","error_msg":"login password:123456 pwd:8888 X-Auth-Token:12345abcdef Authorization:1bcdef"},"#
+            + #""block_reason":"直播密码：p62，口令=p63 密钥: p64 “令牌”：“p65 two” 签名=p66","#
+            + #""headers":[["Authorization","Bearer p67abcdef"],["Accept","json"]],"pair":["signature","p68"],"#
+            + #""live_event_callback_config":{"callback_event_type":["token","p69"]},"推流密钥":"p70"}"#
+        let file = cli.write("t.jsonl", job)
+        let r = try await cli.run(["import", "--db", "t.sqlite", "--json", file])
+        #expect(r.status == 0, "\(r.stderr)")
+        let db = cli.path("t.sqlite")
+        #expect(try strings(db, "SELECT error_msg FROM jobs")
+                == ["login password:[REDACTED] pwd:[REDACTED] X-Auth-Token:[REDACTED]"])
+        #expect(try strings(db, "SELECT block_reason FROM jobs") == ["直播密码：[REDACTED]，口令=[REDACTED] 密钥: [REDACTED] “令牌”：“[REDACTED]” 签名=[REDACTED]"])
+        #expect(try strings(db, "SELECT json_extract(raw_json, '$.headers[0][1]') || ' ' || json_extract(raw_json, '$.headers[1][1]') || ' ' || json_extract(raw_json, '$.pair[1]') FROM jobs")
+                == ["[REDACTED] json [REDACTED]"])
+        let all = Self.everything(cli, [r], databases: ["t.sqlite"])
+        #expect(Self.leaked(["123456", "8888", "12345abcdef", "1bcdef"] + (62 ... 70).map { "p\($0)" }, in: all) == [])
+    }
+
     /// Past 512 levels the nesting is read as strictly as the rest (iteratively, so 100,000 levels
     /// cost no stack): well-formed, it is kept as a note and flagged; malformed anywhere down there,
     /// the file is refused whole with one line and exit 65, and nothing of it is stored.
