@@ -353,8 +353,8 @@ public enum SecretRedactor {
 
     /// Which kinds of bytes the rules of `redactText` start from `bytes` holds, in one pass eight
     /// bytes at a time: `url` for `?`, `#`, `@` and `:` (`redactedURL`), `freeText` for the bytes
-    /// `mayHoldFreeTextCredential` starts from (`=`, `:`, `J`, `Y`, `b`, `B` and the last byte of
-    /// a full-width colon), `percent` for `%`. A text with none of them is one that no rule changes.
+    /// `mayHoldFreeTextCredential` starts from (`:` and `freeTextMask`'s), `percent` for `%`. A
+    /// text with none of them is one that no rule changes.
     @inline(__always)
     private static func triggers(_ bytes: UnsafeBufferPointer<UInt8>) -> (url: Bool, freeText: Bool, percent: Bool) {
         let n = bytes.count
@@ -376,7 +376,7 @@ public enum SecretRedactor {
             switch bytes[i] {
             case 0x3A: url = 1; freeText = 1
             case 0x3F, 0x23, 0x40: url = 1
-            case 0x3D, 0x4A, 0x59, 0x62, 0x42, 0x9A: freeText = 1
+            case 0x3D, 0x4A, 0x59, 0x9A, 0x00 ... 0x0D, 0x20, 0xC2, 0xE0 ... 0xE3: freeText = 1
             case 0x25: percent = 1
             default: break
             }
@@ -386,11 +386,21 @@ public enum SecretRedactor {
     }
 
     /// The bytes besides `:` that `mayHoldFreeTextCredential` stops at, in a word: `=`, `J` (of
-    /// `eyJ`), `Y` (of `KEY-----`), `b` and `B` (of `Bearer` and `Basic`) and 0x9A (the last byte
-    /// of a full-width colon).
+    /// `eyJ`), `Y` (of `KEY-----`), 0x9A (the last byte of a full-width colon), and the first byte
+    /// of every White_Space scalar (after `Bearer` or `Basic`): below 0x0E, space, 0xC2 and 0xE0 to
+    /// 0xE3 (a few more than white space starts, for fewer operations). Not `b` or `B`: hex ids,
+    /// a dozen in every job, are full of them.
     @inline(__always)
     private static func freeTextMask(_ word: UInt64) -> UInt64 {
-        byteMask(word, 0x3D) | byteMask(word, 0x4A) | byteMask(word, 0x59) | byteMask(word, 0x62) | byteMask(word, 0x42) | byteMask(word, 0x9A)
+        byteMask(word, 0x3D) | byteMask(word, 0x4A) | byteMask(word, 0x59) | byteMask(word, 0x9A) | byteMask(word, 0x20) | byteMask(word, 0xC2)
+            | bytesBelow(word, 0x0E) | bytesBelow(word ^ 0xE0E0_E0E0_E0E0_E0E0, 4)
+    }
+
+    /// The high bit of each byte of `word` below `limit` (at most 0x80), like `byteMask`: the
+    /// lowest one set is sure, those above it may be borrows.
+    @inline(__always)
+    private static func bytesBelow(_ word: UInt64, _ limit: UInt64) -> UInt64 {
+        (word &- limit &* 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
     }
 
     /// Whether `bytes` holds a `%` (memchr: most text has none).
@@ -442,7 +452,8 @@ public enum SecretRedactor {
     /// there. A superset, by construction: every pattern needs one of these, and is checked for
     /// with a rule at least as wide as the pattern's own:
     /// - `-----BEGIN ... PRIVATE KEY-----` holds `KEY-`; a JWT starts with `eyJ`;
-    /// - `Bearer` or `Basic` (any ASCII case) is followed by a White_Space scalar;
+    /// - `Bearer` or `Basic` (any ASCII case; no other letter folds to theirs) is followed by a
+    ///   White_Space scalar;
     /// - a header's value, a `name=value`, a `name: value` and a Chinese label's value each follow
     ///   `=`, `:` or `：` whose label (`isSecretLabelBefore`) is a secret's;
     /// and a value already masked, which no pattern changes, is passed over (see there).
@@ -470,12 +481,12 @@ public enum SecretRedactor {
     private static func isFreeTextTrigger(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
         let n = bytes.count
         switch bytes[i] {
-        case UInt8(ascii: "b"), UInt8(ascii: "B"):
-            // `Bearer` or `Basic` and the white space after it (`\s+` of the pattern).
-            for word: StaticString in ["bearer", "basic"] {
+        case 0x00 ... 0x0D, 0x20, 0xC2, 0xE0 ... 0xE3:
+            // White space after `Bearer` or `Basic` (`\s+` of the pattern).
+            guard whiteSpaceLength(bytes, at: i) > 0 else { return false }
+            for word: StaticString in ["bearer", "basic"] where i >= word.utf8CodeUnitCount {
                 let w = word.utf8CodeUnitCount
-                if i + w < n, matchesIgnoringCase(UnsafeBufferPointer(rebasing: bytes[i ..< i + w]), word),
-                   whiteSpaceLength(bytes, at: i + w) > 0 { return true }
+                if matchesIgnoringCase(UnsafeBufferPointer(rebasing: bytes[i - w ..< i]), word) { return true }
             }
             return false
         case UInt8(ascii: "J"):
@@ -549,6 +560,7 @@ public enum SecretRedactor {
     /// A value that is already the mask, bare or in matching quotes, is one no pattern changes
     /// (none takes a bare value starting with `[`, and `"[REDACTED]"` is masked to itself), except
     /// a header's, which runs to the end of the line: there only a mask that ends the line is.
+    /// The mask is looked for first: a URL's query, masked before, is full of `name=[REDACTED]`.
     private static func isSecretLabelBefore(_ bytes: UnsafeBufferPointer<UInt8>, at: Int, valueFrom: Int, isEquals: Bool) -> Bool {
         let n = bytes.count
         var end = at
@@ -556,34 +568,66 @@ public enum SecretRedactor {
         var quoted = false
         if end > 0, bytes[end - 1] == UInt8(ascii: "\"") || bytes[end - 1] == UInt8(ascii: "'") { end -= 1; quoted = true }
         else if end >= 3, bytes[end - 3] == 0xE2, bytes[end - 2] == 0x80, bytes[end - 1] == 0x9D { end -= 3; quoted = true }
-        var secret = false, header = false
-        if end >= 6 {
-            let tail = UnsafeBufferPointer(rebasing: bytes[end - 6 ..< end])
-            secret = chineseLabels.contains { $0.elementsEqual(tail) }
-        }
-        if !secret {
-            var start = end
-            var kelvin = false
-            while start > 0 {
-                if isNameByte(bytes[start - 1]) { start -= 1 } else if isKelvin(bytes, endingAt: start) { start -= 3; kelvin = true } else { break }
-            }
-            guard start < end else { return false }
-            (secret, header) = labelVerdict(UnsafeBufferPointer(rebasing: bytes[start ..< end]), kelvin: kelvin, isEquals: isEquals)
-            // A header's name stands right before its white space and sign, never in quotes.
-            header = header && !quoted
-        }
-        guard secret else { return false }
+        guard end > 0 else { return false }
         var value = valueFrom
         while value < n, bytes[value] == 0x20 || bytes[value] == 0x09 { value += 1 }
-        guard value < n else { return true }
-        if let close = maskEnd(bytes, from: value) {
-            return header && close < n && bytes[close] != 0x0A && bytes[close] != 0x0D && bytes[close] != UInt8(ascii: "\"")
+        if value < n, bytes[value] == UInt8(ascii: "[") || bytes[value] == UInt8(ascii: "\"") || bytes[value] == UInt8(ascii: "'") {
+            // A header's name stands right before its white space and sign, never in quotes.
+            let header = !quoted && endsWithHeaderName(bytes, end)
+            if let close = maskEnd(bytes, from: value) {
+                if !header || close == n || bytes[close] == 0x0A || bytes[close] == 0x0D || bytes[close] == UInt8(ascii: "\"") { return false }
+            } else if !header, let close = maskEnd(bytes, from: value + 1), close < n, bytes[close] == bytes[value] {
+                return false
+            }
         }
-        let q = bytes[value]
-        if !header, q == UInt8(ascii: "\"") || q == UInt8(ascii: "'"), let close = maskEnd(bytes, from: value + 1), close < n, bytes[close] == q {
-            return false
+        if end >= 6, bytes[end - 1] >= 0x80 {
+            let tail = UnsafeBufferPointer(rebasing: bytes[end - 6 ..< end])
+            if chineseLabels.contains(where: { $0.elementsEqual(tail) }) { return true }
         }
-        return true
+        // A scheme's `https://`: no value of `name: value` starts with `/`; a header's may.
+        if !isEquals, valueFrom < n, bytes[valueFrom] == UInt8(ascii: "/") { return !quoted && endsWithHeaderName(bytes, end) }
+        var start = end
+        var kelvin = false, split = false, letters = false
+        while start > 0 {
+            let b = bytes[start - 1]
+            if isNameByte(b) {
+                split = split || b == UInt8(ascii: "%") || b == UInt8(ascii: "+")
+                // Every secret's label has two letters in a row (`sk` is the shortest word);
+                // a time's `T00:10` or an `id=2` has not.
+                letters = letters || (start < end && isLetter(b) && isLetter(bytes[start]))
+                start -= 1
+            } else if isKelvin(bytes, endingAt: start) {
+                start -= 3
+                kelvin = true
+            } else {
+                break
+            }
+        }
+        guard start < end, letters || kelvin else { return false }
+        return isSecretLabel(UnsafeBufferPointer(rebasing: bytes[start ..< end]), kelvin: kelvin, split: split, isEquals: isEquals)
+    }
+
+    @inline(__always)
+    private static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+
+    /// Whether the text before `end` ends with one of `headerNames` in any ASCII case, a Kelvin
+    /// sign standing for a `k`.
+    private static func endsWithHeaderName(_ bytes: UnsafeBufferPointer<UInt8>, _ end: Int) -> Bool {
+        // Each ends in `n` or `e`.
+        guard end > 0, bytes[end - 1] | 0x20 == UInt8(ascii: "n") || bytes[end - 1] | 0x20 == UInt8(ascii: "e") else { return false }
+        names: for name in headerNames {
+            let w = name.utf8Start
+            var j = end
+            for k in stride(from: name.utf8CodeUnitCount - 1, through: 0, by: -1) {
+                guard j > 0 else { continue names }
+                let b = bytes[j - 1]
+                if b == w[k] || (w[k] >= 0x61 && b | 0x20 == w[k]) { j -= 1; continue }
+                if w[k] == UInt8(ascii: "k"), isKelvin(bytes, endingAt: j) { j -= 3; continue }
+                continue names
+            }
+            return true
+        }
+        return false
     }
 
     /// Where the mask that starts at `from` ends, or nil when none starts there.
@@ -594,39 +638,32 @@ public enum SecretRedactor {
         return from + maskBytes.count
     }
 
-    /// `isSecretLabelBefore`'s verdict on the run of name bytes `name`: whether it, or the part of
-    /// it after any `%`, `+` or Kelvin sign, is a secret's label (the Kelvin sign read as `k`), or
-    /// `Access` before `=`; and whether it ends in a header's name (`header`).
-    private static func labelVerdict(_ name: UnsafeBufferPointer<UInt8>, kelvin: Bool, isEquals: Bool) -> (secret: Bool, header: Bool) {
-        guard kelvin else { return labelVerdict(ascii: name, isEquals: isEquals) }
+    /// `isSecretLabelBefore`'s verdict on the run of name bytes `name`: whether it (the Kelvin
+    /// sign read as `k`), or, where it holds `%` or `+` (`split`) or a Kelvin sign, the part after
+    /// any of them, is a secret's label, or `Access` before `=`.
+    private static func isSecretLabel(_ name: UnsafeBufferPointer<UInt8>, kelvin: Bool, split: Bool, isEquals: Bool) -> Bool {
+        func verdict(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+            isSecretName(bytes: name, label: true) || (isEquals && name.count == 6 && matches(name, 6, "access"))
+        }
+        if !kelvin {
+            if verdict(name) { return true }
+            guard split else { return false }
+            for k in 0 ..< name.count where name[k] == UInt8(ascii: "%") || name[k] == UInt8(ascii: "+") {
+                if verdict(UnsafeBufferPointer(rebasing: name[(k + 1)...])) { return true }
+            }
+            return false
+        }
+        // Rare: read each Kelvin sign as `k` (what the header pattern does), and the ASCII after
+        // the last one on its own (where the other patterns' labels may start).
         var folded: [UInt8] = []
         var k = 0
         while k < name.count {
             if name[k] == 0xE2 { folded.append(UInt8(ascii: "k")); k += 3 } else { folded.append(name[k]); k += 1 }
         }
-        var verdict = folded.withUnsafeBufferPointer { labelVerdict(ascii: $0, isEquals: isEquals) }
-        // After a Kelvin sign a pattern's label may start: the ASCII after the last one.
         var last = name.count
         while last > 0, name[last - 1] != 0xAA { last -= 1 }
-        let after = labelVerdict(ascii: UnsafeBufferPointer(rebasing: name[last...]), isEquals: isEquals)
-        verdict.secret = verdict.secret || after.secret
-        return verdict
-    }
-
-    private static func labelVerdict(ascii name: UnsafeBufferPointer<UInt8>, isEquals: Bool) -> (secret: Bool, header: Bool) {
-        let n = name.count
-        guard n > 0 else { return (false, false) }
-        let header = headerNames.contains { word in
-            let w = word.utf8CodeUnitCount
-            return n >= w && matchesIgnoringCase(UnsafeBufferPointer(rebasing: name[n - w ..< n]), word)
-        }
-        if isSecretName(bytes: name, label: true) || (isEquals && n == 6 && matches(name, 6, "access")) { return (true, header) }
-        // Each part after a `%` or `+`, which `isSecretName` does not split at.
-        for k in 0 ..< n where name[k] == UInt8(ascii: "%") || name[k] == UInt8(ascii: "+") {
-            let rest = UnsafeBufferPointer(rebasing: name[(k + 1)...])
-            if isSecretName(bytes: rest, label: true) || (isEquals && rest.count == 6 && matches(rest, 6, "access")) { return (true, header) }
-        }
-        return (false, header)
+        return folded.withUnsafeBufferPointer { isSecretLabel($0, kelvin: false, split: split, isEquals: isEquals) }
+            || isSecretLabel(UnsafeBufferPointer(rebasing: name[last...]), kelvin: false, split: split, isEquals: isEquals)
     }
 
     /// Letters, digits and `_ . % + -`: the bytes of a name before `=` or `:`.
