@@ -330,16 +330,18 @@ enum PageShape {
 
     /// Why a top-level object (a whole document, or a JSON Lines line) without `smart_live_jobs` is
     /// not a job, or nil when it has at least one job member: a saved API error body, or a page
-    /// without its list, must be refused, not stored as a job with a made-up id.
+    /// without its list, must be refused, not stored as a job with a made-up id. What it quotes
+    /// from the object (its error_code, its member names) is masked as stored job data is
+    /// (docs/SECRETS.md, section 1) before it is shortened and escaped: it reaches a terminal.
     static func notAJob(_ object: JSONTapeValue) -> String? {
         guard !jobMembers.contains(where: { object[$0] != nil }) else { return nil }
         if let code = object["error_code"] {
-            let text = code.stringValue ?? code.value.serialized()
+            let text = code.stringValue.map(SecretRedactor.redactText) ?? code.redactedJSON
             return "an API error response (error_code \(SafeText.escaped(text, limit: 60))), not jobs"
         }
         if object["count"] != nil { return "an API page without its \"smart_live_jobs\" list" }
         let keys = object.keys
-        let shown = keys.prefix(5).map { SafeText.escaped($0, limit: 40) }.joined(separator: ", ")
+        let shown = keys.prefix(5).map { SafeText.escaped(SecretRedactor.redactText($0), limit: 40) }.joined(separator: ", ")
         return keys.isEmpty ? "an empty object, not a job" : "not a job: an object with none of a job's members (it has \(shown))"
     }
 
@@ -370,7 +372,7 @@ enum PageShape {
             // (`300`, `300.0`, `3e2`, even one past 64 bits); anything else is not a page.
             if let count = value["count"] {
                 guard let text = count.numberText, let n = Double(text), n >= 0 else {
-                    throw ImportError(file: file, line: line, message: "field 'count': expected a non-negative number, got \(count.typeName) \(SafeText.escaped(count.value.serialized(), limit: 20))")
+                    throw ImportError(file: file, line: line, message: "field 'count': expected a non-negative number, got \(count.typeName) \(SafeText.escaped(count.redactedJSON, limit: 20))")
                 }
             }
             return jobs

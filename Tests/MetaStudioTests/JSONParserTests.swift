@@ -204,6 +204,46 @@ private func syntaxError(_ text: String) -> JSONSyntaxError? { syntaxError(Array
         #expect(syntaxError(String(repeating: "[", count: 100_000)) == JSONSyntaxError(offset: 512, message: "nesting too deep"))
     }
 
+    /// What `parseRepairingText` keeps as a note past 512 levels is read by the same grammar as the
+    /// rest: malformed content down there fails the document with the error (and byte) the parser
+    /// names for the same content near the top; well-formed content 100,000 levels deep is kept as
+    /// a note of its size, without recursion.
+    @Test func thePartTooDeepIsReadByTheSameGrammar() throws {
+        func repairing(_ text: String) throws -> (value: JSONValue, repaired: Bool) {
+            try Array(text.utf8).withUnsafeBytes { try JSONParser.parseRepairingText($0) }
+        }
+        func repairError(_ text: String) -> JSONSyntaxError? {
+            do { _ = try repairing(text); return nil } catch { return error as? JSONSyntaxError }
+        }
+        let bottoms = ["1 2", "1,", "tru", "01", "1.", "-", "nul", "1e", #"{"a" 1}"#, "{a:1}", #"{"a":1,}"#, #"{"a":1 "b":2}"#,
+                       #""\q""#, "\"a\u{1}\"", #""\u12x4""#, "[1}", "{]", "[,1]", ",", "+1", "NaN", "'x'"]
+        for bottom in bottoms {
+            let shallow = try #require(syntaxError("[" + bottom + "]"), "\(bottom) is malformed near the top")
+            for levels in [600, 100_000] {
+                let text = String(repeating: "[", count: levels) + bottom + String(repeating: "]", count: levels)
+                #expect(repairError(text) == JSONSyntaxError(offset: shallow.offset + levels - 1, message: shallow.message), "\(bottom) at \(levels)")
+            }
+        }
+        // Objects and arrays mixed, every kind of value, white space and escapes, 100,000 levels.
+        let inner = #"{ "s" : "x\"y\u00e9" , "n":-1.5e3,"t":true,"f":false,"z":null,"e":[ ],"o":{}}"#
+        let deep = String(repeating: #"{"k":["#, count: 50_000) + inner + String(repeating: "]}", count: 50_000)
+        let read = try repairing(#"{"a":1,"x":\#(deep),"b":2}"#)
+        #expect(read.repaired)
+        let x = try #require(read.value.objectValue?["x"])
+        var value = x
+        var levels = 1
+        while let next = value.objectValue?["k"]?.arrayValue?.first { value = next; levels += 1 }
+        // `x` is the 2nd level; the 256th object, at level 512, holds the note in place of its array.
+        #expect(levels == 256)
+        let note = try #require(value.objectValue?["k"])
+        let skipped = deep.utf8.count - (256 * #"{"k":"#.utf8.count + 255) - (1 + 255 * 2)
+        #expect(note == .string(JSONParser.tooDeepPlaceholder + "\(skipped) bytes]"), "\(note)")
+        #expect(read.value.objectValue?["b"] == .number("2"))
+        // Brackets that close early or never close are malformed too.
+        #expect(repairError(String(repeating: "[", count: 600) + String(repeating: "]", count: 601)) != nil)
+        #expect(repairError(String(repeating: "[", count: 100_000)) == JSONSyntaxError(offset: 100_000, message: "unexpected end of input"))
+    }
+
     @Test func leadingByteOrderMarkIsSkipped() throws {
         let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
         #expect(try JSONParser.parse(bom + Array(#"{"a":1}"#.utf8)) == JSONParser.parse(#"{"a":1}"#))

@@ -53,11 +53,13 @@ import Testing
     }
 
     static func value(_ rng: inout SplitMix64, depth: Int) -> JSONValue {
-        switch rng.below(depth < 2 ? 7 : 5) {
+        switch rng.below(depth < 2 ? 8 : 6) {
         case 0, 1: return .string(rng.pick(texts))
         case 2: return .null
         case 3: return .number(rng.pick(["0", "-1.5e3", "12"]))
         case 4: return .array([.string(rng.pick(texts)), .bool(true), .string(rng.pick(texts))])
+        // A name/value pair as an array, the value of any kind.
+        case 5: return .array([.string(rng.pick(names)), rng.below(4) == 0 ? .null : .string(rng.pick(texts))])
         default: return .object(hostile(JSONObject([(key: "inner", value: .string(rng.pick(texts)))]), &rng, depth: depth + 1))
         }
     }

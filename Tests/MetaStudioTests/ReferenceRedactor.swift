@@ -41,8 +41,18 @@ enum ReferenceRedactor {
             return redacted(o).map { .object($0) }
         case .array(let items):
             var copy: [JSONValue]?
+            // A name/value pair given as an array: a secret's name first masks the value after it.
+            let pair = items.count == 2 && { if case .string(let name) = items[0] { return SecretRedactor.isSecretName(name) } else { return false } }()
             for i in items.indices {
-                guard let replacement = redacted(items[i]) else { continue }
+                let replacement: JSONValue?
+                if pair && i == 1 {
+                    if case .null = items[1] { continue }
+                    if case .string(let s) = items[1], s == SecretRedactor.mask { continue }
+                    replacement = .string(SecretRedactor.mask)
+                } else {
+                    replacement = redacted(items[i])
+                }
+                guard let replacement else { continue }
                 if copy == nil { copy = items }
                 copy![i] = replacement
             }

@@ -33,9 +33,9 @@ public enum JSONParser {
     /// Parses like `parse`, except that text which is not valid Unicode does not fail the document:
     /// bytes that are not UTF-8 and `\u` escapes of a lone surrogate (RFC 8259 §8.2 allows them in
     /// the grammar; a backend that cuts an emoji in half sends one) are read as U+FFFD; and a
-    /// container nested deeper than `maxDepth` is skipped (its brackets matched, its strings read
-    /// over) and kept as the string `tooDeepPlaceholder` + `N bytes]`. `repaired` says whether
-    /// anything was. For a page whose strict parse failed only on these, so that one job's broken
+    /// container nested deeper than `maxDepth` is read by the same grammar without being built
+    /// (malformed JSON in it fails the document as anywhere else) and kept as the string
+    /// `tooDeepPlaceholder` + `N bytes]`. `repaired` says whether anything was. For a page whose strict parse failed only on these, so that one job's broken
     /// name or absurd nesting does not cost the others (they are flagged, see `SmartLiveJob.textFlags`).
     public static func parseRepairingText(_ bytes: UnsafeRawBufferPointer) throws -> (value: JSONValue, repaired: Bool) {
         guard let base = bytes.baseAddress, bytes.count > 0 else {
@@ -214,28 +214,68 @@ private struct ByteParser: ~Copyable {
         }
     }
 
-    /// Moves past the array or object that starts at `i`, matching its brackets by kind and
-    /// reading over its strings, without building it: how deep it goes costs no stack and no tree.
-    /// Throws at a bracket that closes the wrong kind, or at the end of input inside it.
+    /// Moves past the array or object that starts at `i` without building it, reading it by the
+    /// same grammar as the rest (`JSONScanner`: every string, number and literal, every comma and
+    /// colon, keys that are strings), so malformed JSON down there fails the document with the
+    /// error the parser would name for it higher up. Iterative: the open containers are one flag
+    /// each on a heap stack, so how deep it goes costs no thread stack and no tree. Duplicate keys
+    /// are not looked for: none of it is kept.
     mutating func skipContainer() throws(JSONSyntaxError) {
-        var open: [UInt8] = []
-        repeat {
+        // Whether each open container is an object, innermost last.
+        var open: [Bool] = []
+        while true {
+            s.skipWhitespace()
             guard s.i < s.end else { throw s.endOfInput }
-            let c = s.byte(s.i)
-            switch c {
-            case UInt8(ascii: "{"): open.append(UInt8(ascii: "}"))
-            case UInt8(ascii: "["): open.append(UInt8(ascii: "]"))
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                guard open.last == c else { throw s.fail("expected a JSON value", s.i) }
-                open.removeLast()
-            case UInt8(ascii: "\""):
+            switch s.byte(s.i) {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let isObject = s.byte(s.i) == UInt8(ascii: "{")
                 s.i += 1
-                while s.i < s.end, s.byte(s.i) != UInt8(ascii: "\"") { s.i += s.byte(s.i) == UInt8(ascii: "\\") ? 2 : 1 }
-                guard s.i < s.end else { throw s.endOfInput }
-            default: break
+                s.skipWhitespace()
+                if s.i < s.end, s.byte(s.i) == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    s.i += 1
+                } else {
+                    open.append(isObject)
+                    if isObject { try skipKey() }
+                    continue
+                }
+            case UInt8(ascii: "\""): _ = try s.string()
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try s.number()
+            case UInt8(ascii: "t"): try s.literal("true")
+            case UInt8(ascii: "f"): try s.literal("false")
+            case UInt8(ascii: "n"): try s.literal("null")
+            default: throw s.fail("expected a JSON value", s.i)
             }
-            s.i += 1
-        } while !open.isEmpty
+            // After a value: the next member or element, or the end of each container it closes.
+            while true {
+                guard let isObject = open.last else { return }
+                s.skipWhitespace()
+                guard s.i < s.end else { throw s.endOfInput }
+                if s.byte(s.i) == UInt8(ascii: ",") {
+                    s.i += 1
+                    if isObject { try skipKey() }
+                    break
+                }
+                if isObject {
+                    guard s.byte(s.i) == UInt8(ascii: "}") else { throw s.fail("expected ',' or '}' after object member", s.i) }
+                } else {
+                    guard s.byte(s.i) == UInt8(ascii: "]") else { throw s.fail("expected ',' or ']' after array element", s.i) }
+                }
+                s.i += 1
+                open.removeLast()
+            }
+        }
+    }
+
+    /// `parseKey` without keeping the key: `"key":` after white space, with the same errors.
+    mutating func skipKey() throws(JSONSyntaxError) {
+        s.skipWhitespace()
+        guard s.i < s.end else { throw s.endOfInput }
+        guard s.byte(s.i) == UInt8(ascii: "\"") else { throw s.fail("expected string for object key", s.i) }
+        _ = try s.string()
+        s.skipWhitespace()
+        guard s.i < s.end else { throw s.endOfInput }
+        guard s.byte(s.i) == UInt8(ascii: ":") else { throw s.fail("expected ':' after object key", s.i) }
+        s.i += 1
     }
 
     /// A later duplicate replaces the earlier value but keeps the earlier position.

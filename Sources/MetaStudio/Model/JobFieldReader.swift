@@ -167,17 +167,20 @@ struct FieldReader {
     }
 
     /// The string elements of an array member (`list`); an element of another type is flagged
-    /// (`JobFlag.cappedList`) and skipped.
+    /// (`JobFlag.cappedList`) and skipped. A list of two whose first names a secret is a
+    /// name/value pair, as the stored JSON reads it: its second element is read as the mask.
     mutating func strings(_ key: String, _ flags: inout [JobFlag]) -> [String] {
         var result: [String] = []
         var itemFlags: [JobFlag] = []
-        for (i, item) in list(key, &flags).enumerated() {
+        let items = list(key, &flags)
+        let pair = items.count == 2 && items.first?.asString.map(SecretRedactor.isSecretName) == true
+        for (i, item) in items.enumerated() {
             guard let s = item.asString else {
                 itemFlags.append(JobFlag(field: "\(path)\(key)[\(i)]", reason: .wrongType,
                                          detail: "expected a string, got \(item.typeName)"))
                 continue
             }
-            result.append(s)
+            result.append(pair && i == 1 ? SecretRedactor.mask : s)
         }
         if !itemFlags.isEmpty { flags += JobFlag.cappedList(itemFlags, field: path + key) }
         return result

@@ -37,7 +37,17 @@ public enum SecretRedactor {
     /// `name=value` by the member-name rules only, so `Donkey=1` or `signup=open` in a room name is
     /// no parameter of a signed request.
     static func maskingCredentials(_ secrets: [String], in text: String, freeText: Bool) -> String {
-        var text = masking(secrets, in: text)
+        redactURL(maskingPatterns(masking(secrets, in: text), freeText: freeText))
+    }
+
+    /// `text` with what the patterns below match masked, in order: a PEM private key, a header's
+    /// value, `Bearer`/`Basic` credentials, a JWT, a `name=value`, a `name: value`, and a value after
+    /// a Chinese label (`密码：`). Each pattern reads Unicode scalars (white space is one scalar
+    /// with the White_Space property, never a cluster holding one), so what a pattern needs before
+    /// it can change a text is stated in bytes by `mayHoldFreeTextCredential`, which must say yes
+    /// to every text these change (`FreeTextPrefilterTests` holds it to that).
+    static func maskingPatterns(_ text: String, freeText: Bool) -> String {
+        var text = text
         text = text.replacing(privateKeyPattern) { _ in mask }
         text = text.replacing(headerPattern) { match in "\(match.output.1)\(match.output.2)\(mask)" }
         text = text.replacing(bearerPattern) { match in
@@ -53,17 +63,18 @@ public enum SecretRedactor {
             return pairs[first] == last ? "\(first)\(mask)\(last)" : mask
         }
         text = text.replacing(assignmentPattern) { match in
-            var name = String(match.output.1)
+            let name = String(match.output.1)
             // The API's own `sort_key` names a field, not a key: a canonical request echoes it.
             let lower = name.lowercased()
             let secret = lower != "sort_key" && (lower == "access" || isSecretLabel(name)
-                || (!freeText && name.withUTF8 { isSecretQueryName($0) }))
+                || (!freeText && { var name = name; return name.withUTF8 { isSecretQueryName($0) } }()))
             return secret ? "\(name)\(match.output.2)\(masked(match.output.3))" : String(match.output.0)
         }
         text = text.replacing(colonPattern) { match in
             isSecretLabel(String(match.output.1)) ? "\(match.output.1)\(match.output.2)\(masked(match.output.3))" : String(match.output.0)
         }
-        return redactURL(text)
+        text = text.replacing(chineseLabelPattern) { match in "\(match.output.1)\(match.output.2)\(masked(match.output.3))" }
+        return text
     }
 
     // Safe because (the six `nonisolated(unsafe)` patterns below): a Regex is never changed after it
@@ -71,22 +82,32 @@ public enum SecretRedactor {
     // the standard library just does not mark Regex Sendable.
     nonisolated(unsafe) private static let headerPattern =
         #/(?i)\b(authorization|x-auth-token|x-security-token|x-subject-token|set-cookie|cookie)(\s*[:=]\s*)[^\r\n"]+/#
-    nonisolated(unsafe) private static let bearerPattern = #/(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+\/-]{8,}=*)/#
-    nonisolated(unsafe) private static let jwtPattern = #/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/#
+            .matchingSemantics(.unicodeScalar)
+    nonisolated(unsafe) private static let bearerPattern = #/(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+\/-]{8,}=*)/#.matchingSemantics(.unicodeScalar)
+    nonisolated(unsafe) private static let jwtPattern =
+        #/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/#.matchingSemantics(.unicodeScalar)
     nonisolated(unsafe) private static let assignmentPattern =
-        #/([A-Za-z0-9_.%+-]+)(\s*=\s*)("[^"]*"|'[^']*'|“[^”]*”|<[^>]*>|[^\s,&;#"'<>()\[\]{}“”，；]+)/#
+        #/([A-Za-z0-9_.%+-]+)(\s*=\s*)("[^"]*"|'[^']*'|“[^”]*”|<[^>]*>|[^\s,&;#"'<>()\[\]{}“”，；]+)/#.matchingSemantics(.unicodeScalar)
+    /// A label of letters, digits, `_`, `-` and `.` (`db.password:`), from a word's start.
     nonisolated(unsafe) private static let colonPattern =
-        #/\b([A-Za-z][A-Za-z0-9_-]*)(["'”]?\s*[:：]\s*)("[^"]*"|'[^']*'|“[^”]*”|[^\s,;"'<>()\[\]{}“”，；\/][^\s,;"'<>()\[\]{}“”，；]*)/#
+        #/\b([A-Za-z][A-Za-z0-9_.-]*)(["'”]?\s*[:：]\s*)("[^"]*"|'[^']*'|“[^”]*”|[^\s,;"'<>()\[\]{}“”，；\/][^\s,;"'<>()\[\]{}“”，；]*)/#
+            .matchingSemantics(.unicodeScalar)
+    /// `密码` (password), `口令` (passphrase), `密钥` (secret key), `令牌` (token) or `签名` (signature),
+    /// alone or ending a longer label (`登录密码`, `推流密钥`), then `:`, `：` or `=`.
+    nonisolated(unsafe) private static let chineseLabelPattern =
+        #/(密码|口令|密钥|令牌|签名)(["'”]?\s*[:：=]\s*)("[^"]*"|'[^']*'|“[^”]*”|<[^>]*>|[^\s,;"'<>()\[\]{}“”，；][^\s,;"'<>()\[\]{}“”，；]*)/#
+            .matchingSemantics(.unicodeScalar)
     /// A PEM private key, to its END line or, cut short, to the end of the text.
     nonisolated(unsafe) private static let privateKeyPattern =
-        #/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/#
+        #/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/#.matchingSemantics(.unicodeScalar)
 
     private static let quotedMask = Array("\"\(mask)\"".utf8)
 
     /// Appends the compact JSON text of the value at `node` of a tape with every secret masked
-    /// (docs/SECRETS.md, section 1), at any depth: a member whose name is secret (`isSecretName`)
-    /// has its whole non-null value replaced by the mask; every other string, member names
-    /// included, is written as `redactText` masks it. Text that needs neither masking nor
+    /// (docs/SECRETS.md, section 1), at any depth: a member whose name is secret (`isSecretName`),
+    /// and the second element of a two-element array whose first is a string naming a secret
+    /// (a name/value pair), has its whole non-null value replaced by the mask; every other string,
+    /// member names included, is written as `redactText` masks it. Text that needs neither masking nor
     /// re-escaping is copied from the page's bytes as it is. This is the one walker that writes
     /// job data: every job is read from a tape (`SmartLiveJob`), imported or fetched.
     static func writeRedacted(_ tape: JSONTape, _ node: Int, to out: inout [UInt8]) {
@@ -141,9 +162,16 @@ public enum SecretRedactor {
         case .array:
             out.append(UInt8(ascii: "["))
             var k = node + 1
+            // A name/value pair given as an array (`["signature","s"]`, a list of headers as
+            // `[["Authorization","Bearer x"]]`): a secret's name first masks the value after it.
+            let pair = n.count == 2 && isSecretNameString(tape, bytes, nodes, k, known)
             for m in 0 ..< Int(n.count) {
                 if m > 0 { out.append(UInt8(ascii: ",")) }
-                writeRedacted(tape, bytes, nodes, k, known, to: &out)
+                if pair && m == 1 && nodes[k].kind != .null {
+                    out.append(contentsOf: quotedMask)
+                } else {
+                    writeRedacted(tape, bytes, nodes, k, known, to: &out)
+                }
                 k = Int(nodes[k].next)
             }
             out.append(UInt8(ascii: "]"))
@@ -155,6 +183,17 @@ public enum SecretRedactor {
         case .number, .true, .false, .null:
             out.append(contentsOf: text)
         }
+    }
+
+    /// Whether the value at `node` is a string that names a secret member (`isSecretName`).
+    @inline(__always)
+    private static func isSecretNameString(_ tape: JSONTape, _ bytes: UnsafeBufferPointer<UInt8>, _ nodes: UnsafeBufferPointer<JSONTape.Node>,
+                                           _ node: Int, _ known: KnownText) -> Bool {
+        guard nodes[node].kind == .string else { return false }
+        if nodes[node].escaped { return isSecretName(tape.string(node)) }
+        let start = Int(nodes[node].start)
+        let text = UnsafeBufferPointer(rebasing: bytes[start ..< Int(nodes[node].end)])
+        return known.verdict(text, readable: bytes.count - start)?.isSecretName ?? isSecretName(bytes: text)
     }
 
     /// Writes a tape string that holds no escape as JSON: its bytes as they are, or `masked` (its
@@ -187,14 +226,19 @@ public enum SecretRedactor {
 
     /// `isSecretName` on the name's UTF-8 bytes; it runs for every member of every imported job.
     /// Besides the parts `isSecretPart` marks, a name whose last part is `session`, or with a part
-    /// `session` followed by a part `id` (`session_id`, `sessionId`), names a session credential.
+    /// `session` followed by a part `id` (`session_id`, `sessionId`), names a session credential;
+    /// so does a member name holding `密码`, `口令`, `密钥`, `令牌` or `签名` (`推流密钥`, a stream
+    /// key), which Chinese writes without separators between words. A label in free text is only
+    /// ever ASCII here: `chineseLabelPattern` reads the Chinese ones.
     @inline(__always)
     private static func isSecretName(bytes: UnsafeBufferPointer<UInt8>, label: Bool = false) -> Bool {
         var start = 0
         var previousLower = false
         var afterSession = false
+        var nonASCII = false
         for i in 0...bytes.count {
             let b: UInt8 = i < bytes.count ? bytes[i] : UInt8(ascii: "_")
+            nonASCII = nonASCII || b >= 0x80
             let isSeparator = b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
             let isUpper = b >= 65 && b <= 90
             if isSeparator || (isUpper && previousLower) {
@@ -209,8 +253,19 @@ public enum SecretRedactor {
             }
             previousLower = b >= 97 && b <= 122
         }
+        if nonASCII && !label && holdsChineseLabel(bytes) { return true }
         // As a label in text, `session:` names a session, not its id (`live session: day 2`).
         return afterSession && !label
+    }
+
+    /// Whether `bytes` holds one of `chineseLabels`.
+    private static func holdsChineseLabel(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count >= 6 else { return false }
+        for k in 0 ... bytes.count - 6 where bytes[k] >= 0xE4 {
+            let word = UnsafeBufferPointer(rebasing: bytes[k ..< k + 6])
+            if chineseLabels.contains(where: { $0.elementsEqual(word) }) { return true }
+        }
+        return false
     }
 
     /// The length of `part` without its trailing ASCII digits (`password1` is a password).
@@ -276,8 +331,8 @@ public enum SecretRedactor {
     /// Job text with every credential masked (docs/SECRETS.md, section 1): the credentials of every
     /// URL in it (`redactURL`) and, in free text such as `error_info.error_msg` or `block_reason`,
     /// what section 2 masks in server text (`Authorization: ...`, `Bearer ...`, `password=...`,
-    /// JWTs, `{"secret":"..."}`). Text without `=`, a `name:` or `Bearer`/`Basic`/`eyJ` costs one
-    /// pass over its bytes.
+    /// `密码：...`, JWTs, `{"secret":"..."}`). Text without `=`, `:`, `：`, `b`/`B`, `eyJ` or
+    /// `KEY-` costs one pass over its bytes.
     public static func redactText(_ text: String) -> String {
         var text = text
         guard let masked = text.withUTF8({ redactedText($0) }) else { return text }
@@ -300,9 +355,9 @@ public enum SecretRedactor {
     }
 
     /// Which kinds of bytes the rules of `redactText` start from `bytes` holds, in one pass eight
-    /// bytes at a time: `url` for `?`, `#`, `@` and `:` (`redactedURL`), `freeText` for `=`, `:`,
-    /// `?`, `J`, `Y`, space, tab and the last byte of a full-width colon (`mayHoldFreeTextCredential`),
-    /// `percent` for `%`. A text with none of them is one that no rule changes.
+    /// bytes at a time: `url` for `?`, `#`, `@` and `:` (`redactedURL`), `freeText` for the bytes
+    /// `mayHoldFreeTextCredential` starts from (`:` and `freeTextMask`'s), `percent` for `%`. A
+    /// text with none of them is one that no rule changes.
     @inline(__always)
     private static func triggers(_ bytes: UnsafeBufferPointer<UInt8>) -> (url: Bool, freeText: Bool, percent: Bool) {
         let n = bytes.count
@@ -314,24 +369,41 @@ public enum SecretRedactor {
         // from a byte that matched), so each kind found is really there.
         while i + 8 <= n {
             let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let colon = byteMask(word, 0x3A), question = byteMask(word, 0x3F)
-            url |= colon | question | byteMask(word, 0x23) | byteMask(word, 0x40)
-            freeText |= colon | question | byteMask(word, 0x3D) | byteMask(word, 0x4A) | byteMask(word, 0x59)
-                | byteMask(word, 0x20) | byteMask(word, 0x09) | byteMask(word, 0x9A)
+            let colon = byteMask(word, 0x3A)
+            url |= colon | byteMask(word, 0x3F) | byteMask(word, 0x23) | byteMask(word, 0x40)
+            freeText |= colon | freeTextMask(word)
             percent |= byteMask(word, 0x25)
             i += 8
         }
         while i < n {
             switch bytes[i] {
-            case 0x3A, 0x3F: url = 1; freeText = 1
-            case 0x23, 0x40: url = 1
-            case 0x3D, 0x4A, 0x59, 0x20, 0x09, 0x9A: freeText = 1
+            case 0x3A: url = 1; freeText = 1
+            case 0x3F, 0x23, 0x40: url = 1
+            case 0x3D, 0x4A, 0x59, 0x9A, 0x00 ... 0x0D, 0x20, 0xC2, 0xE0 ... 0xE3: freeText = 1
             case 0x25: percent = 1
             default: break
             }
             i += 1
         }
         return (url != 0, freeText != 0, percent != 0)
+    }
+
+    /// The bytes besides `:` that `mayHoldFreeTextCredential` stops at, in a word: `=`, `J` (of
+    /// `eyJ`), `Y` (of `KEY-----`), 0x9A (the last byte of a full-width colon), and the first byte
+    /// of every White_Space scalar (after `Bearer` or `Basic`): below 0x0E, space, 0xC2 and 0xE0 to
+    /// 0xE3 (a few more than white space starts, for fewer operations). Not `b` or `B`: hex ids,
+    /// a dozen in every job, are full of them.
+    @inline(__always)
+    private static func freeTextMask(_ word: UInt64) -> UInt64 {
+        byteMask(word, 0x3D) | byteMask(word, 0x4A) | byteMask(word, 0x59) | byteMask(word, 0x9A) | byteMask(word, 0x20) | byteMask(word, 0xC2)
+            | bytesBelow(word, 0x0E) | bytesBelow(word ^ 0xE0E0_E0E0_E0E0_E0E0, 4)
+    }
+
+    /// The high bit of each byte of `word` below `limit` (at most 0x80), like `byteMask`: the
+    /// lowest one set is sure, those above it may be borrows.
+    @inline(__always)
+    private static func bytesBelow(_ word: UInt64, _ limit: UInt64) -> UInt64 {
+        (word &- limit &* 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
     }
 
     /// Whether `bytes` holds a `%` (memchr: most text has none).
@@ -378,40 +450,31 @@ public enum SecretRedactor {
         return masked.utf8.elementsEqual(bytes) ? nil : Array(masked.utf8)
     }
 
-    /// Whether free text may hold a credential outside a URL: a `name=` or `name:` (also
-    /// `"name":`, a full-width `：`) whose name is a secret's label (`isSecretLabel`, or `Access`
-    /// before `=`), outside a URL's query, and whose value is not already the mask, `KEY-----` of a
-    /// PEM block, the word `Bearer` or `Basic` before a space, or the `eyJ`
-    /// that starts a JWT. One pass over the bytes; true sends the text to the slower patterns.
+    /// Whether the free-text patterns (`maskingPatterns`) may change `bytes`: one pass, eight bytes
+    /// at a time, to the bytes where a pattern's match must be, each looked at more closely only
+    /// there. A superset, by construction: every pattern needs one of these, and is checked for
+    /// with a rule at least as wide as the pattern's own:
+    /// - `-----BEGIN ... PRIVATE KEY-----` holds `KEY-`; a JWT starts with `eyJ`;
+    /// - `Bearer` or `Basic` (any ASCII case; no other letter folds to theirs) is followed by a
+    ///   White_Space scalar;
+    /// - a header's value, a `name=value`, a `name: value` and a Chinese label's value each follow
+    ///   `=`, `:` or `：` whose label (`isSecretLabelBefore`) is a secret's;
+    /// and a value already masked, which no pattern changes, is passed over (see there).
+    /// True sends the text to the patterns; false is a promise that they would not change it.
     static func mayHoldFreeTextCredential(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = bytes.count
         guard n >= 3, let base = bytes.baseAddress else { return false }
         let raw = UnsafeRawPointer(base)
         var i = 0
-        // Where the last `?` and the last space were: a `=` after a `?` with no space between is
-        // in a URL's query, which the URL masker has read.
-        var lastQuestion = -1, lastSpace = -1
         while i < n {
-            // Eight bytes at a time to the next `=`, `:`, `J` (of `eyJ`), `Y` (of `KEY-----`), `?`,
-            // space or tab (after `Bearer` or `Basic`); the rest is never looked at byte by byte.
             if i + 8 <= n {
                 let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                let found = byteMask(word, 0x3D) | byteMask(word, 0x3A) | byteMask(word, 0x4A) | byteMask(word, 0x20) | byteMask(word, 0x09)
-                    | byteMask(word, 0x59) | byteMask(word, 0x3F) | byteMask(word, 0x9A)
+                let found = byteMask(word, 0x3A) | freeTextMask(word)
                 if found == 0 { i += 8; continue }
                 // The lowest flagged byte is a real match (borrows only run upwards).
                 i += found.trailingZeroBitCount / 8
             }
-            switch bytes[i] {
-            case UInt8(ascii: "?"): lastQuestion = i
-            case 0x20, 0x09:
-                lastSpace = i
-                if isFreeTextTrigger(bytes, i) { return true }
-            case UInt8(ascii: "="):
-                if lastQuestion <= lastSpace, isFreeTextTrigger(bytes, i) { return true }
-            default:
-                if isFreeTextTrigger(bytes, i) { return true }
-            }
+            if isFreeTextTrigger(bytes, i) { return true }
             i += 1
         }
         return false
@@ -420,9 +483,10 @@ public enum SecretRedactor {
     /// Whether the byte at `i` starts what `mayHoldFreeTextCredential` looks for.
     private static func isFreeTextTrigger(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
         let n = bytes.count
-        let b = bytes[i]
-        switch b {
-        case 0x20, 0x09:
+        switch bytes[i] {
+        case 0x00 ... 0x0D, 0x20, 0xC2, 0xE0 ... 0xE3:
+            // White space after `Bearer` or `Basic` (`\s+` of the pattern).
+            guard whiteSpaceLength(bytes, at: i) > 0 else { return false }
             for word: StaticString in ["bearer", "basic"] where i >= word.utf8CodeUnitCount {
                 let w = word.utf8CodeUnitCount
                 if matchesIgnoringCase(UnsafeBufferPointer(rebasing: bytes[i - w ..< i]), word) { return true }
@@ -436,51 +500,173 @@ public enum SecretRedactor {
         case 0x9A:
             // The full-width colon U+FF1A (EF BC 9A), as Chinese text writes `密码：` or `pwd：`.
             guard i >= 2, bytes[i - 2] == 0xEF, bytes[i - 1] == 0xBC else { return false }
-            return isSecretLabelBefore(bytes, at: i - 2, valueFrom: i + 1, isColon: true)
+            return isSecretLabelBefore(bytes, at: i - 2, valueFrom: i + 1, isEquals: false)
         case UInt8(ascii: "="), UInt8(ascii: ":"):
-            // A scheme's `https://` is the URL masker's; a time's `10:30` is no label.
-            if b == UInt8(ascii: ":"), i + 1 < n, bytes[i + 1] == UInt8(ascii: "/") || (bytes[i + 1] >= 48 && bytes[i + 1] <= 57) {
-                return false
-            }
-            return isSecretLabelBefore(bytes, at: i, valueFrom: i + 1, isColon: b == UInt8(ascii: ":"))
+            return isSecretLabelBefore(bytes, at: i, valueFrom: i + 1, isEquals: bytes[i] == UInt8(ascii: "="))
         default:
             return false
         }
     }
 
-    /// Whether the name ending before the `=` or `:` at `at` is a secret's label, and its value,
-    /// from `valueFrom`, is not already the mask. White space (a no-break space too) and, before a
-    /// colon, a closing quote (`"`, `'`, `”`) may stand between the name and its sign.
-    private static func isSecretLabelBefore(_ bytes: UnsafeBufferPointer<UInt8>, at: Int, valueFrom: Int, isColon: Bool) -> Bool {
+    /// The length of the White_Space scalar (what `\s` matches) that starts at `i`, or 0: tab to
+    /// carriage return, space, U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
+    /// U+205F and U+3000.
+    @inline(__always)
+    private static func whiteSpaceLength(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Int {
+        let n = bytes.count
+        guard i < n else { return 0 }
+        switch bytes[i] {
+        case 0x09 ... 0x0D, 0x20: return 1
+        case 0xC2: return i + 1 < n && (bytes[i + 1] == 0x85 || bytes[i + 1] == 0xA0) ? 2 : 0
+        case 0xE1: return i + 2 < n && bytes[i + 1] == 0x9A && bytes[i + 2] == 0x80 ? 3 : 0
+        case 0xE2:
+            guard i + 2 < n else { return 0 }
+            let (b1, b2) = (bytes[i + 1], bytes[i + 2])
+            return (b1 == 0x80 && (b2 <= 0x8A || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF)) || (b1 == 0x81 && b2 == 0x9F) ? 3 : 0
+        case 0xE3: return i + 2 < n && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x80 ? 3 : 0
+        default: return 0
+        }
+    }
+
+    /// The length of the White_Space scalar that ends just before `end`, or 0.
+    @inline(__always)
+    private static func whiteSpaceLength(_ bytes: UnsafeBufferPointer<UInt8>, before end: Int) -> Int {
+        guard end > 0 else { return 0 }
+        if bytes[end - 1] < 0x80 { return whiteSpaceLength(bytes, at: end - 1) }
+        for k in [2, 3] where end >= k && whiteSpaceLength(bytes, at: end - k) == k { return k }
+        return 0
+    }
+
+    /// The Kelvin sign U+212A (E2 84 AA), which case-insensitive matching takes for a `k`
+    /// (`Coo\u{212A}ie:` is a `Cookie:` header to the header pattern).
+    @inline(__always)
+    private static func isKelvin(_ bytes: UnsafeBufferPointer<UInt8>, endingAt end: Int) -> Bool {
+        end >= 3 && bytes[end - 3] == 0xE2 && bytes[end - 2] == 0x84 && bytes[end - 1] == 0xAA
+    }
+
+    /// The labels of `chineseLabelPattern`, in UTF-8: 密码, 口令, 密钥, 令牌, 签名.
+    private static let chineseLabels: [[UInt8]] = ["密码", "口令", "密钥", "令牌", "签名"].map { Array($0.utf8) }
+
+    /// The names of `headerPattern`, whose value runs to the end of its line.
+    private static let headerNames: [StaticString] = ["authorization", "x-auth-token", "x-security-token", "x-subject-token", "cookie"]
+
+    /// Whether a pattern may mask the value of the `=` (`isEquals`), `:` or `：` that spans
+    /// `at ..< valueFrom`. Its label, found as the patterns find theirs:
+    /// - White_Space scalars are passed over backwards (`\s*`), then one closing quote (`"`, `'`,
+    ///   `”`), which a `name: value` and a Chinese label may have;
+    /// - a Chinese label (`密码`, ...) ends there; or the run of name bytes (ASCII letters, digits,
+    ///   `_ . % + -`, and the Kelvin sign) ending there, `R`, is a secret's label
+    ///   (`isSecretLabel`), or `Access` before `=`. A pattern's label is `R` (`name=value`) or a
+    ///   part of `R` from a word's start to its end; one that starts after `.`, `-` or `_` has
+    ///   only parts `R` has too, so `R`'s verdict holds for it; one that starts after `%`, `+` or
+    ///   a Kelvin sign (no separators of `isSecretName`) is checked on its own.
+    /// A value that is already the mask, bare or in matching quotes, is one no pattern changes
+    /// (none takes a bare value starting with `[`, and `"[REDACTED]"` is masked to itself), except
+    /// a header's, which runs to the end of the line: there only a mask that ends the line is.
+    /// The mask is looked for first: a URL's query, masked before, is full of `name=[REDACTED]`.
+    private static func isSecretLabelBefore(_ bytes: UnsafeBufferPointer<UInt8>, at: Int, valueFrom: Int, isEquals: Bool) -> Bool {
         let n = bytes.count
         var end = at
-        func skipSpace() {
-            while end > 0 {
-                if bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-                else if end >= 2, bytes[end - 2] == 0xC2, bytes[end - 1] == 0xA0 { end -= 2 }
-                else { break }
+        while case let k = whiteSpaceLength(bytes, before: end), k > 0 { end -= k }
+        var quoted = false
+        if end > 0, bytes[end - 1] == UInt8(ascii: "\"") || bytes[end - 1] == UInt8(ascii: "'") { end -= 1; quoted = true }
+        else if end >= 3, bytes[end - 3] == 0xE2, bytes[end - 2] == 0x80, bytes[end - 1] == 0x9D { end -= 3; quoted = true }
+        guard end > 0 else { return false }
+        var value = valueFrom
+        while value < n, bytes[value] == 0x20 || bytes[value] == 0x09 { value += 1 }
+        if value < n, bytes[value] == UInt8(ascii: "[") || bytes[value] == UInt8(ascii: "\"") || bytes[value] == UInt8(ascii: "'") {
+            // A header's name stands right before its white space and sign, never in quotes.
+            let header = !quoted && endsWithHeaderName(bytes, end)
+            if let close = maskEnd(bytes, from: value) {
+                if !header || close == n || bytes[close] == 0x0A || bytes[close] == 0x0D || bytes[close] == UInt8(ascii: "\"") { return false }
+            } else if !header, let close = maskEnd(bytes, from: value + 1), close < n, bytes[close] == bytes[value] {
+                return false
             }
         }
-        skipSpace()
-        if isColon, end > 0 {
-            if bytes[end - 1] == UInt8(ascii: "\"") || bytes[end - 1] == UInt8(ascii: "'") { end -= 1 }
-            else if end >= 3, bytes[end - 3] == 0xE2, bytes[end - 2] == 0x80, bytes[end - 1] == 0x9D { end -= 3 }
+        if end >= 6, bytes[end - 1] >= 0x80 {
+            let tail = UnsafeBufferPointer(rebasing: bytes[end - 6 ..< end])
+            if chineseLabels.contains(where: { $0.elementsEqual(tail) }) { return true }
         }
+        // A scheme's `https://`: no value of `name: value` starts with `/`; a header's may.
+        if !isEquals, valueFrom < n, bytes[valueFrom] == UInt8(ascii: "/") { return !quoted && endsWithHeaderName(bytes, end) }
         var start = end
-        while start > 0, isNameByte(bytes[start - 1]) { start -= 1 }
-        guard start < end else { return false }
-        if isColon {
-            // A `name:` starts with a letter (`Authorization:`).
-            let first = bytes[start] | 0x20
-            guard first >= 97 && first <= 122 else { return false }
+        var kelvin = false, split = false, letters = false
+        while start > 0 {
+            let b = bytes[start - 1]
+            if isNameByte(b) {
+                split = split || b == UInt8(ascii: "%") || b == UInt8(ascii: "+")
+                // Every secret's label has two letters in a row (`sk` is the shortest word);
+                // a time's `T00:10` or an `id=2` has not.
+                letters = letters || (start < end && isLetter(b) && isLetter(bytes[start]))
+                start -= 1
+            } else if isKelvin(bytes, endingAt: start) {
+                start -= 3
+                kelvin = true
+            } else {
+                break
+            }
         }
-        var value = valueFrom
-        while value < n, bytes[value] == 0x20 || bytes[value] == 0x09 || bytes[value] == 0xC2 || bytes[value] == 0xA0
-                || bytes[value] == UInt8(ascii: "\"") || bytes[value] == UInt8(ascii: "'") { value += 1 }
-        if value + maskBytes.count <= n,
-           maskBytes.withUnsafeBufferPointer({ m in (0 ..< m.count).allSatisfy { bytes[value + $0] == m[$0] } }) { return false }
-        let name = UnsafeBufferPointer(rebasing: bytes[start ..< end])
-        return isSecretName(bytes: name, label: true) || (!isColon && name.count == 6 && matches(name, 6, "access"))
+        guard start < end, letters || kelvin else { return false }
+        return isSecretLabel(UnsafeBufferPointer(rebasing: bytes[start ..< end]), kelvin: kelvin, split: split, isEquals: isEquals)
+    }
+
+    @inline(__always)
+    private static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+
+    /// Whether the text before `end` ends with one of `headerNames` in any ASCII case, a Kelvin
+    /// sign standing for a `k`.
+    private static func endsWithHeaderName(_ bytes: UnsafeBufferPointer<UInt8>, _ end: Int) -> Bool {
+        // Each ends in `n` or `e`.
+        guard end > 0, bytes[end - 1] | 0x20 == UInt8(ascii: "n") || bytes[end - 1] | 0x20 == UInt8(ascii: "e") else { return false }
+        names: for name in headerNames {
+            let w = name.utf8Start
+            var j = end
+            for k in stride(from: name.utf8CodeUnitCount - 1, through: 0, by: -1) {
+                guard j > 0 else { continue names }
+                let b = bytes[j - 1]
+                if b == w[k] || (w[k] >= 0x61 && b | 0x20 == w[k]) { j -= 1; continue }
+                if w[k] == UInt8(ascii: "k"), isKelvin(bytes, endingAt: j) { j -= 3; continue }
+                continue names
+            }
+            return true
+        }
+        return false
+    }
+
+    /// Where the mask that starts at `from` ends, or nil when none starts there.
+    @inline(__always)
+    private static func maskEnd(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard from + maskBytes.count <= bytes.count else { return nil }
+        for k in 0 ..< maskBytes.count where bytes[from + k] != maskBytes[k] { return nil }
+        return from + maskBytes.count
+    }
+
+    /// `isSecretLabelBefore`'s verdict on the run of name bytes `name`: whether it (the Kelvin
+    /// sign read as `k`), or, where it holds `%` or `+` (`split`) or a Kelvin sign, the part after
+    /// any of them, is a secret's label, or `Access` before `=`.
+    private static func isSecretLabel(_ name: UnsafeBufferPointer<UInt8>, kelvin: Bool, split: Bool, isEquals: Bool) -> Bool {
+        func verdict(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+            isSecretName(bytes: name, label: true) || (isEquals && name.count == 6 && matches(name, 6, "access"))
+        }
+        if !kelvin {
+            if verdict(name) { return true }
+            guard split else { return false }
+            for k in 0 ..< name.count where name[k] == UInt8(ascii: "%") || name[k] == UInt8(ascii: "+") {
+                if verdict(UnsafeBufferPointer(rebasing: name[(k + 1)...])) { return true }
+            }
+            return false
+        }
+        // Rare: read each Kelvin sign as `k` (what the header pattern does), and the ASCII after
+        // the last one on its own (where the other patterns' labels may start).
+        var folded: [UInt8] = []
+        var k = 0
+        while k < name.count {
+            if name[k] == 0xE2 { folded.append(UInt8(ascii: "k")); k += 3 } else { folded.append(name[k]); k += 1 }
+        }
+        var last = name.count
+        while last > 0, name[last - 1] != 0xAA { last -= 1 }
+        return folded.withUnsafeBufferPointer { isSecretLabel($0, kelvin: false, split: split, isEquals: isEquals) }
+            || isSecretLabel(UnsafeBufferPointer(rebasing: name[last...]), kelvin: false, split: split, isEquals: isEquals)
     }
 
     /// Letters, digits and `_ . % + -`: the bytes of a name before `=` or `:`.
@@ -662,8 +848,12 @@ public enum SecretRedactor {
         for _ in 0 ..< 3 {
             guard let decoded = percentDecoded(text) else { return false }
             text = decoded
-            // A secret left to mask (the mask itself, decoded again, is no secret).
-            if text.withUnsafeBufferPointer({ p in redactedURL(p).map { !$0.elementsEqual(p) } ?? false || mayHoldFreeTextCredential(p) }) {
+            // A secret left to mask (the mask itself, decoded again, is no secret): one the URL
+            // rules or the free-text patterns would mask, not merely one the pre-filter let through.
+            if text.withUnsafeBufferPointer({ p in
+                redactedURL(p).map { !$0.elementsEqual(p) } ?? false
+                    || (mayHoldFreeTextCredential(p) && !maskingPatterns(String(decoding: p, as: UTF8.self), freeText: true).utf8.elementsEqual(p))
+            }) {
                 return true
             }
         }
@@ -831,5 +1021,15 @@ public enum SecretRedactor {
         case 97...102: return b - 87
         default: return nil
         }
+    }
+}
+
+extension JSONTapeValue {
+    /// The compact JSON text of this value with every secret masked, as a job's stored copy is
+    /// written (`SecretRedactor.writeRedacted`): for a message that quotes a value from outside.
+    public var redactedJSON: String {
+        var out: [UInt8] = []
+        SecretRedactor.writeRedacted(tape, index, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

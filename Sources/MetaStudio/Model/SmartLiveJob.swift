@@ -164,15 +164,24 @@ public struct SmartLiveJob: Sendable {
     /// Flags for the values of `value` (a job read with `JSONParser.parseRepairingText`) whose text
     /// holds U+FFFD where invalid Unicode was (`invalid_text`), or that stand for a container nested
     /// too deep (`nested_too_deep`): their paths (a key's own path for a repaired key), at most
-    /// five, in document order.
+    /// five, in document order. Each member name in a path is masked as the stored JSON masks it
+    /// (`SecretRedactor.redactText`): a name may be a signed URL or hold `token=...`.
     public static func textFlags(in value: JSONValue) -> [JobFlag] {
         var flags: [JobFlag] = []
-        // The path as its parts (`.key`, `[i]`), joined only for a flag: building it at every level
-        // would cost depth × name length (600 levels of 20,000-character names is gigabytes).
-        var parts: [String] = []
+        // The path as its parts (a member name, or an index), joined only for a flag: building it
+        // at every level would cost depth × name length (600 levels of 20,000-character names is
+        // gigabytes), and masking every name on the way down would cost as much.
+        enum Part { case name(String), index(Int) }
+        var parts: [Part] = []
         func path() -> String {
-            let joined = parts.joined()
-            return joined.isEmpty ? "(job)" : String(joined.hasPrefix(".") ? joined.dropFirst() : Substring(joined))
+            var joined = ""
+            for part in parts {
+                switch part {
+                case .name(let name): joined += (joined.isEmpty ? "" : ".") + SecretRedactor.redactText(name)
+                case .index(let i): joined += "[\(i)]"
+                }
+            }
+            return joined.isEmpty ? "(job)" : joined
         }
         func visit(_ value: JSONValue) {
             guard flags.count < 5 else { return }
@@ -185,7 +194,7 @@ public struct SmartLiveJob: Sendable {
                                      detail: "text that is not valid UTF-8 or a lone surrogate escape; stored with U+FFFD in its place"))
             case .object(let object):
                 for field in object.fields {
-                    parts.append("." + field.key)
+                    parts.append(.name(field.key))
                     if field.key.unicodeScalars.contains("\u{FFFD}"), flags.count < 5 {
                         flags.append(JobFlag(field: path(), reason: .invalidText,
                                              detail: "a member name that is not valid UTF-8; stored with U+FFFD in its place"))
@@ -195,7 +204,7 @@ public struct SmartLiveJob: Sendable {
                 }
             case .array(let items):
                 for (i, item) in items.enumerated() {
-                    parts.append("[\(i)]")
+                    parts.append(.index(i))
                     visit(item)
                     parts.removeLast()
                 }
