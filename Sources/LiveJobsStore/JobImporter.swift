@@ -319,14 +319,9 @@ extension JobStore {
 
 /// The shapes a saved response may have: the API's page object, or a bare array of jobs.
 enum PageShape {
-    /// The members of a SmartLiveJob (docs/contract: every one optional); an object with none of
-    /// them is not a job. `job_id` first: a job is told by its first lookup.
-    static let jobMembers = [
-        "job_id", "room_id", "room_name", "state", "duration", "stream_duration", "start_time", "end_time",
-        "create_time", "lastupdate_time", "error_info", "rtc_room_info", "live_event_report_url",
-        "live_event_callback_config", "rtc_callback_config", "block_reason", "cover_url", "co_streamer_config",
-        "live_job_log", "relation_live_platform_info", "used_resource_type", "is_ai_mark_on",
-    ]
+    /// An object with none of the contract's job members is not a job (`job_id` first: a job is told
+    /// by its first lookup).
+    static let jobMembers = SmartLiveJob.memberNames
 
     /// Why a top-level object (a whole document, or a JSON Lines line) without `smart_live_jobs` is
     /// not a job, or nil when it has at least one job member: a saved API error body, or a page

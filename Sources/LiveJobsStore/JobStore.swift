@@ -182,21 +182,13 @@ public final class JobStore: Sendable {
             while let row = try rows.next() {
                 let text = { (column: Int) -> String? in (row[column] as Data?).map { String(decoding: $0, as: UTF8.self) } }
                 let instant = { (column: Int) -> Double? in (row[column] as String?).flatMap(RFC3339.parse) }
-                let start = instant(1)
-                let usage = UsageInput(start: start, end: instant(2), home: start ?? instant(3) ?? instant(4),
-                                       liveSeconds: row[5], streamedSeconds: row[6])
-                var facts = RollupFacts()
-                facts.group.roomId = text(7)
-                facts.group.roomName = text(8)
-                facts.group.state = text(9)
-                facts.group.errorCode = text(10)
-                facts.group.errorMsg = text(11)
-                facts.countsInRates = row[12]
-                facts.isError = row[13]
-                facts.isBlocked = row[14]
-                facts.isOngoing = row[15]
-                facts.isFlagged = row[16]
-                facts.liveUs = Microseconds.of(row[5] as Double?)
+                let usage = UsageInput(start: instant(1), end: instant(2), createTime: instant(3),
+                                       lastupdateTime: instant(4), liveSeconds: row[5], streamedSeconds: row[6])
+                let facts = RollupFacts(
+                    group: RollupGroup(roomId: text(7), roomName: text(8), state: text(9),
+                                       errorCode: text(10), errorMsg: text(11)),
+                    countsInRates: row[12], isError: row[13], isBlocked: row[14], isOngoing: row[15],
+                    isFlagged: row[16], liveSeconds: row[5])
                 let prepared = PreparedJob(usageOf: usage, jobId: text(0) ?? "", zones: [zone], facts: facts,
                                            startTime: row[1], createTime: row[3])
                 try JobWriter.insertUsage(of: prepared, with: insert)

@@ -169,13 +169,10 @@ public struct NormalizedJob: Sendable {
         return m
     }
 
-    /// The instant the job is counted at (its start, else its creation, else its last update).
-    public var homeInstant: Double? { job.startTime ?? job.createTime ?? job.lastupdateTime }
-
-    /// What the day split needs (see `UsageSplitter`).
+    /// What the day split needs (see `UsageSplitter`), with the job's home instant (`UsageInput.home`).
     public var usage: UsageInput {
-        UsageInput(start: job.startTime, end: job.endTime, home: homeInstant,
-                   liveSeconds: liveSeconds, streamedSeconds: streamedSeconds)
+        UsageInput(start: job.startTime, end: job.endTime, createTime: job.createTime,
+                   lastupdateTime: job.lastupdateTime, liveSeconds: liveSeconds, streamedSeconds: streamedSeconds)
     }
 }
 

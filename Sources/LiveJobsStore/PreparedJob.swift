@@ -58,17 +58,11 @@ struct PreparedJob: Sendable {
         for column in JobColumn.prepared {
             jobRow.append(value(of: column, job, normalized))
         }
-        rollupFacts.group.roomId = job.roomId
-        rollupFacts.group.roomName = job.roomName
-        rollupFacts.group.state = job.state
-        rollupFacts.group.errorCode = job.errorCode
-        rollupFacts.group.errorMsg = job.errorMsg
-        rollupFacts.countsInRates = normalized.countsInRates
-        rollupFacts.isError = normalized.isError
-        rollupFacts.isBlocked = normalized.isBlocked
-        rollupFacts.isOngoing = normalized.isOngoing
-        rollupFacts.isFlagged = !flags.isEmpty
-        rollupFacts.liveUs = Microseconds.of(normalized.liveSeconds)
+        rollupFacts = RollupFacts(
+            group: RollupGroup(roomId: job.roomId, roomName: job.roomName, state: job.state,
+                               errorCode: job.errorCode, errorMsg: job.errorMsg),
+            countsInRates: normalized.countsInRates, isError: normalized.isError, isBlocked: normalized.isBlocked,
+            isOngoing: normalized.isOngoing, isFlagged: !flags.isEmpty, liveSeconds: normalized.liveSeconds)
         rollupFacts.startTime = jobRow[JobColumn.startTime.position]
         rollupFacts.createTime = jobRow[JobColumn.createTime.position]
         childValues.reserveCapacity(userCount * PreparedJob.userWidth + eventTypeCount * PreparedJob.eventTypeWidth

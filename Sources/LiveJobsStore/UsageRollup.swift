@@ -230,6 +230,21 @@ struct RollupFacts: Sendable {
     var startTime: PreparedJob.Value = .null
     var createTime: PreparedJob.Value = .null
     var slices: [Slice] = []
+
+    init() {}
+
+    /// The facts of one job, whether just normalized (`PreparedJob`) or read back from its stored
+    /// row (a zone's first build): the one place that says which of a job's values the rollup keeps.
+    init(group: RollupGroup, countsInRates: Bool, isError: Bool, isBlocked: Bool, isOngoing: Bool,
+         isFlagged: Bool, liveSeconds: Double?) {
+        self.group = group
+        self.countsInRates = countsInRates
+        self.isError = isError
+        self.isBlocked = isBlocked
+        self.isOngoing = isOngoing
+        self.isFlagged = isFlagged
+        self.liveUs = Microseconds.of(liveSeconds)
+    }
 }
 
 extension UsageRollup.Sums {

@@ -57,15 +57,20 @@ public struct DaySlice: Sendable, Equatable {
 public struct UsageInput: Sendable {
     public var start: Double?
     public var end: Double?
-    /// The instant the job is counted at: its start, else its creation, else its last update.
+    /// The instant the job is counted at (its home day): its start, else its creation, else its last
+    /// update. This is the one place that rule is written: the normalizer, a zone's first build and
+    /// the stored `job_day_usage.is_home` all come from here.
     public var home: Double?
     public var liveSeconds: Double?
     public var streamedSeconds: Double?
 
-    public init(start: Double?, end: Double?, home: Double?, liveSeconds: Double?, streamedSeconds: Double?) {
+    /// A job's instants (seconds since 1970, UTC) and measures (seconds); `home` is derived from
+    /// `start`, `createTime` and `lastupdateTime` as documented on it.
+    public init(start: Double?, end: Double?, createTime: Double?, lastupdateTime: Double?,
+                liveSeconds: Double?, streamedSeconds: Double?) {
         self.start = start
         self.end = end
-        self.home = home
+        self.home = start ?? createTime ?? lastupdateTime
         self.liveSeconds = liveSeconds
         self.streamedSeconds = streamedSeconds
     }

@@ -89,6 +89,21 @@ import Testing
         #expect(shanghai.map(\.liveSeconds) == [7200])
     }
 
+    /// A job counts on its home day: the day of its start, else of its creation, else of its last
+    /// update (docs/METRICS.md); a zone built later reads the same rule from `UsageInput`.
+    @Test func aJobCountsOnTheDayOfItsStartElseItsCreationElseItsLastUpdate() throws {
+        let cases = [
+            (#"{"job_id":"s","start_time":"2026-01-05T10:00:00Z","create_time":"2026-01-03T10:00:00Z","lastupdate_time":"2026-01-07T10:00:00Z"}"#, "2026-01-05"),
+            (#"{"job_id":"c","create_time":"2026-01-03T10:00:00Z","lastupdate_time":"2026-01-07T10:00:00Z"}"#, "2026-01-03"),
+            (#"{"job_id":"u","lastupdate_time":"2026-01-07T10:00:00Z"}"#, "2026-01-07"),
+        ]
+        for (json, day) in cases {
+            let slices = UsageSplitter.slices(of: try normalized(json), in: .utc)
+            #expect(slices.filter(\.isHome).map { RFC3339.formatDay($0.day) } == [day], "\(json)")
+        }
+        #expect(UsageSplitter.slices(of: try normalized(#"{"job_id":"n","state":"FAILED"}"#), in: .utc).isEmpty)
+    }
+
     @Test func daysFollowDaylightSavingChanges() throws {
         // New York: 2026-03-08 has 23 hours. A job from 2026-03-08 00:00 local for 24 h ends 2026-03-09 01:00 local.
         let job = try normalized(#"{"job_id":"d","start_time":"2026-03-08T05:00:00Z","duration":86400}"#,

@@ -153,7 +153,7 @@ struct SchemaShape: Equatable {
         func start(_ job: Int) -> String { "2026-09-17T1\(job):00:00.123Z" }
         let slices = lengths.indices.flatMap { job -> [DaySlice] in
             let instant = RFC3339.parse(start(job))!
-            return UsageSplitter.slices(of: UsageInput(start: instant, end: nil, home: instant, liveSeconds: lengths[job],
+            return UsageSplitter.slices(of: UsageInput(start: instant, end: nil, createTime: nil, lastupdateTime: nil, liveSeconds: lengths[job],
                                                        streamedSeconds: lengths[job] / 2), in: .utc)
         }
         #expect(slices.count == 3)

@@ -13,17 +13,9 @@ final class KnownText: Sendable {
         var isChangedByRedaction: Bool
     }
 
-    static let texts = [
-        // SmartLiveJob and its nested objects
-        "job_id", "room_id", "room_name", "state", "duration", "stream_duration", "start_time", "end_time",
-        "create_time", "lastupdate_time", "error_info", "error_code", "error_msg", "rtc_room_info", "app_id",
-        "users", "user_type", "user_id", "signature", "ctime", "live_event_report_url", "live_event_callback_config",
-        "live_event_type_callback_url", "auth_type", "key", "callback_event_type", "rtc_callback_config",
-        "rtc_callback_event_type", "block_reason", "cover_url", "co_streamer_config", "voice_config", "voice_asset_id",
-        "speed", "pitch", "volume", "streamer_action", "live_job_log", "interaction_records_url",
-        "job_config_records_url", "scripts_records_url", "command_reviced_records_url", "command_exec_records_url",
-        "relation_live_platform_info", "platform_id", "platform", "account", "live_id", "used_resource_type",
-        "is_ai_mark_on", "count", "smart_live_jobs",
+    static let texts = SmartLiveJob.memberNames + SmartLiveJob.nestedMemberNames + [
+        // the page's own members
+        "count", "smart_live_jobs",
         // enumerated values
         "WAITING", "PROCESSING", "SUCCEED", "FAILED", "BLOCKED", "CAPTURE", "ANIMATION", "RENDER", "PLAYER",
         "INFERENCE_USER", "END_USER", "NONE", "MSS_A", "MSS_A_HEAD", "MEITUAN_DEFAULT", "SHOOT_SCRIPT_SWITCH",

@@ -40,6 +40,26 @@ public struct SmartLiveJob: Sendable {
     /// The values that could not be read, in the order the fields are read.
     public var flags: [JobFlag]
 
+    /// The members of a SmartLiveJob object as the contract lists them (every one optional), `job_id`
+    /// first. The one list of them: an import tells a job from other objects by them, and the masking
+    /// rules' table of known texts (`KnownText`) is built from them.
+    public static let memberNames = [
+        "job_id", "room_id", "room_name", "state", "duration", "stream_duration", "start_time", "end_time",
+        "create_time", "lastupdate_time", "error_info", "rtc_room_info", "live_event_report_url",
+        "live_event_callback_config", "rtc_callback_config", "block_reason", "cover_url", "co_streamer_config",
+        "live_job_log", "relation_live_platform_info", "used_resource_type", "is_ai_mark_on",
+    ]
+
+    /// The members of the objects nested in a job (error_info, rtc_room_info and its users, the two
+    /// callback configurations, co_streamer_config, live_job_log, relation_live_platform_info).
+    public static let nestedMemberNames = [
+        "error_code", "error_msg", "app_id", "users", "user_type", "user_id", "signature", "ctime",
+        "live_event_type_callback_url", "auth_type", "key", "callback_event_type", "rtc_callback_event_type",
+        "voice_config", "voice_asset_id", "speed", "pitch", "volume", "streamer_action", "interaction_records_url",
+        "job_config_records_url", "scripts_records_url", "command_reviced_records_url", "command_exec_records_url",
+        "platform_id", "platform", "account", "live_id",
+    ]
+
     /// The states the contract documents; anything else is kept as sent and reported as its own state.
     public static let knownStates: Set<String> = ["WAITING", "PROCESSING", "SUCCEED", "FAILED", "BLOCKED"]
 
