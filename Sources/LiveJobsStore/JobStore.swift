@@ -62,7 +62,7 @@ public final class JobStore: Sendable {
                     do {
                         try Migrations.migrator.migrate(queue)
                     } catch is SumOverflow {
-                        throw StoreError("\(path) cannot be upgraded to this livejobs' schema and was left as it was: \(SumOverflow.reason) (look for jobs with implausible durations)")
+                        throw StoreError("\(path) cannot be upgraded to this livejobs' schema and was left as it was: \(SumOverflow.reason) (\(SumOverflow.hint))")
                     }
                 }
             }
@@ -195,7 +195,7 @@ public final class JobStore: Sendable {
                 try prepared.arena.withUnsafeBufferPointer { try rollup.add(prepared, arena: $0) }
             }
             try db.execute(sql: "INSERT INTO usage_zones (tz, built_at) VALUES (?, ?)",
-                           arguments: [zone.identifier, RFC3339.format(Date().timeIntervalSince1970)])
+                           arguments: [zone.identifier, RFC3339.format(Date().timeIntervalSince1970.rounded(.down))])  // whole seconds, as the UTC row the schema writes
             // The zone's rollup rows, summed from the same pass over the jobs.
             try rollup.flush(db)
         }

@@ -56,8 +56,11 @@ public struct SumOverflow: Error, CustomStringConvertible {
     /// What went wrong, without what it did to the write.
     public static let reason = "a sum of live or streamed time went past what a 64-bit integer holds (about 292,000 years in microseconds), so it cannot be kept exactly"
 
+    /// Where to look: the largest stored lengths (every figure sums them).
+    public static let hint = "the largest stored lengths: SELECT job_id, live_seconds FROM jobs ORDER BY live_seconds DESC LIMIT 10"
+
     /// `reason`, then that nothing was stored: the CLI's one line.
     public var description: String {
-        "\(SumOverflow.reason): nothing of what was being written was stored (look for jobs with implausible durations)"
+        "\(SumOverflow.reason): nothing of what was being written was stored (\(SumOverflow.hint))"
     }
 }

@@ -50,7 +50,7 @@ struct CommonOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if verbose, let logLevel {
+        if verbose, let logLevel, logLevel.level != .info {
             throw ValidationError("-v/--verbose is --log-level info; --log-level \(logLevel.rawValue) says otherwise: pass one of them")
         }
     }

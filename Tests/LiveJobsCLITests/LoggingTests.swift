@@ -171,5 +171,8 @@ import Testing
             #expect(r.status == 0, "\(level): \(r.stderr)")
             #expect(r.stderr.contains(" debug livejobs.store: file imported ") == ["trace", "debug"].contains(level), "\(level): \(r.stderr)")
         }
+        // -v and --log-level info say the same thing, so both together are not a contradiction.
+        let both = try await cli.run(["import", "--db", "l.sqlite", "-v", "--log-level", "info", cli.write("k.jsonl", #"{"job_id":"b"}"#)])
+        #expect(both.status == 0, "\(both.stderr)")
     }
 }

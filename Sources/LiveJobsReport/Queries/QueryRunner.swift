@@ -54,7 +54,7 @@ public struct QueryRunner {
             throw DatabaseProblem.describe(error, path: self.db.path)
         } catch let error as DatabaseError where DatabaseProblem.isSumOverflow(error) {
             // The data's fault, not the query file's: no figure is given rather than a wrong one.
-            throw StoreError("query '\(query.name)': \(SumOverflow.reason) in \(self.db.path) (look for jobs with implausible durations)")
+            throw StoreError("query '\(query.name)': \(SumOverflow.reason) in \(self.db.path) (\(SumOverflow.hint))")
         } catch let error as DatabaseError {
             throw QueryError("query '\(query.name)' (\(query.path)): SQL error: \(error.message ?? "\(error.resultCode)")")
         }
