@@ -95,6 +95,30 @@ import Testing
         #expect(Self.leaked(["123456", "8888", "12345abcdef", "1bcdef"] + (62 ... 70).map { "p\($0)" }, in: all) == [])
     }
 
+    /// A header's quoted value (`X-Auth-Token: "..."`), a quoted name before `=` (`"password"="x"`,
+    /// `{"password"="x"}`, `“密码”＝“x”`), the full-width `＝`, traditional Chinese labels, the
+    /// arrows `=>` and `->`, and a URL's `hmac=` are masked in every column and the stored JSON.
+    @Test func quotedHeaderValuesQuotedNamesArrowsAndTraditionalLabelsAreMasked() async throws {
+        let cli = CLI()
+        let job = #"{"job_id":"q1","state":"FAILED","start_time":"2026-11-03T00:00:00Z","duration":60,"#
+            + #""error_info":{"error_code":"MSS.1","error_msg":"sent X-Auth-Token: \"MIIEhQ...SECP01\" Cookie = \"Q2Z\"\nSet-Cookie= 'Q3Z'"},"#
+            + #""block_reason":"\"password\"=\"Q4Z\" 'token' = 'Q5Z' {\"secret\"=\"Q6Z\"} “密码”＝“Q7Z” password＝Q8Z 密碼：Q9Z "#
+            + #"密鑰: Q10Z 簽名=Q11Z 'pwd' => 'Q12Z' passwd -> Q13Z","#
+            + #""callback":"https://cb.example.com/hook?hmac=Q14Z&room=1","推流密鑰":"Q15Z"}"#
+        let file = cli.write("q.jsonl", job)
+        let r = try await cli.run(["import", "--db", "q.sqlite", "--json", file])
+        #expect(r.status == 0, "\(r.stderr)")
+        let db = cli.path("q.sqlite")
+        #expect(try strings(db, "SELECT error_msg FROM jobs") == ["sent X-Auth-Token: [REDACTED]\nSet-Cookie= [REDACTED]"])
+        #expect(try strings(db, "SELECT block_reason FROM jobs")
+                == [#""password"="[REDACTED]" 'token' = '[REDACTED]' {"secret"="[REDACTED]"} “密码”＝“[REDACTED]” password＝[REDACTED] "#
+                    + "密碼：[REDACTED] 密鑰: [REDACTED] 簽名=[REDACTED] 'pwd' => '[REDACTED]' passwd -> [REDACTED]"])
+        #expect(try strings(db, "SELECT json_extract(raw_json, '$.callback') || ' ' || json_extract(raw_json, '$.\"推流密鑰\"') FROM jobs")
+                == ["https://cb.example.com/hook?hmac=[REDACTED]&room=1 [REDACTED]"])
+        let all = Self.everything(cli, [r], databases: ["q.sqlite"])
+        #expect(Self.leaked(["MIIEhQ", "SECP01"] + (2 ... 15).map { "Q\($0)Z" }, in: all) == [])
+    }
+
     /// Past 512 levels the nesting is read as strictly as the rest (iteratively, so 100,000 levels
     /// cost no stack): well-formed, it is kept as a note and flagged; malformed anywhere down there,
     /// the file is refused whole with one line and exit 65, and nothing of it is stored.

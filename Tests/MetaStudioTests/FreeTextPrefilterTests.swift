@@ -16,20 +16,22 @@ import Testing
         "sig", "X-Amz-Signature", "credential", "jwt", "bearer", "sk", "apikey", "x-api-key", "accesskey", "secretkey",
         "private_key", "streamKey", "appkey", "authkey", "signingkey", "aws_secret_access_key", "access", "Access",
         "sort_key", "Coo\u{212A}ie", "x-auth-to\u{212A}en", "db.password", "a%pwd", "%pwd", "1-pwd", "%cookie", "a+token",
-        "1.cookie", "x_cookie", "密码", "登录密码", "口令", "密钥", "令牌", "签名", "Monkey", "hotkey", "session", "keyword",
-        "Donkey", "Tokyo", "Room", "Bearer", "Basic",
+        "1.cookie", "x_cookie", "密码", "登录密码", "口令", "密钥", "令牌", "签名", "密碼", "密鑰", "簽名", "推流密鑰", "hmac",
+        "Monkey", "hotkey", "session", "keyword", "Donkey", "Tokyo", "Room", "Bearer", "Basic",
     ]
     /// Between the label and its sign: nothing, white space of every kind, a closing quote.
     static let beforeSign = ["", " ", "  ", "\t", "\"", "'", "”", "\" ", "\u{A0}", "\n", "\r\n", "\u{3000}", "\u{2009}", "\u{85}", " \u{301}"]
-    static let signs = [":", "=", "：", " ", "\t", "\n", "\u{3000}"]
+    /// Signs: `:`, `=`, their full-width forms, the arrows `=>` and `->`, and white space alone.
+    static let signs = [":", "=", "：", "＝", "=>", "->", "-->", " ", "\t", "\n", "\u{3000}"]
     static let afterSign = ["", " ", "\u{A0}", "\n", "\u{3000}", "\t "]
     /// Values starting with a digit, a letter, a quote, a symbol, non-ASCII text, or already masked.
     static let values = [
         "123456", "8888", "1bcdef", "12345abcdef", "abcDEF12", "hunter2", "\"q v\"", "'q'", "“q v”", "<q>", "!@#$", "/path", "-x",
-        "[REDACTED]", "[REDACTED] tail", "\"[REDACTED]\"", "\"[REDACTED] x\"", "'[REDACTED]'x", "密码值", "é", "😀", "",
+        "[REDACTED]", "[REDACTED] tail", "[REDACTED]\" tail", "\"[REDACTED]\"", "\"MIIEhQ SECP01\" x", ">x", "'[REDACTED]' x",
+        "\"[REDACTED] x\"", "'[REDACTED]'x", "密码值", "é", "😀", "",
         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "abcdefgh1", "token expired", "dXNlcjpwYXNzd29yZA==",
     ]
-    static let prefixes = ["", "msg ", "?", "x=1&", "\"", "“", "重要", "see https://h.example.com/p?a=1 ", "é"]
+    static let prefixes = ["", "msg ", "?", "x=1&", "\"", "'", "{\"", "“", "重要", "see https://h.example.com/p?a=1 ", "é"]
     static let suffixes = ["", " end", ",next", "\r\nmore", "\"", "。", "&b=2", " KEY-----"]
 
     /// The texts: every label with every sign and every value, each three times with the rest

@@ -8,7 +8,7 @@ public enum SecretRedactor {
     public static let mask = "[REDACTED]"
 
     /// Query parameter name fragments that mark a URL parameter as a credential.
-    static let secretQueryFragments = ["sign", "token", "key", "secret", "pass", "auth", "credential", "session", "cookie"]
+    static let secretQueryFragments = ["sign", "token", "key", "secret", "pass", "auth", "credential", "session", "cookie", "hmac"]
 
     /// `text` with each of `secrets` (credential values known to the caller) masked, for messages
     /// that might echo them, such as a gateway's canonical request.
@@ -23,7 +23,8 @@ public enum SecretRedactor {
     /// Server text (an error body, a gateway's echo of the request it refused) with every credential
     /// it may carry masked (docs/SECRETS.md, section 2): the values in `secrets` (the caller's AK,
     /// SK, token, request signature); the value of an `Authorization`, `X-Auth-Token`,
-    /// `X-Security-Token`, `X-Subject-Token`, `Cookie` or `Set-Cookie` header; a `Bearer` token and
+    /// `X-Security-Token`, `X-Subject-Token`, `Cookie` or `Set-Cookie` header (to the end of its
+    /// line, quotes and all: `X-Auth-Token: "..."`); a `Bearer` token and
     /// anything shaped like a JWT; the value of every `name=value` whose name is secret by the rules
     /// for members or for URL parameters (`password=`, `secret_access_key=`, `Signature=`), or is
     /// `Access` (an SDK-HMAC-SHA256 authorization echoed back); the value of a `name: value` or
@@ -81,21 +82,24 @@ public enum SecretRedactor {
     // is made, and compiles its matching program once, on first use, with an atomic compare-and-swap;
     // the standard library just does not mark Regex Sendable.
     nonisolated(unsafe) private static let headerPattern =
-        #/(?i)\b(authorization|x-auth-token|x-security-token|x-subject-token|set-cookie|cookie)(\s*[:=]\s*)[^\r\n"]+/#
+        #/(?i)\b(authorization|x-auth-token|x-security-token|x-subject-token|set-cookie|cookie)(\s*[:=]\s*)[^\r\n]+/#
             .matchingSemantics(.unicodeScalar)
     nonisolated(unsafe) private static let bearerPattern = #/(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+\/-]{8,}=*)/#.matchingSemantics(.unicodeScalar)
     nonisolated(unsafe) private static let jwtPattern =
         #/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/#.matchingSemantics(.unicodeScalar)
+    /// A `name=value`: a name, maybe closed by a quote (`"password"="x"`), then `=`, `=>`, `->` or
+    /// `＝`, then a quoted or bare value.
     nonisolated(unsafe) private static let assignmentPattern =
-        #/([A-Za-z0-9_.%+-]+)(\s*=\s*)("[^"]*"|'[^']*'|“[^”]*”|<[^>]*>|[^\s,&;#"'<>()\[\]{}“”，；]+)/#.matchingSemantics(.unicodeScalar)
+        #/([A-Za-z0-9_.%+-]+)(["'”]?\s*(?:=>?|->|＝)\s*)("[^"]*"|'[^']*'|“[^”]*”|<[^>]*>|[^\s,&;#"'<>()\[\]{}“”，；]+)/#.matchingSemantics(.unicodeScalar)
     /// A label of letters, digits, `_`, `-` and `.` (`db.password:`), from a word's start.
     nonisolated(unsafe) private static let colonPattern =
         #/\b([A-Za-z][A-Za-z0-9_.-]*)(["'”]?\s*[:：]\s*)("[^"]*"|'[^']*'|“[^”]*”|[^\s,;"'<>()\[\]{}“”，；\/][^\s,;"'<>()\[\]{}“”，；]*)/#
             .matchingSemantics(.unicodeScalar)
     /// `密码` (password), `口令` (passphrase), `密钥` (secret key), `令牌` (token) or `签名` (signature),
-    /// alone or ending a longer label (`登录密码`, `推流密钥`), then `:`, `：` or `=`.
+    /// or the traditional `密碼`, `密鑰`, `簽名`, alone or ending a longer label (`登录密码`, `推流密钥`),
+    /// then `:`, `：`, `=`, `＝`, `=>` or `->`.
     nonisolated(unsafe) private static let chineseLabelPattern =
-        #/(密码|口令|密钥|令牌|签名)(["'”]?\s*[:：=]\s*)("[^"]*"|'[^']*'|“[^”]*”|<[^>]*>|[^\s,;"'<>()\[\]{}“”，；][^\s,;"'<>()\[\]{}“”，；]*)/#
+        #/(密码|密碼|口令|密钥|密鑰|令牌|签名|簽名)(["'”]?\s*(?:[:：＝]|=>?|->)\s*)("[^"]*"|'[^']*'|“[^”]*”|<[^>]*>|[^\s,;"'<>()\[\]{}“”，；][^\s,;"'<>()\[\]{}“”，；]*)/#
             .matchingSemantics(.unicodeScalar)
     /// A PEM private key, to its END line or, cut short, to the end of the text.
     nonisolated(unsafe) private static let privateKeyPattern =
@@ -227,7 +231,8 @@ public enum SecretRedactor {
     /// `isSecretName` on the name's UTF-8 bytes; it runs for every member of every imported job.
     /// Besides the parts `isSecretPart` marks, a name whose last part is `session`, or with a part
     /// `session` followed by a part `id` (`session_id`, `sessionId`), names a session credential;
-    /// so does a member name holding `密码`, `口令`, `密钥`, `令牌` or `签名` (`推流密钥`, a stream
+    /// so does a member name holding `密码`, `口令`, `密钥`, `令牌` or `签名`, or the traditional
+    /// `密碼`, `密鑰` or `簽名` (`推流密钥`, a stream
     /// key), which Chinese writes without separators between words. A label in free text is only
     /// ever ASCII here: `chineseLabelPattern` reads the Chinese ones.
     @inline(__always)
@@ -331,7 +336,7 @@ public enum SecretRedactor {
     /// Job text with every credential masked (docs/SECRETS.md, section 1): the credentials of every
     /// URL in it (`redactURL`) and, in free text such as `error_info.error_msg` or `block_reason`,
     /// what section 2 masks in server text (`Authorization: ...`, `Bearer ...`, `password=...`,
-    /// `密码：...`, JWTs, `{"secret":"..."}`). Text without `=`, `:`, `：`, `b`/`B`, `eyJ` or
+    /// `密码：...`, JWTs, `{"secret":"..."}`). Text without `=`, `>`, `:`, `：`, `＝`, `b`/`B`, `eyJ` or
     /// `KEY-` costs one pass over its bytes.
     public static func redactText(_ text: String) -> String {
         var text = text
@@ -379,7 +384,7 @@ public enum SecretRedactor {
             switch bytes[i] {
             case 0x3A: url = 1; freeText = 1
             case 0x3F, 0x23, 0x40: url = 1
-            case 0x3D, 0x4A, 0x59, 0x9A, 0x00 ... 0x0D, 0x20, 0xC2, 0xE0 ... 0xE3: freeText = 1
+            case 0x3D, 0x3E, 0x4A, 0x59, 0x9A, 0x9D, 0x00 ... 0x0D, 0x20, 0xC2, 0xE0 ... 0xE3: freeText = 1
             case 0x25: percent = 1
             default: break
             }
@@ -388,14 +393,16 @@ public enum SecretRedactor {
         return (url != 0, freeText != 0, percent != 0)
     }
 
-    /// The bytes besides `:` that `mayHoldFreeTextCredential` stops at, in a word: `=`, `J` (of
-    /// `eyJ`), `Y` (of `KEY-----`), 0x9A (the last byte of a full-width colon), and the first byte
+    /// The bytes besides `:` that `mayHoldFreeTextCredential` stops at, in a word: `=`, `>` (of
+    /// `->`), `J` (of `eyJ`), `Y` (of `KEY-----`), 0x9A and 0x9D (the last bytes of a full-width
+    /// colon and equals sign), and the first byte
     /// of every White_Space scalar (after `Bearer` or `Basic`): below 0x0E, space, 0xC2 and 0xE0 to
     /// 0xE3 (a few more than white space starts, for fewer operations). Not `b` or `B`: hex ids,
     /// a dozen in every job, are full of them.
     @inline(__always)
     private static func freeTextMask(_ word: UInt64) -> UInt64 {
-        byteMask(word, 0x3D) | byteMask(word, 0x4A) | byteMask(word, 0x59) | byteMask(word, 0x9A) | byteMask(word, 0x20) | byteMask(word, 0xC2)
+        byteMask(word, 0x3D) | byteMask(word, 0x3E) | byteMask(word, 0x4A) | byteMask(word, 0x59) | byteMask(word, 0x9A) | byteMask(word, 0x9D)
+            | byteMask(word, 0x20) | byteMask(word, 0xC2)
             | bytesBelow(word, 0x0E) | bytesBelow(word ^ 0xE0E0_E0E0_E0E0_E0E0, 4)
     }
 
@@ -458,7 +465,7 @@ public enum SecretRedactor {
     /// - `Bearer` or `Basic` (any ASCII case; no other letter folds to theirs) is followed by a
     ///   White_Space scalar;
     /// - a header's value, a `name=value`, a `name: value` and a Chinese label's value each follow
-    ///   `=`, `:` or `：` whose label (`isSecretLabelBefore`) is a secret's;
+    ///   `=` (or `=>`), `->`, `:`, `：` or `＝` whose label (`isSecretLabelBefore`) is a secret's;
     /// and a value already masked, which no pattern changes, is passed over (see there).
     /// True sends the text to the patterns; false is a promise that they would not change it.
     static func mayHoldFreeTextCredential(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -501,8 +508,20 @@ public enum SecretRedactor {
             // The full-width colon U+FF1A (EF BC 9A), as Chinese text writes `密码：` or `pwd：`.
             guard i >= 2, bytes[i - 2] == 0xEF, bytes[i - 1] == 0xBC else { return false }
             return isSecretLabelBefore(bytes, at: i - 2, valueFrom: i + 1, isEquals: false)
-        case UInt8(ascii: "="), UInt8(ascii: ":"):
-            return isSecretLabelBefore(bytes, at: i, valueFrom: i + 1, isEquals: bytes[i] == UInt8(ascii: "="))
+        case 0x9D:
+            // The full-width equals sign U+FF1D (EF BC 9D): `密码＝x`, `password＝x`.
+            guard i >= 2, bytes[i - 2] == 0xEF, bytes[i - 1] == 0xBC else { return false }
+            return isSecretLabelBefore(bytes, at: i - 2, valueFrom: i + 1, isEquals: true)
+        case UInt8(ascii: ">"):
+            // The arrow `->` (`password -> x`); `=>` is found at its `=`.
+            guard i >= 1, bytes[i - 1] == UInt8(ascii: "-") else { return false }
+            return isSecretLabelBefore(bytes, at: i - 1, valueFrom: i + 1, isEquals: true)
+        case UInt8(ascii: "="):
+            // `=>` is found here too; its `>` is left in the value, since a header's value takes
+            // it (`Cookie=> [REDACTED]` is masked again), so a mask after `=>` is never passed over.
+            return isSecretLabelBefore(bytes, at: i, valueFrom: i + 1, isEquals: true)
+        case UInt8(ascii: ":"):
+            return isSecretLabelBefore(bytes, at: i, valueFrom: i + 1, isEquals: false)
         default:
             return false
         }
@@ -544,13 +563,13 @@ public enum SecretRedactor {
         end >= 3 && bytes[end - 3] == 0xE2 && bytes[end - 2] == 0x84 && bytes[end - 1] == 0xAA
     }
 
-    /// The labels of `chineseLabelPattern`, in UTF-8: 密码, 口令, 密钥, 令牌, 签名.
-    private static let chineseLabels: [[UInt8]] = ["密码", "口令", "密钥", "令牌", "签名"].map { Array($0.utf8) }
+    /// The labels of `chineseLabelPattern`, in UTF-8: 密码, 密碼, 口令, 密钥, 密鑰, 令牌, 签名, 簽名.
+    private static let chineseLabels: [[UInt8]] = ["密码", "密碼", "口令", "密钥", "密鑰", "令牌", "签名", "簽名"].map { Array($0.utf8) }
 
     /// The names of `headerPattern`, whose value runs to the end of its line.
     private static let headerNames: [StaticString] = ["authorization", "x-auth-token", "x-security-token", "x-subject-token", "cookie"]
 
-    /// Whether a pattern may mask the value of the `=` (`isEquals`), `:` or `：` that spans
+    /// Whether a pattern may mask the value of the `=`, `=>`, `->` or `＝` (`isEquals`), `:` or `：` that spans
     /// `at ..< valueFrom`. Its label, found as the patterns find theirs:
     /// - White_Space scalars are passed over backwards (`\s*`), then one closing quote (`"`, `'`,
     ///   `”`), which a `name: value` and a Chinese label may have;
@@ -578,7 +597,7 @@ public enum SecretRedactor {
             // A header's name stands right before its white space and sign, never in quotes.
             let header = !quoted && endsWithHeaderName(bytes, end)
             if let close = maskEnd(bytes, from: value) {
-                if !header || close == n || bytes[close] == 0x0A || bytes[close] == 0x0D || bytes[close] == UInt8(ascii: "\"") { return false }
+                if !header || close == n || bytes[close] == 0x0A || bytes[close] == 0x0D { return false }
             } else if !header, let close = maskEnd(bytes, from: value + 1), close < n, bytes[close] == bytes[value] {
                 return false
             }
