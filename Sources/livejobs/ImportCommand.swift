@@ -23,8 +23,9 @@ struct ImportCommand: ParsableCommand {
             the figures it would falsify (docs/METRICS.md); the summary says how many,
             --json lists them. With --strict such a job refuses its whole file instead. A
             file that is not JSON, or not jobs, is refused whole, with its file, line and
-            job named; other files go on. An API error body saved among jobs (a throttled
-            page) is named on one error line, the file's jobs stored, and ends the import 65.
+            job named; other files go on. An API error body saved among jobs (a
+            throttled page) is named on one error line; the file's jobs are stored, and
+            the import ends 65.
 
             Examples:
               livejobs import --db usage.sqlite sample-data/*.json
