@@ -1,4 +1,5 @@
 import Foundation
+import MetaStudio
 
 /// Bytes read once, front to back: a file, standard input, a pipe, a FIFO or a process
 /// substitution (`/dev/fd/63`), possibly through a decompressor. Nothing is read twice and
@@ -11,7 +12,8 @@ protocol ByteSource: AnyObject {
 
 /// An open file descriptor read with read(2); closed when released, unless it is standard input.
 final class FileDescriptorSource: ByteSource {
-    /// The name used in messages: the path, or `<stdin>` for `-`.
+    /// The name used in messages, logs and the database (`InputName.shown`): the path masked and
+    /// escaped, or `<stdin>` for `-`.
     let name: String
     private let fd: Int32
 
@@ -21,15 +23,14 @@ final class FileDescriptorSource: ByteSource {
     /// Opens `path` for reading; `-` is standard input. Opening a FIFO waits for its writer, as
     /// `cat` does. Throws `ImportError` ("cannot read: no such file", "is a directory", ...).
     init(path: String) throws {
+        name = InputName.shown(path)
         if path == "-" {
-            name = FileDescriptorSource.standardInputName
             fd = STDIN_FILENO
         } else {
-            name = path
-            guard !path.isEmpty else { throw ImportError(file: path, message: "cannot read: the file name is empty") }
+            guard !path.isEmpty else { throw ImportError(file: name, message: "cannot read: the file name is empty") }
             var opened: Int32
             repeat { opened = open(path, O_RDONLY | O_CLOEXEC) } while opened < 0 && errno == EINTR
-            guard opened >= 0 else { throw ImportError(file: path, message: "cannot read: \(FileDescriptorSource.reason(errno))") }
+            guard opened >= 0 else { throw ImportError(file: name, message: "cannot read: \(FileDescriptorSource.reason(errno))") }
             fd = opened
         }
         var info = stat()
@@ -62,6 +63,24 @@ final class FileDescriptorSource: ByteSource {
         case ENOTDIR: return "a part of the path is not a folder"
         default: return String(cString: strerror(code)).lowercased()
         }
+    }
+}
+
+/// How an import input is named wherever it is stored (`jobs.source`, `import_runs.file`), logged
+/// or printed (error lines, `--json`, the summary): made once per input from the argument, so no
+/// call site shows the raw name. A file saved the way wget names it keeps the query of its URL
+/// (`page.json?AccessKeyId=A&Signature=S`), so the name is masked as free text is
+/// (`SecretRedactor.redactText`, docs/SECRETS.md) and its control characters escaped (`SafeText`).
+public enum InputName {
+    /// The display name of `argument`: `<stdin>` for `-`, else the path with its secrets masked and
+    /// its control characters written as visible escapes, not shortened. The path is masked whole
+    /// (`password=a/b`), then each of its parts again: free text reads `u:pw@host` as user-info
+    /// only where a URL may begin, and in `/saved/u:pw@host/a.jsonl` it begins after a `/`.
+    public static func shown(_ argument: String) -> String {
+        if argument == "-" { return FileDescriptorSource.standardInputName }
+        let masked = SecretRedactor.redactText(argument).split(separator: "/", omittingEmptySubsequences: false)
+            .map { SecretRedactor.redactText(String($0)) }.joined(separator: "/")
+        return SafeText.escaped(masked, limit: nil)
     }
 }
 

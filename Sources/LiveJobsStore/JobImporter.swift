@@ -16,9 +16,15 @@ public struct FlagReport: Sendable, Equatable {
 /// Something in a page's job list that is not a job object (a number, a string, null), so there is
 /// nothing to store: where it was and what it was.
 public struct SkippedItem: Sendable, Equatable {
+    /// The item's index among the file's items (jobs and skipped items), from 0.
     public var index: Int
+    /// Its line in a JSON Lines file, from 1; nil in a page or an array read whole.
     public var line: Int?
+    /// Why it is not a job, one line, masked and escaped.
     public var problem: String
+    /// True for a saved API error body (`{"error_code": ...}`): a page of jobs missing from the
+    /// file, which the import reports as such, not only counts.
+    public var isAPIErrorResponse = false
 }
 
 /// A prepared job, or an item of a job list that is not a job.
@@ -44,6 +50,8 @@ public struct ImportSummary: Sendable, Equatable {
     public var flags: [FlagReport] = []
     /// Items of a job list that were not job objects, so not stored.
     public var skipped: [SkippedItem] = []
+    /// The skipped items that are saved API error bodies (a throttled page saved in place of its jobs).
+    public var apiErrorResponses: [SkippedItem] { skipped.filter(\.isAPIErrorResponse) }
 
     public init(file: String, format: Format) {
         self.file = file
@@ -139,7 +147,8 @@ extension JobStore {
             if strictness == .strict {
                 throw ImportError(file: file, line: line, byteOffset: offset, jobIndex: index, jobId: nil, message: problem)
             }
-            return .notAJob(SkippedItem(index: index, line: line, problem: problem))
+            return .notAJob(SkippedItem(index: index, line: line, problem: problem,
+                                        isAPIErrorResponse: PageShape.isAPIErrorResponse(job.tapeValue)))
         }
         let smartLiveJob: SmartLiveJob
         do {
@@ -172,9 +181,9 @@ extension JobStore {
         let zones = try materializedZones()
         let now = Date().timeIntervalSince1970
         let storedAt = RFC3339.format(now.rounded(.down))
-        // The file's name as stored (`jobs.source`, `import_runs.file`): any control character in
-        // it written as a visible escape, so a reader of the database never meets a raw ESC.
-        let storedName = SafeText.escaped(path, limit: nil)
+        // The file's name as stored (`jobs.source`, `import_runs.file`) is the reader's name, already
+        // masked and escaped (`InputName.shown`).
+        let storedName = path
         let isLines = try looksLikeJSONLines(reader, path: path)
         var summary = ImportSummary(file: path, format: isLines ? .jsonLines : .page)
         // JSON Lines are prepared on a thread of their own, which takes the reader; a page is read
@@ -330,7 +339,7 @@ enum PageShape {
     /// (docs/SECRETS.md, section 1) before it is shortened and escaped: it reaches a terminal.
     static func notAJob(_ object: JSONTapeValue) -> String? {
         guard !jobMembers.contains(where: { object[$0] != nil }) else { return nil }
-        if let code = object["error_code"] {
+        if isAPIErrorResponse(object), let code = object["error_code"] {
             let text = code.stringValue.map(SecretRedactor.redactText) ?? code.redactedJSON
             return "an API error response (error_code \(SafeText.escaped(text, limit: 60))), not jobs"
         }
@@ -338,6 +347,11 @@ enum PageShape {
         let keys = object.keys
         let shown = keys.prefix(5).map { SafeText.escaped(SecretRedactor.redactText($0), limit: 40) }.joined(separator: ", ")
         return keys.isEmpty ? "an empty object, not a job" : "not a job: an object with none of a job's members (it has \(shown))"
+    }
+
+    /// True for an object with an `error_code` and none of a job's members: an API error body.
+    static func isAPIErrorResponse(_ object: JSONTapeValue) -> Bool {
+        object.isObject && object["error_code"] != nil && !jobMembers.contains(where: { object[$0] != nil })
     }
 
     static func jobs(in value: JSONTapeValue, file: String, line: Int?) throws -> [JSONTapeValue] {

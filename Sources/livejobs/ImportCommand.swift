@@ -23,7 +23,9 @@ struct ImportCommand: ParsableCommand {
             the figures it would falsify (docs/METRICS.md); the summary says how many,
             --json lists them. With --strict such a job refuses its whole file instead. A
             file that is not JSON, or not jobs, is refused whole, with its file, line and
-            job named; other files go on.
+            job named; other files go on. An API error body saved among jobs (a
+            throttled page) is named on one error line; the file's jobs are stored, and
+            the import ends 65.
 
             Examples:
               livejobs import --db usage.sqlite sample-data/*.json
@@ -35,7 +37,7 @@ struct ImportCommand: ParsableCommand {
 
             Exit codes: 0 every file imported (flagged jobs included), 1 a database or
             output problem (the files imported before it stay stored), 64 bad flags, 65 a
-            file refused, 130 interrupted by Ctrl-C.
+            file refused or holding an API error body, 130 interrupted by Ctrl-C.
             """
     )
 
@@ -67,13 +69,21 @@ struct ImportCommand: ParsableCommand {
         let store = try reportingErrors("import") { try JobStore(path: common.databasePath, logger: common.logger("livejobs.store")) }
         var total = ImportSummary(file: "", format: .page)
         var outcomes: [(file: String, summary: ImportSummary?, error: String?)] = []
-        var refused = 0, failed = 0
-        for file in files {
+        var refused = 0, failed = 0, incomplete = 0
+        for argument in files {
+            // The name every line, the JSON summary and the database show (secrets masked).
+            let file = InputName.shown(argument)
             do {
-                let summary = try store.importFile(file, projectId: projectId, region: region,
+                let summary = try store.importFile(argument, projectId: projectId, region: region,
                                                    strictness: strict ? .strict : .lenient)
                 total.add(summary)
                 outcomes.append((file, summary, nil))
+                // A throttled page saved in place of its jobs: the jobs read are kept, and the gap
+                // is named (one line a file) and ends the import 65, like a file refused.
+                if let line = ImportReport.apiErrorLine(file: file, summary) {
+                    printError("import", line)
+                    incomplete += 1
+                }
             } catch let error as StoreError {
                 // The database cannot take more (a full disk, a read-only file): the other files
                 // would fail the same way. Files imported before stay stored.
@@ -110,12 +120,31 @@ struct ImportCommand: ParsableCommand {
             }
         }
         if failed > 0 { throw ExitCode(ExitCodes.failure) }
-        if refused > 0 { throw ExitCode(ExitCodes.dataError) }
+        if refused > 0 || incomplete > 0 { throw ExitCode(ExitCodes.dataError) }
     }
 }
 
 /// The end of an import: one line, or one JSON object.
 enum ImportReport {
+    /// The one line naming where a file held API error responses (`{"error_code": ...}`) among its
+    /// jobs, or nil when it held none: `FILE:LINE: an API error response (error_code X), not jobs:
+    /// ...`, the other places counted. `file` is the file's shown name (`InputName.shown`).
+    static func apiErrorLine(file: String, _ summary: ImportSummary) -> String? {
+        let errors = summary.apiErrorResponses
+        guard let first = errors.first else { return nil }
+        func place(_ item: SkippedItem) -> String { item.line.map { "line \($0)" } ?? "item \(item.index + 1)" }
+        var text = first.line.map { "\(file):\($0): " } ?? "\(file): item \(first.index + 1): "
+        text += first.problem
+        if errors.count > 1 {
+            let more = errors.dropFirst()
+            text += " (and \(more.count) more: " + more.prefix(5).map(place).joined(separator: ", ")
+                + (more.count > 5 ? ", ..." : "") + ")"
+        }
+        text += "; the jobs of the page saved there are missing: save that page again and import it"
+            + " (\(summary.jobsRead) jobs of the file stored)"
+        return text
+    }
+
     static func line(imported: Int, of count: Int, total: ImportSummary, stored: Int, database: String) -> String {
         var text = "imported \(imported) of \(count) files: \(total.jobsRead) jobs read, \(total.inserted) new, "
             + "\(total.updated) updated, \(total.unchanged) unchanged, \(total.flagged) flagged"

@@ -177,7 +177,9 @@ import Testing
 
     /// A saved API error body, a page without its list, an empty object: not jobs. In a list (a
     /// page, an array, JSON Lines) such an object is skipped and counted like any item that is not
-    /// a job; a file with no job at all is refused whole with one line, and nothing of it is stored.
+    /// a job, and an API error body among jobs is also named on one line and ends the import 65
+    /// (its jobs stored); a file with no job at all is refused whole with one line, and nothing of
+    /// it is stored.
     @Test func objectsThatAreNotJobsAreNeverStoredAsJobs() async throws {
         let cli = CLI()
         #expect(try await cli.run(["import", "--db", "n.sqlite", cli.write("ok.jsonl", #"{"job_id":"ok"}"#)]).status == 0)
@@ -204,12 +206,14 @@ import Testing
         // A JSON array of saved pages holds their jobs.
         let pages = cli.write("pages.json", #"[{"count":1,"smart_live_jobs":[{"job_id":"p1"}]},{"error_code":"X"},{"count":1,"smart_live_jobs":[{"job_id":"p2"}]}]"#)
         let fromPages = try await cli.run(["import", "--db", "p.sqlite", pages])
-        #expect(fromPages.status == 0, "\(fromPages.stderr)")
+        #expect(fromPages.status == 65, "\(fromPages.stderr)")
+        #expect(fromPages.stderr.contains("pages.json: item 2: an API error response (error_code X), not jobs"), "\(fromPages.stderr)")
         #expect(try strings(cli.path("p.sqlite"), "SELECT job_id FROM jobs ORDER BY job_id") == ["p1", "p2"])
-        // Among jobs, an object that is not one is skipped and counted; the jobs are stored.
+        // Among jobs, an object that is not one is skipped and counted; the jobs are stored (an
+        // error body among them ends the import 65).
         let mixed = cli.write("mixed.json", #"[{"job_id":"a"},{"error_code":"X"},{"room_id":"r","state":"SUCCEED"}]"#)
         let r = try await cli.run(["import", "--db", "n.sqlite", "--json", mixed])
-        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.status == 65, "\(r.stderr)")
         #expect(r.stdout.contains("an API error response (error_code X), not jobs"), "\(r.stdout)")
         #expect(try count(cli.path("n.sqlite"), "SELECT count(*) FROM jobs") == 3, "ok, a, and the job without an id")
         #expect(try count(cli.path("n.sqlite"), "SELECT count(*) FROM jobs WHERE raw_json LIKE '%error_code%'") == 0)

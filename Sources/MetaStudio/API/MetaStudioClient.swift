@@ -141,6 +141,9 @@ public final class MetaStudioClient {
         ]
         if let appUserId = query.appUserId { headers.append(("X-App-UserId", appUserId)) }
         let queryString: String
+        // The credentials masked in an error body: the caller's keys and token, and in AK/SK mode
+        // also this request's own Authorization value and signature (docs/SECRETS.md, section 2).
+        var secrets = credentials.secrets
         switch credentials {
         case .token(let token):
             headers.append(("X-Auth-Token", token))
@@ -151,6 +154,7 @@ public final class MetaStudioClient {
                                             credentials: keys, date: now())
             headers = signed.headers
             queryString = signed.query
+            secrets = signed.ownSecrets + secrets
         }
         let url = "\(endpoint.base.scheme)://\(endpoint.base.hostHeader)\(path)?\(queryString)"
         // What every log line of this request says, built only when a line is written: the URL as
@@ -185,7 +189,7 @@ public final class MetaStudioClient {
         ]))
         guard response.status == 200 else {
             var error = APIError.from(status: response.status, body: response.body, requestId: requestId,
-                                      url: url, secrets: credentials.secrets)
+                                      url: url, secrets: secrets)
             error.retryAfter = RetryPolicy.retryAfterSeconds(response.header("retry-after"))
             error.location = response.header("location")
             logger.debug("error answer", metadata: described([

@@ -28,6 +28,19 @@ public enum RequestSigner {
         public var headers: [(name: String, value: String)]
         public var canonicalRequest: String
         public var stringToSign: String
+
+        /// What this signed request carries that proves the caller: the whole `Authorization`
+        /// value it sends and the hex signature inside it (longest first, so the whole value is
+        /// masked before its part). A server may echo either in an error body (`got signature
+        /// <hex>`), so the client masks them in server text as it masks the AK and SK.
+        public var ownSecrets: [String] {
+            guard let authorization = headers.last(where: { $0.name == "Authorization" })?.value else { return [] }
+            var values = [authorization]
+            if let range = authorization.range(of: "Signature=") {
+                values.append(String(authorization[range.upperBound...].prefix { $0 != "," && $0 != " " }))
+            }
+            return values
+        }
     }
 
     /// `YYYYMMDDTHHMMSSZ` in UTC, the format of `X-Sdk-Date`.

@@ -156,7 +156,8 @@ final class SimulatorAuth: Sendable {
         }
         guard let expected, expected.signedHeaders == parsed.signedHeaders,
               Self.constantTimeEqual(expected.signature, parsed.signature.lowercased()) else {
-            return "verify aksk signature fail, \(canonicalText)"
+            // As a gateway does, the refusal quotes the signature it got: the client must mask it.
+            return "verify aksk signature fail, got signature \(parsed.signature); \(canonicalText)"
         }
         return nil
     }
