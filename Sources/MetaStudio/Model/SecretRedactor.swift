@@ -240,6 +240,7 @@ public enum SecretRedactor {
         var start = 0
         var previousLower = false
         var afterSession = false
+        var afterPass = false
         var nonASCII = false
         for i in 0...bytes.count {
             let b: UInt8 = i < bytes.count ? bytes[i] : UInt8(ascii: "_")
@@ -252,7 +253,10 @@ public enum SecretRedactor {
                     if isSecretPart(part, label: label) { return true }
                     let stem = withoutDigits(part)
                     if afterSession && stem == 2 && matches(part, stem, "id") { return true }
+                    // `PassWord`, `passWord`, `Pass_Phrase`: the word split in two by its capital.
+                    if afterPass && ((stem == 4 && matches(part, stem, "word")) || (stem == 6 && matches(part, stem, "phrase"))) { return true }
                     afterSession = stem == 7 && matches(part, stem, "session")
+                    afterPass = stem == 4 && matches(part, stem, "pass")
                 }
                 start = isSeparator ? i + 1 : i
             }
@@ -317,6 +321,7 @@ public enum SecretRedactor {
         case 0, 1: return false
         case 2: return its("sk")
         case 3: return its("sig") || its("pwd") || its("key") || its("jwt")
+        case 4: if its("hmac") { return true }
         case 5: if its("token") { return true }
         case 6: if its("secret") || its("passwd") || its("cookie") || its("bearer") { return true }
         case 8: if its("password") || its("passwort") || its("kennwort") { return true }
