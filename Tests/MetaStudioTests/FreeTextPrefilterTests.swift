@@ -20,18 +20,18 @@ import Testing
         "Monkey", "hotkey", "session", "keyword", "Donkey", "Tokyo", "Room", "Bearer", "Basic",
     ]
     /// Between the label and its sign: nothing, white space of every kind, a closing quote.
-    static let beforeSign = ["", " ", "  ", "\t", "\"", "'", "”", "\" ", "\u{A0}", "\n", "\r\n", "\u{3000}", "\u{2009}", "\u{85}", " \u{301}"]
+    static let beforeSign = ["", " ", "  ", "\t", "\"", "'", "”", "’", "\" ", "\u{A0}", "\n", "\r\n", "\u{3000}", "\u{2009}", "\u{85}", " \u{301}"]
     /// Signs: `:`, `=`, their full-width forms, the arrows `=>` and `->`, and white space alone.
     static let signs = [":", "=", "：", "＝", "=>", "->", "-->", " ", "\t", "\n", "\u{3000}"]
     static let afterSign = ["", " ", "\u{A0}", "\n", "\u{3000}", "\t "]
     /// Values starting with a digit, a letter, a quote, a symbol, non-ASCII text, or already masked.
     static let values = [
-        "123456", "8888", "1bcdef", "12345abcdef", "abcDEF12", "hunter2", "\"q v\"", "'q'", "“q v”", "<q>", "!@#$", "/path", "-x",
+        "123456", "8888", "1bcdef", "12345abcdef", "abcDEF12", "hunter2", "\"q v\"", "'q'", "“q v”", "‘q v’", "‘[REDACTED]’", "<q>", "!@#$", "/path", "-x",
         "[REDACTED]", "[REDACTED] tail", "[REDACTED]\" tail", "\"[REDACTED]\"", "\"MIIEhQ SECP01\" x", ">x", "'[REDACTED]' x",
         "\"[REDACTED] x\"", "'[REDACTED]'x", "密码值", "é", "😀", "",
         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "abcdefgh1", "token expired", "dXNlcjpwYXNzd29yZA==",
     ]
-    static let prefixes = ["", "msg ", "?", "x=1&", "\"", "'", "{\"", "“", "重要", "see https://h.example.com/p?a=1 ", "é"]
+    static let prefixes = ["", "msg ", "?", "x=1&", "\"", "'", "{\"", "“", "‘", "重要", "see https://h.example.com/p?a=1 ", "é"]
     static let suffixes = ["", " end", ",next", "\r\nmore", "\"", "。", "&b=2", " KEY-----"]
 
     /// The texts: every label with every sign and every value, each three times with the rest

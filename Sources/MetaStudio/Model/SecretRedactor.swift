@@ -60,7 +60,7 @@ public enum SecretRedactor {
         // the next space, comma, semicolon, quote or closing bracket.
         func masked(_ value: Substring) -> String {
             guard let first = value.first, let last = value.last, value.count >= 2 else { return mask }
-            let pairs: [Character: Character] = ["\"": "\"", "'": "'", "“": "”", "<": ">"]
+            let pairs: [Character: Character] = ["\"": "\"", "'": "'", "“": "”", "‘": "’", "<": ">"]
             return pairs[first] == last ? "\(first)\(mask)\(last)" : mask
         }
         text = text.replacing(assignmentPattern) { match in
@@ -90,16 +90,16 @@ public enum SecretRedactor {
     /// A `name=value`: a name, maybe closed by a quote (`"password"="x"`), then `=`, `=>`, `->` or
     /// `＝`, then a quoted or bare value.
     nonisolated(unsafe) private static let assignmentPattern =
-        #/([A-Za-z0-9_.%+-]+)(["'”]?\s*(?:=>?|->|＝)\s*)("[^"]*"|'[^']*'|“[^”]*”|<[^>]*>|[^\s,&;#"'<>()\[\]{}“”，；]+)/#.matchingSemantics(.unicodeScalar)
+        #/([A-Za-z0-9_.%+-]+)(["'”’]?\s*(?:=>?|->|＝)\s*)("[^"]*"|'[^']*'|“[^”]*”|‘[^’]*’|<[^>]*>|[^\s,&;#"'<>()\[\]{}“”‘’，；]+)/#.matchingSemantics(.unicodeScalar)
     /// A label of letters, digits, `_`, `-` and `.` (`db.password:`), from a word's start.
     nonisolated(unsafe) private static let colonPattern =
-        #/\b([A-Za-z][A-Za-z0-9_.-]*)(["'”]?\s*[:：]\s*)("[^"]*"|'[^']*'|“[^”]*”|[^\s,;"'<>()\[\]{}“”，；\/][^\s,;"'<>()\[\]{}“”，；]*)/#
+        #/\b([A-Za-z][A-Za-z0-9_.-]*)(["'”’]?\s*[:：]\s*)("[^"]*"|'[^']*'|“[^”]*”|‘[^’]*’|[^\s,;"'<>()\[\]{}“”‘’，；\/][^\s,;"'<>()\[\]{}“”‘’，；]*)/#
             .matchingSemantics(.unicodeScalar)
     /// `密码` (password), `口令` (passphrase), `密钥` (secret key), `令牌` (token) or `签名` (signature),
     /// or the traditional `密碼`, `密鑰`, `簽名`, alone or ending a longer label (`登录密码`, `推流密钥`),
     /// then `:`, `：`, `=`, `＝`, `=>` or `->`.
     nonisolated(unsafe) private static let chineseLabelPattern =
-        #/(密码|密碼|口令|密钥|密鑰|令牌|签名|簽名)(["'”]?\s*(?:[:：＝]|=>?|->)\s*)("[^"]*"|'[^']*'|“[^”]*”|<[^>]*>|[^\s,;"'<>()\[\]{}“”，；][^\s,;"'<>()\[\]{}“”，；]*)/#
+        #/(密码|密碼|口令|密钥|密鑰|令牌|签名|簽名)(["'”’]?\s*(?:[:：＝]|=>?|->)\s*)("[^"]*"|'[^']*'|“[^”]*”|‘[^’]*’|<[^>]*>|[^\s,;"'<>()\[\]{}“”‘’，；][^\s,;"'<>()\[\]{}“”‘’，；]*)/#
             .matchingSemantics(.unicodeScalar)
     /// A PEM private key, to its END line or, cut short, to the end of the text.
     nonisolated(unsafe) private static let privateKeyPattern =
@@ -577,7 +577,7 @@ public enum SecretRedactor {
     /// Whether a pattern may mask the value of the `=`, `=>`, `->` or `＝` (`isEquals`), `:` or `：` that spans
     /// `at ..< valueFrom`. Its label, found as the patterns find theirs:
     /// - White_Space scalars are passed over backwards (`\s*`), then one closing quote (`"`, `'`,
-    ///   `”`), which a `name: value` and a Chinese label may have;
+    ///   `”`, `’`), which a `name: value` and a Chinese label may have;
     /// - a Chinese label (`密码`, ...) ends there; or the run of name bytes (ASCII letters, digits,
     ///   `_ . % + -`, and the Kelvin sign) ending there, `R`, is a secret's label
     ///   (`isSecretLabel`), or `Access` before `=`. A pattern's label is `R` (`name=value`) or a
@@ -594,7 +594,7 @@ public enum SecretRedactor {
         while case let k = whiteSpaceLength(bytes, before: end), k > 0 { end -= k }
         var quoted = false
         if end > 0, bytes[end - 1] == UInt8(ascii: "\"") || bytes[end - 1] == UInt8(ascii: "'") { end -= 1; quoted = true }
-        else if end >= 3, bytes[end - 3] == 0xE2, bytes[end - 2] == 0x80, bytes[end - 1] == 0x9D { end -= 3; quoted = true }
+        else if end >= 3, bytes[end - 3] == 0xE2, bytes[end - 2] == 0x80, bytes[end - 1] == 0x9D || bytes[end - 1] == 0x99 { end -= 3; quoted = true }
         guard end > 0 else { return false }
         var value = valueFrom
         while value < n, bytes[value] == 0x20 || bytes[value] == 0x09 { value += 1 }
