@@ -189,8 +189,9 @@ import Testing
     }
 
     /// A gateway that refuses a signature echoes the canonical request it computed, temporary
-    /// credentials' security token included: the error line, the database and its sync record never
-    /// carry the token, the AK, the SK or the signature.
+    /// credentials' security token and the signature it got included: the error line, the log lines
+    /// at trace level, the database and its sync record never carry the token, the AK, the SK or the
+    /// request's own signature.
     @Test func aRefusedSignatureEchoedByTheGatewayLeaksNoCredential() async throws {
         var config = SimulatorConfig()
         config.auth = .aksk(ak: "AKECHOTEST0001", sk: "SK-right-secret-0001")
@@ -199,10 +200,13 @@ import Testing
         let cli = CLI()
         let env = ["HUAWEICLOUD_SDK_AK": "AKECHOTEST0001", "HUAWEICLOUD_SDK_SK": "SK-wrong-secret-0002",
                    "HUAWEICLOUD_SDK_SECURITY_TOKEN": "STS-session-token-0003", "HUAWEICLOUD_SDK_PROJECT_ID": FetchTests.project]
-        let r = try await cli.run(["fetch", "--db", "g.sqlite", "--endpoint", sim.baseURL, "--json"], environment: env)
+        let r = try await cli.run(["fetch", "--db", "g.sqlite", "--endpoint", sim.baseURL, "--json", "--log-level", "trace"], environment: env)
         try await sim.stop()
         #expect(r.status == 1, "\(r.stderr)")
         #expect(r.stderr.contains("HTTP 401 APIGW.0301"), "\(r.stderr)")
+        // The gateway quotes the signature it got: the request's own, masked like the AK and SK.
+        #expect(r.stderr.contains("got signature [REDACTED]"), "\(r.stderr)")
+        #expect(r.stderr.firstMatch(of: /got signature [0-9a-f]{8}/) == nil, "\(r.stderr)")
         #expect(r.stderr.contains("CanonicalRequest"), "the gateway's echo is shown, masked: \(r.stderr)")
         var bytes = Data((r.stdout + r.stderr).utf8)
         for suffix in ["", "-wal", "-shm"] {
@@ -212,7 +216,8 @@ import Testing
             #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) leaked")
         }
         let message = try #require(try strings(cli.path("g.sqlite"), "SELECT message FROM sync_runs").first)
-        #expect(message.contains("[REDACTED]"), "\(message)")
+        #expect(message.contains("got signature [REDACTED]"), "\(message)")
+        #expect(message.firstMatch(of: /got signature [0-9a-f]{8}/) == nil, "\(message)")
     }
 
     /// Server text reaches the user's terminal and the sync record with its control characters escaped
