@@ -28,18 +28,16 @@ public enum RequestSigner {
         public var headers: [(name: String, value: String)]
         public var canonicalRequest: String
         public var stringToSign: String
+        /// The hex HMAC-SHA256 signature inside the `Authorization` header.
+        public var signature: String
 
         /// What this signed request carries that proves the caller: the whole `Authorization`
-        /// value it sends and the hex signature inside it (longest first, so the whole value is
-        /// masked before its part). A server may echo either in an error body (`got signature
-        /// <hex>`), so the client masks them in server text as it masks the AK and SK.
+        /// value it sends and its signature (longest first, so the whole value is masked before its
+        /// part). A server may echo either in an error body (`got signature <hex>`), so the client
+        /// masks them in server text as it masks the AK and SK.
         public var ownSecrets: [String] {
             guard let authorization = headers.last(where: { $0.name == "Authorization" })?.value else { return [] }
-            var values = [authorization]
-            if let range = authorization.range(of: "Signature=") {
-                values.append(String(authorization[range.upperBound...].prefix { $0 != "," && $0 != " " }))
-            }
-            return values
+            return [authorization, signature]
         }
     }
 
@@ -104,7 +102,8 @@ public enum RequestSigner {
         let signature = hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
         sent.append((name: "Authorization",
                      value: "\(algorithm) Access=\(credentials.accessKey), SignedHeaders=\(signedHeaders), Signature=\(signature)"))
-        return Signed(query: queryString, headers: sent, canonicalRequest: canonical, stringToSign: stringToSign)
+        return Signed(query: queryString, headers: sent, canonicalRequest: canonical, stringToSign: stringToSign,
+                      signature: signature)
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
