@@ -4,7 +4,7 @@
 -- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
 -- report: 5
 WITH failed AS (
-    SELECT r.error_code, r.error_msg, r.room_id, r.room_name, r.jobs, r.first_create, r.last_create
+    SELECT r.error_code, r.error_msg, r.project_id, r.region, r.room_id, r.room_name, r.jobs, r.first_create, r.last_create
     FROM usage_rollup r
     WHERE r.tz = :tz AND r.error_code IS NOT NULL AND r.jobs > 0
       AND (:month IS NULL OR r.month = :month)
@@ -15,7 +15,7 @@ SELECT
     (SELECT m.error_msg FROM failed m WHERE m.error_code = f.error_code
      GROUP BY m.error_msg ORDER BY SUM(m.jobs) DESC, m.error_msg LIMIT 1) AS error_msg,
     SUM(f.jobs)                                                    AS jobs,
-    COUNT(DISTINCT f.room_id)                                      AS rooms,
+    COUNT(DISTINCT json_array(f.project_id, f.region, f.room_id)) AS rooms,
     (SELECT group_concat(name, '; ') FROM (
         SELECT DISTINCT r.room_name AS name FROM failed r
         WHERE r.error_code = f.error_code ORDER BY r.room_name))   AS room_names,

@@ -4,6 +4,8 @@
 -- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
 SELECT
     f.job_id                                                       AS job_id,
+    j.project_id                                                   AS project_id,
+    j.region                                                       AS region,
     j.room_id                                                      AS room_id,
     j.room_name                                                    AS room_name,
     j.state                                                        AS state,

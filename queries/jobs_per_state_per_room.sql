@@ -4,13 +4,16 @@
 -- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
 -- report: 6
 SELECT
+    r.project_id                                                   AS project_id,
+    r.region                                                       AS region,
     r.room_id                                                      AS room_id,
-    (SELECT j.room_name FROM jobs j WHERE j.room_id IS r.room_id ORDER BY j.create_time DESC LIMIT 1)
-                                                                   AS room_name,
+    (SELECT j.room_name FROM jobs j
+     WHERE j.room_id IS r.room_id AND j.project_id IS r.project_id AND j.region IS r.region
+     ORDER BY j.create_time DESC LIMIT 1)                          AS room_name,
     COALESCE(r.state, '(none)')                                    AS state,
     SUM(r.jobs)                                                    AS jobs
 FROM usage_rollup r
 WHERE r.tz = :tz AND (:month IS NULL OR r.month = :month)
-GROUP BY r.room_id, r.state
+GROUP BY r.project_id, r.region, r.room_id, r.state
 HAVING SUM(r.jobs) > 0
-ORDER BY room_name, room_id, jobs DESC, state;
+ORDER BY room_name, project_id, region, room_id, jobs DESC, state;

@@ -5,9 +5,12 @@
 -- report: 3
 -- chart: bar room_name live_hours
 SELECT
+    f.project_id                                                   AS project_id,
+    f.region                                                       AS region,
     f.room_id                                                      AS room_id,
-    (SELECT r.room_name FROM jobs r WHERE r.room_id IS f.room_id ORDER BY r.create_time DESC LIMIT 1)
-                                                                   AS room_name,
+    (SELECT r.room_name FROM jobs r
+     WHERE r.room_id IS f.room_id AND r.project_id IS f.project_id AND r.region IS f.region
+     ORDER BY r.create_time DESC LIMIT 1)                          AS room_name,
     f.jobs                                                         AS jobs,
     f.live_hours                                                   AS live_hours,
     f.streamed_hours                                               AS streamed_hours,
@@ -19,4 +22,4 @@ SELECT
     f.jobs_without_duration                                        AS jobs_without_duration
 FROM usage_figures f
 WHERE f.tz = :tz AND f.grain = 'month-room' AND f.month = :month
-ORDER BY live_hours DESC, room_id;
+ORDER BY live_hours DESC, project_id, region, room_id;

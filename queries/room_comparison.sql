@@ -7,16 +7,19 @@ WITH wanted AS (
     SELECT key AS position, value AS name FROM json_each(:rooms)
 ),
 picked AS (
-    SELECT r.room_id, MIN(w.position) AS position
+    SELECT r.project_id, r.region, r.room_id, MIN(w.position) AS position
     FROM usage_rollup r
     JOIN wanted w ON r.room_id = w.name OR r.room_name = w.name
     WHERE r.tz = :tz
-    GROUP BY r.room_id
+    GROUP BY r.project_id, r.region, r.room_id
 )
 SELECT
+    p.project_id                                                   AS project_id,
+    p.region                                                       AS region,
     p.room_id                                                      AS room_id,
-    (SELECT r.room_name FROM jobs r WHERE r.room_id IS p.room_id ORDER BY r.create_time DESC LIMIT 1)
-                                                                   AS room_name,
+    (SELECT r.room_name FROM jobs r
+     WHERE r.room_id IS p.room_id AND r.project_id IS p.project_id AND r.region IS p.region
+     ORDER BY r.create_time DESC LIMIT 1)                          AS room_name,
     COALESCE(f.jobs, 0)                                            AS jobs,
     COALESCE(f.live_hours, 0.0)                                    AS live_hours,
     COALESCE(f.streamed_hours, 0.0)                                AS streamed_hours,
@@ -30,6 +33,6 @@ SELECT
     f.last_start                                                   AS last_start
 FROM picked p
 LEFT JOIN usage_figures f
-       ON f.tz = :tz AND f.room_id IS p.room_id
+       ON f.tz = :tz AND f.room_id IS p.room_id AND f.project_id IS p.project_id AND f.region IS p.region
       AND ((:month IS NULL AND f.grain = 'room') OR (f.grain = 'month-room' AND f.month = :month))
-ORDER BY p.position, p.room_id;
+ORDER BY p.position, p.project_id, p.region, p.room_id;

@@ -9,13 +9,19 @@ public struct ReportContext {
     public let catalog: QueryCatalog
     public let runner: QueryRunner
     public let databasePath: String
+    /// The projects and regions every query here sees.
+    public let scope: ReportScope
 
     /// Opens the database at `databasePath` read-only for the queries of `catalog`, first giving it
     /// the per-day usage rows of each of `zones` it lacks (and an older schema's migrations): the
     /// only writes a read command makes, logged to `logger` (`JobStore`'s `.debug` lines). Throws
     /// `StoreError` for a path that holds no livejobs database or one that cannot take those
     /// writes, `QueryError` for a zone that is not an IANA name.
-    public init(databasePath: String, catalog: QueryCatalog, zones: [String], logger: Logger) throws {
+    ///
+    /// `scope` restricts every query run through this context to some projects and regions
+    /// (`ReportScope`); a project or region with no stored job throws `QueryError`.
+    public init(databasePath: String, catalog: QueryCatalog, zones: [String], scope: ReportScope = .everything,
+                logger: Logger) throws {
         let file = try DatabaseFile(path: databasePath)
         let contents = try file.inspect()
         guard contents.isLivejobs else { throw file.noDatabase }
@@ -48,14 +54,34 @@ public struct ReportContext {
             // The new rows go into the database file itself, as after an import.
             try store.close()
         }
+        try DatabaseProblem.mapping(path: databasePath) {
+            try readOnly.inDatabase { db in try scope.install(db) }
+        }
         self.catalog = catalog
         self.databasePath = databasePath
+        self.scope = scope
         runner = QueryRunner(readOnly: readOnly)
     }
 
     /// Runs `query` with text parameters checked against its header.
     public func run(_ query: QueryFile, params: [String: String]) throws -> ResultTable {
         try runner.run(query, values: try ParameterBinder.bind(params, to: query))
+    }
+
+    /// A project and region jobs are stored under (`jobs.project_id`, `jobs.region`; nil: not given on import).
+    public struct Place: Sendable, Hashable {
+        public var projectId: String?
+        public var region: String?
+    }
+
+    /// The projects and regions of the stored jobs in this context's scope, sorted; from the rollup
+    /// of `tz`, so a few thousand rows are read, not the jobs.
+    public func places(tz: String) throws -> [Place] {
+        try runner.db.read { db in
+            try Row.fetchAll(db, sql: "SELECT DISTINCT project_id, region FROM usage_rollup WHERE tz = ? ORDER BY project_id, region",
+                             arguments: [ZoneOffsets.canonicalName(tz)])
+                .map { Place(projectId: $0[0], region: $0[1]) }
+        }
     }
 
     /// The latest month with a job counted in it, in `tz`; nil for an empty database.

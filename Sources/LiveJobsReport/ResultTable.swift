@@ -16,3 +16,12 @@ public struct ResultTable: Sendable, Equatable {
         self.rows = rows
     }
 }
+
+extension ResultTable {
+    /// The table without the named columns (names it lacks are ignored).
+    public func dropping(_ names: Set<String>) -> ResultTable {
+        let kept = columns.indices.filter { !names.contains(columns[$0]) }
+        guard kept.count < columns.count else { return self }
+        return ResultTable(columns: kept.map { columns[$0] }, rows: rows.map { row in kept.map { row[$0] } })
+    }
+}

@@ -224,10 +224,12 @@ extension JobStore {
                                       message: "no job in the file: \(count) item\(count == 1 ? "" : "s"), none a job (item \(first.index + 1): \(first.problem))")
                 }
                 try db.execute(sql: """
-                    INSERT INTO import_runs (file, format, started_at, jobs_read, inserted, updated, unchanged, flagged, skipped)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO import_runs (file, format, started_at, jobs_read, inserted, updated, unchanged, flagged, skipped,
+                                             project_id, region)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [storedName, summary.format.rawValue, storedAt, summary.jobsRead, summary.inserted,
-                                     summary.updated, summary.unchanged, summary.flagged, summary.skipped.count])
+                                     summary.updated, summary.unchanged, summary.flagged, summary.skipped.count,
+                                     projectId, region])
             }
         } catch let error as ImportError {
             throw error

@@ -176,7 +176,8 @@ public final class JobStore: Sendable {
                 SELECT CAST(job_id AS BLOB), start_time, end_time, create_time, lastupdate_time, live_seconds, streamed_seconds,
                        CAST(room_id AS BLOB), CAST(room_name AS BLOB), CAST(state AS BLOB), CAST(error_code AS BLOB),
                        CAST(error_msg AS BLOB), counts_in_rates, is_error, is_blocked, is_ongoing,
-                       EXISTS (SELECT 1 FROM job_flags f WHERE f.job_id = jobs.job_id)
+                       EXISTS (SELECT 1 FROM job_flags f WHERE f.job_id = jobs.job_id),
+                       CAST(project_id AS BLOB), CAST(region AS BLOB), CAST(used_resource_type AS BLOB)
                 FROM jobs
                 """)
             while let row = try rows.next() {
@@ -186,13 +187,13 @@ public final class JobStore: Sendable {
                                        lastupdateTime: instant(4), liveSeconds: row[5], streamedSeconds: row[6])
                 let facts = RollupFacts(
                     group: RollupGroup(roomId: text(7), roomName: text(8), state: text(9),
-                                       errorCode: text(10), errorMsg: text(11)),
+                                       errorCode: text(10), errorMsg: text(11), usedResourceType: text(19)),
                     countsInRates: row[12], isError: row[13], isBlocked: row[14], isOngoing: row[15],
-                    isFlagged: row[16], liveSeconds: row[5])
+                    isFlagged: row[16], liveSeconds: row[5], streamedSeconds: row[6])
                 let prepared = PreparedJob(usageOf: usage, jobId: text(0) ?? "", zones: [zone], facts: facts,
                                            startTime: row[1], createTime: row[3])
                 try JobWriter.insertUsage(of: prepared, with: insert)
-                try prepared.arena.withUnsafeBufferPointer { try rollup.add(prepared, arena: $0) }
+                try prepared.arena.withUnsafeBufferPointer { try rollup.add(prepared, arena: $0, projectId: text(17), region: text(18)) }
             }
             try db.execute(sql: "INSERT INTO usage_zones (tz, built_at) VALUES (?, ?)",
                            arguments: [zone.identifier, RFC3339.format(Date().timeIntervalSince1970.rounded(.down))])  // whole seconds, as the UTC row the schema writes

@@ -75,7 +75,7 @@ final class JobWriter {
             let outcome: Outcome
             if try insertJob.runCountingChanges() == 1 {
                 outcome = .inserted
-                try rollup.add(p, arena: arena)
+                try rollup.add(p, arena: arena, projectId: projectId, region: region)
             } else {
                 findLastUpdate.bind(1, p.jobId)
                 let stored = try findLastUpdate.firstText().flatMap { $0 }.flatMap(RFC3339.parse)

@@ -60,9 +60,10 @@ struct PreparedJob: Sendable {
         }
         rollupFacts = RollupFacts(
             group: RollupGroup(roomId: job.roomId, roomName: job.roomName, state: job.state,
-                               errorCode: job.errorCode, errorMsg: job.errorMsg),
+                               errorCode: job.errorCode, errorMsg: job.errorMsg, usedResourceType: job.usedResourceType),
             countsInRates: normalized.countsInRates, isError: normalized.isError, isBlocked: normalized.isBlocked,
-            isOngoing: normalized.isOngoing, isFlagged: !flags.isEmpty, liveSeconds: normalized.liveSeconds)
+            isOngoing: normalized.isOngoing, isFlagged: !flags.isEmpty, liveSeconds: normalized.liveSeconds,
+            streamedSeconds: normalized.streamedSeconds)
         rollupFacts.startTime = jobRow[JobColumn.startTime.position]
         rollupFacts.createTime = jobRow[JobColumn.createTime.position]
         childValues.reserveCapacity(userCount * PreparedJob.userWidth + eventTypeCount * PreparedJob.eventTypeWidth

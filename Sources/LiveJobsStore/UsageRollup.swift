@@ -2,7 +2,8 @@ import GRDB
 import MetaStudio
 
 /// Keeps `usage_rollup` (docs/SCHEMA.md) equal to the sums of `job_day_facts` grouped by zone, day,
-/// room, room name, state and error, inside the transaction that writes the jobs.
+/// project, region, room, room name, state, billing mode and error, inside the transaction that
+/// writes the jobs.
 ///
 /// Two ways, one result, checked against each other by `RollupTests`:
 /// - a job stored for the first time adds its measures to the sums held here, in memory, and
@@ -30,7 +31,7 @@ final class UsageRollup {
     /// microseconds, nil until a value comes (SQL's SUM).
     struct Sums {
         var jobs: Int64 = 0, rated: Int64 = 0, failed: Int64 = 0, blocked: Int64 = 0
-        var ongoing: Int64 = 0, withoutDuration: Int64 = 0, flagged: Int64 = 0
+        var ongoing: Int64 = 0, withoutDuration: Int64 = 0, withoutStream: Int64 = 0, flagged: Int64 = 0
         var live: Int64?, streamed: Int64?, pairedLive: Int64?, pairedStreamed: Int64?, jobLive: Int64?
         var firstStart: [UInt8]?, lastStart: [UInt8]?, firstCreate: [UInt8]?, lastCreate: [UInt8]?
     }
@@ -52,11 +53,15 @@ final class UsageRollup {
         oldDays = try RawStatement(db, "SELECT tz, day FROM job_day_usage WHERE job_id = ?")
     }
 
-    /// Adds the measures of a job stored for the first time. Throws `SumOverflow` when a sum of
-    /// microseconds would pass `Int64.max`.
-    func add(_ p: PreparedJob, arena: UnsafeBufferPointer<UInt8>) throws {
+    /// Adds the measures of a job stored for the first time, in the project and region it is
+    /// stored with (`jobs.project_id`, `jobs.region`: the run's, not the job's own). Throws
+    /// `SumOverflow` when a sum of microseconds would pass `Int64.max`.
+    func add(_ p: PreparedJob, arena: UnsafeBufferPointer<UInt8>, projectId: String?, region: String?) throws {
         let facts = p.rollupFacts
-        var key = Key(zone: 0, day: nil, group: facts.group)
+        var group = facts.group
+        group.projectId = projectId
+        group.region = region
+        var key = Key(zone: 0, day: nil, group: group)
         var zonesWithHome = 0
         for slice in facts.slices {
             key.zone = Int(slice.zone)
@@ -109,12 +114,15 @@ final class UsageRollup {
                     statement.bind(1, zones[key.zone])
                     statement.bind(2, day.map { String($0.prefix(7)) })
                     statement.bind(3, day)
-                    statement.bind(4, key.group.roomId)
-                    statement.bind(5, key.group.roomName)
-                    statement.bind(6, key.group.state)
-                    statement.bind(7, key.group.errorCode)
-                    statement.bind(8, key.group.errorMsg)
-                    s.bind(to: statement, from: 9)
+                    statement.bind(4, key.group.projectId)
+                    statement.bind(5, key.group.region)
+                    statement.bind(6, key.group.roomId)
+                    statement.bind(7, key.group.roomName)
+                    statement.bind(8, key.group.state)
+                    statement.bind(9, key.group.usedResourceType)
+                    statement.bind(10, key.group.errorCode)
+                    statement.bind(11, key.group.errorMsg)
+                    s.bind(to: statement, from: 12)
                 }
                 if try update.runCountingChanges() == 0 { try insert.run() }
             }
@@ -147,18 +155,21 @@ final class UsageRollup {
     private static func sum(_ db: Database, tz: String, day: String??) throws {
         if let day {
             try db.execute(sql: "DELETE FROM usage_rollup WHERE tz = ? AND day IS ?", arguments: [tz, day])
-            try db.execute(sql: rebuildSQL + " AND day IS ? GROUP BY month, day, room_id, room_name, state, error_code, error_msg",
+            try db.execute(sql: rebuildSQL + " AND day IS ? GROUP BY \(groupColumns)",
                            arguments: [tz, day])
         } else {
             try db.execute(sql: "DELETE FROM usage_rollup WHERE tz = ?", arguments: [tz])
-            try db.execute(sql: rebuildSQL + " GROUP BY month, day, room_id, room_name, state, error_code, error_msg",
+            try db.execute(sql: rebuildSQL + " GROUP BY \(groupColumns)",
                            arguments: [tz])
         }
     }
 
+    /// What a rollup row is grouped by within a zone (with `tz`, its key).
+    static let groupColumns = "month, day, project_id, region, room_id, room_name, state, used_resource_type, error_code, error_msg"
+
     static let columns = """
-        tz, month, day, room_id, room_name, state, error_code, error_msg,
-        jobs, rated_jobs, failed_jobs, blocked_jobs, ongoing_jobs, jobs_without_duration, flagged_jobs,
+        tz, \(groupColumns),
+        jobs, rated_jobs, failed_jobs, blocked_jobs, ongoing_jobs, jobs_without_duration, jobs_without_stream, flagged_jobs,
         live_us, streamed_us, paired_live_us, paired_streamed_us, job_live_us,
         first_start, last_start, first_create, last_create
         """
@@ -166,9 +177,9 @@ final class UsageRollup {
     /// The one statement that sums `job_day_facts` into rollup rows (all of a zone, or one day of it).
     static let rebuildSQL = """
         INSERT INTO usage_rollup (\(columns))
-        SELECT tz, month, day, room_id, room_name, state, error_code, error_msg,
+        SELECT tz, \(groupColumns),
                SUM(jobs), SUM(rated_jobs), SUM(failed_jobs), SUM(blocked_jobs), SUM(ongoing_jobs),
-               SUM(jobs_without_duration), SUM(flagged_jobs),
+               SUM(jobs_without_duration), SUM(jobs_without_stream), SUM(flagged_jobs),
                SUM(live_us), SUM(streamed_us), SUM(paired_live_us), SUM(paired_streamed_us),
                SUM(job_live_us), MIN(start_time), MAX(start_time), MIN(create_time), MAX(create_time)
         FROM job_day_facts
@@ -177,7 +188,7 @@ final class UsageRollup {
 
     private static let insertSQL = """
         INSERT INTO usage_rollup (\(columns))
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
+        VALUES (\((1 ... 28).map { "?\($0)" }.joined(separator: ", ")))
         """
 
     /// Adds sums to an existing row: NULL stays NULL until a value comes (SQL's SUM), MIN and MAX
@@ -185,30 +196,35 @@ final class UsageRollup {
     /// the CHECK `usage_rollup_exact_sums` refuses.
     private static let addSQL = """
         UPDATE usage_rollup SET
-            jobs = jobs + ?9, rated_jobs = rated_jobs + ?10, failed_jobs = failed_jobs + ?11,
-            blocked_jobs = blocked_jobs + ?12, ongoing_jobs = ongoing_jobs + ?13,
-            jobs_without_duration = jobs_without_duration + ?14, flagged_jobs = flagged_jobs + ?15,
-            live_us = CASE WHEN ?16 IS NULL THEN live_us ELSE COALESCE(live_us, 0) + ?16 END,
-            streamed_us = CASE WHEN ?17 IS NULL THEN streamed_us ELSE COALESCE(streamed_us, 0) + ?17 END,
-            paired_live_us = CASE WHEN ?18 IS NULL THEN paired_live_us ELSE COALESCE(paired_live_us, 0) + ?18 END,
-            paired_streamed_us = CASE WHEN ?19 IS NULL THEN paired_streamed_us ELSE COALESCE(paired_streamed_us, 0) + ?19 END,
-            job_live_us = CASE WHEN ?20 IS NULL THEN job_live_us ELSE COALESCE(job_live_us, 0) + ?20 END,
-            first_start = CASE WHEN ?21 IS NOT NULL AND (first_start IS NULL OR ?21 < first_start) THEN ?21 ELSE first_start END,
-            last_start = CASE WHEN ?22 IS NOT NULL AND (last_start IS NULL OR ?22 > last_start) THEN ?22 ELSE last_start END,
-            first_create = CASE WHEN ?23 IS NOT NULL AND (first_create IS NULL OR ?23 < first_create) THEN ?23 ELSE first_create END,
-            last_create = CASE WHEN ?24 IS NOT NULL AND (last_create IS NULL OR ?24 > last_create) THEN ?24 ELSE last_create END
-        WHERE tz = ?1 AND month IS ?2 AND day IS ?3 AND room_id IS ?4 AND room_name IS ?5 AND state IS ?6
-          AND error_code IS ?7 AND error_msg IS ?8
+            jobs = jobs + ?12, rated_jobs = rated_jobs + ?13, failed_jobs = failed_jobs + ?14,
+            blocked_jobs = blocked_jobs + ?15, ongoing_jobs = ongoing_jobs + ?16,
+            jobs_without_duration = jobs_without_duration + ?17, jobs_without_stream = jobs_without_stream + ?18,
+            flagged_jobs = flagged_jobs + ?19,
+            live_us = CASE WHEN ?20 IS NULL THEN live_us ELSE COALESCE(live_us, 0) + ?20 END,
+            streamed_us = CASE WHEN ?21 IS NULL THEN streamed_us ELSE COALESCE(streamed_us, 0) + ?21 END,
+            paired_live_us = CASE WHEN ?22 IS NULL THEN paired_live_us ELSE COALESCE(paired_live_us, 0) + ?22 END,
+            paired_streamed_us = CASE WHEN ?23 IS NULL THEN paired_streamed_us ELSE COALESCE(paired_streamed_us, 0) + ?23 END,
+            job_live_us = CASE WHEN ?24 IS NULL THEN job_live_us ELSE COALESCE(job_live_us, 0) + ?24 END,
+            first_start = CASE WHEN ?25 IS NOT NULL AND (first_start IS NULL OR ?25 < first_start) THEN ?25 ELSE first_start END,
+            last_start = CASE WHEN ?26 IS NOT NULL AND (last_start IS NULL OR ?26 > last_start) THEN ?26 ELSE last_start END,
+            first_create = CASE WHEN ?27 IS NOT NULL AND (first_create IS NULL OR ?27 < first_create) THEN ?27 ELSE first_create END,
+            last_create = CASE WHEN ?28 IS NOT NULL AND (last_create IS NULL OR ?28 > last_create) THEN ?28 ELSE last_create END
+        WHERE tz = ?1 AND month IS ?2 AND day IS ?3 AND project_id IS ?4 AND region IS ?5 AND room_id IS ?6
+          AND room_name IS ?7 AND state IS ?8 AND used_resource_type IS ?9 AND error_code IS ?10 AND error_msg IS ?11
         """
 }
 
 /// What of a job, besides its zone and day, decides its rollup row (as stored in `jobs`).
 struct RollupGroup: Hashable, Sendable {
+    /// The project and region the job is stored with: set by the writer (`UsageRollup.add`).
+    var projectId: String?
+    var region: String?
     var roomId: String?
     var roomName: String?
     var state: String?
     var errorCode: String?
     var errorMsg: String?
+    var usedResourceType: String?
 }
 
 /// What the rollup needs of a job, taken while it is prepared (off the writing thread).
@@ -223,6 +239,8 @@ struct RollupFacts: Sendable {
     }
     var group = RollupGroup()
     var countsInRates = false, isError = false, isBlocked = false, isOngoing = false, isFlagged = false
+    /// The job has a stream time (`jobs.streamed_seconds` is not NULL).
+    var hasStream = false
     /// The job's own live time (`jobs.live_seconds`) in microseconds, as `Microseconds.of` and
     /// `job_day_facts.job_live_us` turn it.
     var liveUs: Int64?
@@ -236,7 +254,7 @@ struct RollupFacts: Sendable {
     /// The facts of one job, whether just normalized (`PreparedJob`) or read back from its stored
     /// row (a zone's first build): the one place that says which of a job's values the rollup keeps.
     init(group: RollupGroup, countsInRates: Bool, isError: Bool, isBlocked: Bool, isOngoing: Bool,
-         isFlagged: Bool, liveSeconds: Double?) {
+         isFlagged: Bool, liveSeconds: Double?, streamedSeconds: Double?) {
         self.group = group
         self.countsInRates = countsInRates
         self.isError = isError
@@ -244,6 +262,7 @@ struct RollupFacts: Sendable {
         self.isOngoing = isOngoing
         self.isFlagged = isFlagged
         self.liveUs = Microseconds.of(liveSeconds)
+        self.hasStream = streamedSeconds != nil
     }
 }
 
@@ -274,6 +293,7 @@ extension UsageRollup.Sums {
         if f.isBlocked { blocked += 1 }
         if f.isOngoing { ongoing += 1 }
         if f.liveUs == nil { withoutDuration += 1 }
+        if !f.hasStream { withoutStream += 1 }
         if f.isFlagged { flagged += 1 }
         try Microseconds.add(&jobLive, f.liveUs)
     }
@@ -291,12 +311,12 @@ extension UsageRollup.Sums {
     }
 
     func bind(to statement: RawStatement, from first: Int32) {
-        let integers = [jobs, rated, failed, blocked, ongoing, withoutDuration, flagged]
+        let integers = [jobs, rated, failed, blocked, ongoing, withoutDuration, withoutStream, flagged]
         for (i, value) in integers.enumerated() { statement.bind(first + Int32(i), value) }
         let micros = [live, streamed, pairedLive, pairedStreamed, jobLive]
-        for (i, value) in micros.enumerated() { statement.bind(first + 7 + Int32(i), value) }
+        for (i, value) in micros.enumerated() { statement.bind(first + 8 + Int32(i), value) }
         let texts = [firstStart, lastStart, firstCreate, lastCreate]
-        for (i, value) in texts.enumerated() { statement.bind(first + 12 + Int32(i), value.map { String(decoding: $0, as: UTF8.self) }) }
+        for (i, value) in texts.enumerated() { statement.bind(first + 13 + Int32(i), value.map { String(decoding: $0, as: UTF8.self) }) }
     }
 }
 

@@ -19,6 +19,7 @@ struct CompareCommand: ParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var scope: ScopeOptions
     @OptionGroup var period: MonthOptions
     @OptionGroup var output: OutputOptions
 
@@ -36,7 +37,7 @@ struct CompareCommand: ParsableCommand {
         try reportingErrors("compare") {
             let zone = try period.zone()
             let catalog = try QueryCatalog.locate(explicit: output.queries)
-            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone],
+            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone], scope: scope.scope,
                                             logger: common.logger("livejobs.store"))
             let table = try RoomComparison(rooms: rooms, month: period.month, tz: zone).run(using: context)
             try Output.write(output.render(table))

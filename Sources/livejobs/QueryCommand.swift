@@ -21,6 +21,7 @@ struct QueryCommand: ParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var scope: ScopeOptions
     @OptionGroup var output: OutputOptions
 
     @Option(name: .long, help: ArgumentHelp("A parameter as NAME=VALUE; repeat for more.", valueName: "name=value"))
@@ -56,7 +57,7 @@ struct QueryCommand: ParsableCommand {
                 guard let text = params[p.name] ?? p.defaultValue else { return nil }
                 return try ParameterBinder.convert(text, for: p, context: "query '\(file.name)'").storage.value as? String
             }
-            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: zones,
+            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: zones, scope: scope.scope,
                                             logger: common.logger("livejobs.store"))
             let table = try context.run(file, params: params)
             try Output.write(output.render(table))

@@ -22,6 +22,7 @@ struct ReportCommand: ParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var scope: ScopeOptions
     @OptionGroup var period: MonthOptions
 
     @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir"), transform: userPath)
@@ -37,7 +38,7 @@ struct ReportCommand: ParsableCommand {
         try reportingErrors("report") {
             let zone = try period.zone()
             let catalog = try QueryCatalog.locate(explicit: queries)
-            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone],
+            let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone], scope: scope.scope,
                                             logger: common.logger("livejobs.store"))
             guard let month = try period.month ?? context.latestMonth(tz: zone) else {
                 throw QueryError("the database \(common.databasePath) holds no jobs with a date; import some first")

@@ -23,7 +23,7 @@ import Testing
         #expect(markdown.contains("## Monthly usage by room"))
         #expect(markdown.contains("![Monthly usage by room](monthly_usage_by_room.svg)"))
         let csv = try String(contentsOf: dir.appendingPathComponent("monthly_usage_by_room.csv"), encoding: .utf8)
-        #expect(csv.hasPrefix("room_id,room_name,jobs,live_hours,streamed_hours,stream_ratio,error_rate,block_rate"))
+        #expect(csv.hasPrefix("project_id,region,room_id,room_name,jobs,live_hours,streamed_hours,stream_ratio,error_rate,block_rate"))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("daily_live_hours.svg").path))
     }
 
@@ -137,8 +137,8 @@ import Testing
         let csv = try Data(contentsOf: cli.workDir.appendingPathComponent("reports/2026-02_Asia-Shanghai/monthly_usage_by_room.csv"))
         #expect(csv.starts(with: [0xEF, 0xBB, 0xBF]))
         let text = String(decoding: csv.dropFirst(3), as: UTF8.self)
-        #expect(text.hasPrefix("room_id,room_name,jobs,live_hours,streamed_hours,stream_ratio,error_rate,block_rate"))
-        #expect(text.contains("\r\nr1,Room One,1,2,"))
+        #expect(text.hasPrefix("project_id,region,room_id,room_name,jobs,live_hours,streamed_hours,stream_ratio,error_rate,block_rate"))
+        #expect(text.contains("\r\n,,r1,Room One,1,2,"))
     }
 
     @Test func queryFormatsAndReadOnlyRefusal() async throws {
@@ -147,7 +147,7 @@ import Testing
         #expect(try await cli.run(["import", "--db", "q.sqlite", file]).status == 0)
         let json = try await cli.run(["query", "jobs_per_state_per_room", "--db", "q.sqlite", "--format", "json"])
         #expect(json.status == 0, "\(json.stderr)")
-        #expect(json.stdout.contains(#"{"room_id":"r1","room_name":"Room One","state":"SUCCEED","jobs":1}"#))
+        #expect(json.stdout.contains(#"{"project_id":null,"region":null,"room_id":"r1","room_name":"Room One","state":"SUCCEED","jobs":1}"#))
         let csv = try await cli.run(["query", "jobs_per_state_per_room", "--db", "q.sqlite", "--format", "csv"])
         #expect(csv.stdout.contains(#"r2,"'=HYPERLINK(""x"")",FAILED,1"#))
         let writer = cli.write("evil.sql", "-- title: evil\nDELETE FROM jobs\n")

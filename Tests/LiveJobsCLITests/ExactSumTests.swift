@@ -43,7 +43,7 @@ import Testing
         var live: [String: Int64] = [:]
         func add(_ us: Int64, day: String, room: String) {
             let month = String(day.prefix(7))
-            for key in ["day \(day)", "month \(month)", "month-room \(month) \(room)", "room \(room)"] { live[key, default: 0] += us }
+            for key in ["day \(day)", "month \(month)", "month-project \(month)", "month-room \(month) \(room)", "room \(room)"] { live[key, default: 0] += us }
         }
         for month in months {
             for day in 1 ... 28 {
@@ -142,7 +142,7 @@ import Testing
         for row in rows {
             let day: String = row[0], room: String = row[1], us: Int64 = row[3]
             let month = String(day.prefix(7))
-            for key in ["day \(day)", "month \(month)", "month-room \(month) \(room)", "room \(room)"] { streamed[key, default: 0] += us }
+            for key in ["day \(day)", "month \(month)", "month-project \(month)", "month-room \(month) \(room)", "room \(room)"] { streamed[key, default: 0] += us }
         }
         let figures = try ExactSumTests.figures(made, tz: "UTC")
         #expect(figures.count == exactLive.count)

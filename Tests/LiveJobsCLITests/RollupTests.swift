@@ -23,8 +23,8 @@ import Testing
 
     /// The columns `usage_rollup` stores (its `*_seconds` are computed from the `*_us`).
     static let stored = """
-        tz, month, day, room_id, room_name, state, error_code, error_msg,
-        jobs, rated_jobs, failed_jobs, blocked_jobs, ongoing_jobs, jobs_without_duration, flagged_jobs,
+        tz, month, day, project_id, region, room_id, room_name, state, used_resource_type, error_code, error_msg,
+        jobs, rated_jobs, failed_jobs, blocked_jobs, ongoing_jobs, jobs_without_duration, jobs_without_stream, flagged_jobs,
         live_us, streamed_us, paired_live_us, paired_streamed_us, job_live_us,
         first_start, last_start, first_create, last_create
         """
@@ -33,7 +33,7 @@ import Testing
     /// the jobs were added in.
     static func rollupMatchesItsDefinition(_ path: String) throws {
         let db = try DatabaseQueue(path: path)
-        let key = "tz, month, day, room_id, room_name, state, error_code, error_msg"
+        let key = "tz, month, day, project_id, region, room_id, room_name, state, used_resource_type, error_code, error_msg"
         let columns = RollupTests.stored
         let kept = try db.read { try Row.fetchAll($0, sql: "SELECT \(columns) FROM usage_rollup ORDER BY \(key)") }
         let rebuilt = try db.write { db -> [Row] in
@@ -43,13 +43,13 @@ import Testing
             for tz in zones {
                 try db.execute(sql: """
                     INSERT INTO usage_rollup (\(columns))
-                    SELECT tz, month, day, room_id, room_name, state, error_code, error_msg,
+                    SELECT tz, month, day, project_id, region, room_id, room_name, state, used_resource_type, error_code, error_msg,
                            SUM(jobs), SUM(rated_jobs), SUM(failed_jobs), SUM(blocked_jobs), SUM(ongoing_jobs),
-                           SUM(jobs_without_duration), SUM(flagged_jobs), SUM(live_us), SUM(streamed_us),
+                           SUM(jobs_without_duration), SUM(jobs_without_stream), SUM(flagged_jobs), SUM(live_us), SUM(streamed_us),
                            SUM(paired_live_us), SUM(paired_streamed_us), SUM(job_live_us),
                            MIN(start_time), MAX(start_time), MIN(create_time), MAX(create_time)
                     FROM job_day_facts WHERE tz = ?
-                    GROUP BY month, day, room_id, room_name, state, error_code, error_msg
+                    GROUP BY month, day, project_id, region, room_id, room_name, state, used_resource_type, error_code, error_msg
                     """, arguments: [tz])
             }
             let rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM usage_rollup ORDER BY \(key)")

@@ -245,6 +245,7 @@ struct SchemaShape: Equatable {
             ("v8-usage-rollup", Migrations.v8, ShippedMigrations.v8), ("v8-usage-rollup", Migrations.v8RollupSums, ShippedMigrations.v8RollupSums),
             ("v9-indexes-as-new-files", Migrations.v9, ShippedMigrations.v9),
             ("v10-usage-microseconds", Migrations.v10, ShippedMigrations.v10),
+            ("v11-usage-by-project", Migrations.v11, ShippedMigrations.v11),
         ]
         for (identifier, now, then) in texts {
             #expect(now == then, "\(identifier): \(Self.rule)")

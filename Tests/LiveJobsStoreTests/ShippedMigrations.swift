@@ -546,6 +546,175 @@ enum ShippedMigrations {
         FROM sums;
         """
 
+    /// `v11-usage-by-project`, added by the branch that keys rooms by project (it ships with it).
+    static let v11 = """
+        DROP VIEW usage_figures;
+        DROP VIEW job_day_facts;
+        DROP TABLE usage_rollup;
+
+        ALTER TABLE import_runs ADD COLUMN project_id TEXT;
+        ALTER TABLE import_runs ADD COLUMN region TEXT;
+
+        CREATE VIEW job_day_facts AS
+        SELECT u.tz                                            AS tz,
+               substr(u.day, 1, 7)                             AS month,
+               u.day                                           AS day,
+               u.job_id                                        AS job_id,
+               j.project_id, j.region,
+               j.room_id, j.room_name, j.state, j.used_resource_type, j.error_code, j.error_msg,
+               u.is_home                                       AS jobs,
+               u.is_home * j.counts_in_rates                   AS rated_jobs,
+               u.is_home * j.is_error                          AS failed_jobs,
+               u.is_home * j.is_blocked                        AS blocked_jobs,
+               u.is_home * j.is_ongoing                        AS ongoing_jobs,
+               u.is_home * (j.live_seconds IS NULL)            AS jobs_without_duration,
+               u.is_home * (j.streamed_seconds IS NULL)        AS jobs_without_stream,
+               u.is_home * EXISTS (SELECT 1 FROM job_flags f WHERE f.job_id = u.job_id) AS flagged_jobs,
+               u.live_us                                       AS live_us,
+               u.streamed_us                                   AS streamed_us,
+               CASE WHEN u.live_us IS NOT NULL AND u.streamed_us IS NOT NULL THEN u.live_us END
+                                                               AS paired_live_us,
+               CASE WHEN u.live_us IS NOT NULL AND u.streamed_us IS NOT NULL THEN u.streamed_us END
+                                                               AS paired_streamed_us,
+               CASE WHEN u.is_home = 1 THEN CAST(round(j.live_seconds * 1000000.0) AS INTEGER) END
+                                                               AS job_live_us,
+               CASE WHEN u.is_home = 1 THEN j.start_time END   AS start_time,
+               CASE WHEN u.is_home = 1 THEN j.create_time END  AS create_time,
+               u.live_seconds                                  AS live_seconds,
+               u.streamed_seconds                              AS streamed_seconds,
+               CASE WHEN u.live_us IS NOT NULL AND u.streamed_us IS NOT NULL THEN u.live_seconds END
+                                                               AS paired_live_seconds,
+               CASE WHEN u.live_us IS NOT NULL AND u.streamed_us IS NOT NULL THEN u.streamed_seconds END
+                                                               AS paired_streamed_seconds,
+               CASE WHEN u.is_home = 1 THEN j.live_seconds END AS job_live_seconds
+        FROM job_day_usage u
+        JOIN jobs j ON j.job_id = u.job_id
+        UNION ALL
+        SELECT z.tz, NULL, NULL, j.job_id, j.project_id, j.region,
+               j.room_id, j.room_name, j.state, j.used_resource_type, j.error_code, j.error_msg,
+               1, j.counts_in_rates, j.is_error, j.is_blocked, j.is_ongoing, j.live_seconds IS NULL,
+               j.streamed_seconds IS NULL, EXISTS (SELECT 1 FROM job_flags f WHERE f.job_id = j.job_id),
+               NULL, NULL, NULL, NULL, CAST(round(j.live_seconds * 1000000.0) AS INTEGER), NULL, NULL,
+               NULL, NULL, NULL, NULL, j.live_seconds
+        FROM usage_zones z
+        CROSS JOIN jobs j INDEXED BY jobs_without_date
+        WHERE j.start_time IS NULL AND j.create_time IS NULL AND j.lastupdate_time IS NULL;
+
+        CREATE TABLE usage_rollup (
+            tz                      TEXT NOT NULL,
+            month                   TEXT,
+            day                     TEXT,
+            project_id              TEXT,
+            region                  TEXT,
+            room_id                 TEXT,
+            room_name               TEXT,
+            state                   TEXT,
+            used_resource_type      TEXT,
+            error_code              TEXT,
+            error_msg               TEXT,
+            jobs                    INTEGER NOT NULL,
+            rated_jobs              INTEGER NOT NULL,
+            failed_jobs             INTEGER NOT NULL,
+            blocked_jobs            INTEGER NOT NULL,
+            ongoing_jobs            INTEGER NOT NULL,
+            jobs_without_duration   INTEGER NOT NULL,
+            jobs_without_stream     INTEGER NOT NULL,
+            flagged_jobs            INTEGER NOT NULL,
+            live_us                 INTEGER,
+            streamed_us             INTEGER,
+            paired_live_us          INTEGER,
+            paired_streamed_us      INTEGER,
+            job_live_us             INTEGER,
+            first_start             TEXT,
+            last_start              TEXT,
+            first_create            TEXT,
+            last_create             TEXT,
+            live_seconds            REAL GENERATED ALWAYS AS (live_us / 1000000.0) VIRTUAL,
+            streamed_seconds        REAL GENERATED ALWAYS AS (streamed_us / 1000000.0) VIRTUAL,
+            paired_live_seconds     REAL GENERATED ALWAYS AS (paired_live_us / 1000000.0) VIRTUAL,
+            paired_streamed_seconds REAL GENERATED ALWAYS AS (paired_streamed_us / 1000000.0) VIRTUAL,
+            job_live_seconds        REAL GENERATED ALWAYS AS (job_live_us / 1000000.0) VIRTUAL,
+            -- An INTEGER sum that overflows in `live_us + ?` turns into a REAL: refused, never kept.
+            CONSTRAINT usage_rollup_exact_sums CHECK (typeof(live_us) <> 'real' AND typeof(streamed_us) <> 'real'
+                AND typeof(paired_live_us) <> 'real' AND typeof(paired_streamed_us) <> 'real' AND typeof(job_live_us) <> 'real')
+        );
+        CREATE INDEX usage_rollup_by_month ON usage_rollup(tz, month, day, project_id, region, room_id, room_name, state,
+                                                           used_resource_type, error_code, error_msg);
+        INSERT INTO usage_rollup (tz, month, day, project_id, region, room_id, room_name, state, used_resource_type,
+                                  error_code, error_msg,
+                                  jobs, rated_jobs, failed_jobs, blocked_jobs, ongoing_jobs, jobs_without_duration,
+                                  jobs_without_stream, flagged_jobs,
+                                  live_us, streamed_us, paired_live_us, paired_streamed_us, job_live_us,
+                                  first_start, last_start, first_create, last_create)
+        SELECT tz, month, day, project_id, region, room_id, room_name, state, used_resource_type, error_code, error_msg,
+               SUM(jobs), SUM(rated_jobs), SUM(failed_jobs), SUM(blocked_jobs), SUM(ongoing_jobs),
+               SUM(jobs_without_duration), SUM(jobs_without_stream), SUM(flagged_jobs),
+               SUM(live_us), SUM(streamed_us), SUM(paired_live_us), SUM(paired_streamed_us),
+               SUM(job_live_us), MIN(start_time), MAX(start_time), MIN(create_time), MAX(create_time)
+        FROM job_day_facts
+        WHERE tz IN (SELECT tz FROM usage_zones)
+        GROUP BY tz, month, day, project_id, region, room_id, room_name, state, used_resource_type, error_code, error_msg;
+
+        CREATE VIEW usage_figures AS
+        WITH sums AS (
+            SELECT tz, 'day' AS grain, day AS period, month, NULL AS project_id, NULL AS region, NULL AS room_id,
+                   SUM(jobs) AS jobs,
+                   COUNT(DISTINCT CASE WHEN room_id IS NOT NULL THEN json_array(project_id, region, room_id) END) AS rooms,
+                   SUM(rated_jobs) AS rated_jobs, SUM(failed_jobs) AS failed_jobs, SUM(blocked_jobs) AS blocked_jobs,
+                   SUM(ongoing_jobs) AS ongoing_jobs, SUM(jobs_without_duration) AS jobs_without_duration,
+                   SUM(jobs_without_stream) AS jobs_without_stream, SUM(flagged_jobs) AS flagged_jobs,
+                   SUM(live_us) AS live_us, SUM(streamed_us) AS streamed_us,
+                   SUM(paired_live_us) AS paired_live_us, SUM(paired_streamed_us) AS paired_streamed_us,
+                   MIN(first_start) AS first_start, MAX(last_start) AS last_start
+            FROM usage_rollup WHERE day IS NOT NULL GROUP BY tz, month, day
+            UNION ALL
+            SELECT tz, 'month', month, month, NULL, NULL, NULL,
+                   SUM(jobs), COUNT(DISTINCT CASE WHEN room_id IS NOT NULL THEN json_array(project_id, region, room_id) END),
+                   SUM(rated_jobs), SUM(failed_jobs), SUM(blocked_jobs), SUM(ongoing_jobs), SUM(jobs_without_duration),
+                   SUM(jobs_without_stream), SUM(flagged_jobs), SUM(live_us), SUM(streamed_us),
+                   SUM(paired_live_us), SUM(paired_streamed_us), MIN(first_start), MAX(last_start)
+            FROM usage_rollup WHERE day IS NOT NULL GROUP BY tz, month
+            UNION ALL
+            SELECT tz, 'month-project', month, month, project_id, region, NULL,
+                   SUM(jobs), COUNT(DISTINCT room_id),
+                   SUM(rated_jobs), SUM(failed_jobs), SUM(blocked_jobs), SUM(ongoing_jobs), SUM(jobs_without_duration),
+                   SUM(jobs_without_stream), SUM(flagged_jobs), SUM(live_us), SUM(streamed_us),
+                   SUM(paired_live_us), SUM(paired_streamed_us), MIN(first_start), MAX(last_start)
+            FROM usage_rollup WHERE day IS NOT NULL GROUP BY tz, month, project_id, region
+            UNION ALL
+            SELECT tz, 'month-room', month, month, project_id, region, room_id,
+                   SUM(jobs), COUNT(DISTINCT room_id),
+                   SUM(rated_jobs), SUM(failed_jobs), SUM(blocked_jobs), SUM(ongoing_jobs), SUM(jobs_without_duration),
+                   SUM(jobs_without_stream), SUM(flagged_jobs), SUM(live_us), SUM(streamed_us),
+                   SUM(paired_live_us), SUM(paired_streamed_us), MIN(first_start), MAX(last_start)
+            FROM usage_rollup WHERE day IS NOT NULL GROUP BY tz, month, project_id, region, room_id
+            UNION ALL
+            SELECT tz, 'room', NULL, NULL, project_id, region, room_id,
+                   SUM(jobs), COUNT(DISTINCT room_id),
+                   SUM(rated_jobs), SUM(failed_jobs), SUM(blocked_jobs), SUM(ongoing_jobs), SUM(jobs_without_duration),
+                   SUM(jobs_without_stream), SUM(flagged_jobs), SUM(live_us), SUM(streamed_us),
+                   SUM(paired_live_us), SUM(paired_streamed_us), MIN(first_start), MAX(last_start)
+            FROM usage_rollup GROUP BY tz, project_id, region, room_id
+        )
+        SELECT tz, grain, period, month, project_id, region, room_id,
+               jobs,
+               rooms,
+               ROUND(COALESCE(live_us, 0) / 3600000000.0, 2)                   AS live_hours,
+               ROUND(COALESCE(streamed_us, 0) / 3600000000.0, 2)               AS streamed_hours,
+               ROUND(1.0 * paired_streamed_us / NULLIF(paired_live_us, 0), 4)  AS stream_ratio,
+               ROUND(COALESCE(paired_live_us, 0) / 3600000000.0, 2)            AS ratio_live_hours,
+               ROUND(1.0 * failed_jobs / NULLIF(rated_jobs, 0), 4)             AS error_rate,
+               ROUND(1.0 * blocked_jobs / NULLIF(rated_jobs, 0), 4)            AS block_rate,
+               failed_jobs, blocked_jobs, ongoing_jobs, jobs_without_duration, jobs_without_stream, flagged_jobs,
+               rated_jobs,
+               ROUND(COALESCE(live_us, 0) / 3600000000.0 / NULLIF(jobs, 0), 2) AS live_hours_per_job,
+               first_start, last_start,
+               live_us / 1000000.0                                             AS live_seconds,
+               streamed_us / 1000000.0                                         AS streamed_seconds,
+               live_us, streamed_us, paired_live_us, paired_streamed_us
+        FROM sums;
+        """
+
     /// One migration as a file received it: its identifier in `grdb_migrations`, and what it ran.
     struct Step {
         var identifier: String
@@ -578,7 +747,7 @@ enum ShippedMigrations {
     static let current: [Step] = [
         .sql("v1-jobs", v1), .sql("v2-sync-runs", v2), v3, .sql("v4-job-flags", v4), .sql("v5-sync-runs-unresolved", v5),
         .sql("v6-sync-runs-process", v6), .sql("v7-sync-runs-failed-requests", v7), v8Step, .sql("v9-indexes-as-new-files", v9),
-        .sql("v10-usage-microseconds", v10),
+        .sql("v10-usage-microseconds", v10), .sql("v11-usage-by-project", v11),
     ]
 
     /// The schemas a livejobs file can have been left with, as the migrations it ran, in order:
@@ -596,9 +765,11 @@ enum ShippedMigrations {
         ("made by 200b5fc", Array(current.prefix(7))),
         ("made by 686297b", Array(current.prefix(8))),
         ("made by f090e9d", Array(current.prefix(9))),
+        ("made by 678bc5f", Array(current.prefix(10))),
         ("made by this release", current),
         ("made by 3512ebb, upgraded by 200b5fc", [.sql("v1-jobs", v1FirstRelease), .sql("v2-sync-runs", v2FirstRelease)] + current[2 ..< 7]),
         ("made by 3512ebb, upgraded by 686297b", [.sql("v1-jobs", v1FirstRelease), .sql("v2-sync-runs", v2FirstRelease)] + current[2 ..< 8]),
         ("made by 3512ebb, upgraded by f090e9d", [.sql("v1-jobs", v1FirstRelease), .sql("v2-sync-runs", v2FirstRelease)] + current[2 ..< 9]),
+        ("made by 3512ebb, upgraded by 678bc5f", [.sql("v1-jobs", v1FirstRelease), .sql("v2-sync-runs", v2FirstRelease)] + current[2 ..< 10]),
     ]
 }

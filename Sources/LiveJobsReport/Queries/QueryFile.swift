@@ -32,6 +32,11 @@ public struct QueryFile: Sendable {
     public var path: String
     public var title: String
     public var summary: String
+    /// What the report says above the query's table, in its reader's words (`-- reader:`); the
+    /// `summary` when the header has none.
+    public var readerText: String
+    /// The one line the report prints instead of an empty table (`-- empty:`).
+    public var emptyText: String?
     public var parameters: [QueryParameter]
     /// Position in the monthly report; nil keeps the query out of it.
     public var reportOrder: Int?
@@ -62,6 +67,7 @@ public struct QueryFile: Sendable {
         name = (UserPath.lastComponent(path) as NSString).deletingPathExtension
         title = name
         summary = ""
+        readerText = ""
         parameters = []
         sql = text
         var lineNumber = 0
@@ -78,6 +84,8 @@ public struct QueryFile: Sendable {
             switch key {
             case "title": title = value
             case "description": summary = summary.isEmpty ? value : summary + " " + value
+            case "reader": readerText = readerText.isEmpty ? value : readerText + " " + value
+            case "empty": emptyText = emptyText.map { $0 + " " + value } ?? value
             case "param": parameters.append(try QueryFile.parseParameter(value, at: here))
             case "report":
                 guard let order = Int(value) else { throw QueryError("\(here): 'report:' takes a number (its position in the report), got \"\(value)\"") }
@@ -86,6 +94,7 @@ public struct QueryFile: Sendable {
             default: continue
             }
         }
+        if readerText.isEmpty { readerText = summary }
         let names = parameters.map(\.name)
         if let duplicate = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
             throw QueryError("\(path): parameter '\(duplicate)' is declared twice")

@@ -15,7 +15,7 @@ per_day AS (
            SUM(u.is_home)             AS jobs_started,
            SUM(u.live_seconds)        AS live_seconds,
            SUM(u.streamed_seconds)    AS streamed_seconds,
-           COUNT(DISTINCT j.room_id)  AS active_rooms
+           COUNT(DISTINCT CASE WHEN j.room_id IS NOT NULL THEN json_array(j.project_id, j.region, j.room_id) END) AS active_rooms
     FROM job_day_usage u
     JOIN jobs j ON j.job_id = u.job_id
     WHERE u.tz = :tz AND u.day BETWEEN :month || '-01' AND :month || '-31'

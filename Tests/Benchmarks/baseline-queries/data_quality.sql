@@ -14,17 +14,21 @@ WITH flagged AS (
        OR NOT EXISTS (SELECT 1 FROM job_day_usage u WHERE u.job_id = f.job_id AND u.tz = :tz AND u.is_home = 1)
 ),
 groups AS (
-    SELECT g.field, g.reason, j.room_id, g.excluded, g.counted_in, COUNT(*) AS jobs, MIN(g.job_id) AS example_job_id
+    SELECT g.field, g.reason, j.project_id, j.region, j.room_id, g.excluded, g.counted_in, COUNT(*) AS jobs,
+           MIN(g.job_id) AS example_job_id
     FROM flagged g
     JOIN jobs j ON j.job_id = g.job_id
-    GROUP BY g.field, g.reason, j.room_id, g.excluded, g.counted_in
+    GROUP BY g.field, g.reason, j.project_id, j.region, j.room_id, g.excluded, g.counted_in
 )
 SELECT
     s.field                                                        AS field,
     s.reason                                                       AS reason,
+    s.project_id                                                   AS project_id,
+    s.region                                                       AS region,
     s.room_id                                                      AS room_id,
-    (SELECT r.room_name FROM jobs r WHERE r.room_id IS s.room_id ORDER BY r.create_time DESC LIMIT 1)
-                                                                   AS room_name,
+    (SELECT r.room_name FROM jobs r
+     WHERE r.room_id IS s.room_id AND r.project_id IS s.project_id AND r.region IS s.region
+     ORDER BY r.create_time DESC LIMIT 1)                          AS room_name,
     s.jobs                                                         AS jobs,
     CASE WHEN s.excluded = '' THEN 'nothing' ELSE replace(s.excluded, ',', ', ') END
                                                                    AS left_out_of,
@@ -33,4 +37,4 @@ SELECT
     (SELECT f.detail FROM job_flags f WHERE f.job_id = s.example_job_id AND f.field = s.field AND f.reason = s.reason)
                                                                    AS example_detail
 FROM groups s
-ORDER BY jobs DESC, field, reason, room_id;
+ORDER BY jobs DESC, field, reason, project_id, region, room_id;

@@ -4,7 +4,7 @@
 -- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
 -- report: 5
 WITH failed AS (
-    SELECT j.job_id, j.error_code, j.error_msg, j.room_id, j.room_name, j.create_time
+    SELECT j.job_id, j.error_code, j.error_msg, j.project_id, j.region, j.room_id, j.room_name, j.create_time
     FROM jobs j
     WHERE j.error_code IS NOT NULL
       AND (:month IS NULL OR EXISTS (
@@ -18,7 +18,7 @@ SELECT
     (SELECT m.error_msg FROM failed m WHERE m.error_code = f.error_code
      GROUP BY m.error_msg ORDER BY COUNT(*) DESC, m.error_msg LIMIT 1) AS error_msg,
     COUNT(*)                                                       AS jobs,
-    COUNT(DISTINCT f.room_id)                                      AS rooms,
+    COUNT(DISTINCT json_array(f.project_id, f.region, f.room_id)) AS rooms,
     (SELECT group_concat(name, '; ') FROM (
         SELECT DISTINCT r.room_name AS name FROM failed r
         WHERE r.error_code = f.error_code ORDER BY r.room_name))   AS room_names,

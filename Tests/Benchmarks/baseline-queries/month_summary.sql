@@ -12,7 +12,7 @@ SELECT
     :month                                                         AS month,
     :tz                                                            AS tz,
     COALESCE(SUM(u.is_home), 0)                                    AS jobs,
-    COUNT(DISTINCT j.room_id)                                      AS rooms,
+    COUNT(DISTINCT CASE WHEN j.room_id IS NOT NULL THEN json_array(j.project_id, j.region, j.room_id) END) AS rooms,
     ROUND(COALESCE(SUM(u.live_seconds), 0) / 3600.0, 2)            AS live_hours,
     ROUND(COALESCE(SUM(u.streamed_seconds), 0) / 3600.0, 2)        AS streamed_hours,
     ROUND(SUM(CASE WHEN u.live_seconds IS NOT NULL AND u.streamed_seconds IS NOT NULL THEN u.streamed_seconds END)

@@ -6,7 +6,7 @@
 SELECT
     substr(u.day, 1, 7)                                            AS month,
     SUM(u.is_home)                                                 AS jobs,
-    COUNT(DISTINCT j.room_id)                                      AS rooms,
+    COUNT(DISTINCT CASE WHEN j.room_id IS NOT NULL THEN json_array(j.project_id, j.region, j.room_id) END) AS rooms,
     ROUND(COALESCE(SUM(u.live_seconds), 0) / 3600.0, 2)            AS live_hours,
     ROUND(COALESCE(SUM(u.streamed_seconds), 0) / 3600.0, 2)        AS streamed_hours,
     ROUND(SUM(CASE WHEN u.live_seconds IS NOT NULL AND u.streamed_seconds IS NOT NULL THEN u.streamed_seconds END)

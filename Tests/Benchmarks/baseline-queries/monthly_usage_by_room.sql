@@ -10,9 +10,12 @@ WITH usage AS (
     WHERE u.tz = :tz AND u.day BETWEEN :month || '-01' AND :month || '-31'
 )
 SELECT
+    j.project_id                                                   AS project_id,
+    j.region                                                       AS region,
     j.room_id                                                      AS room_id,
-    (SELECT r.room_name FROM jobs r WHERE r.room_id IS j.room_id ORDER BY r.create_time DESC LIMIT 1)
-                                                                   AS room_name,
+    (SELECT r.room_name FROM jobs r
+     WHERE r.room_id IS j.room_id AND r.project_id IS j.project_id AND r.region IS j.region
+     ORDER BY r.create_time DESC LIMIT 1)                          AS room_name,
     SUM(u.is_home)                                                 AS jobs,
     ROUND(COALESCE(SUM(u.live_seconds), 0) / 3600.0, 2)            AS live_hours,
     ROUND(COALESCE(SUM(u.streamed_seconds), 0) / 3600.0, 2)        AS streamed_hours,
@@ -26,5 +29,5 @@ SELECT
     SUM(u.is_home * (j.live_seconds IS NULL))                      AS jobs_without_duration
 FROM usage u
 JOIN jobs j ON j.job_id = u.job_id
-GROUP BY j.room_id
-ORDER BY live_hours DESC, room_id;
+GROUP BY j.project_id, j.region, j.room_id
+ORDER BY live_hours DESC, project_id, region, room_id;

@@ -1,0 +1,106 @@
+import GRDB
+import MetaStudio
+
+/// Which projects and regions a read command's figures cover (`--project`, `--region`): every
+/// stored job when both lists are empty.
+///
+/// A restricted scope is applied once per connection, below the queries, so that every query (a
+/// stored one, the user's own, one written tomorrow) sees only the chosen jobs without a
+/// parameter of its own. On the report's read-only connection it creates TEMP views named like the
+/// main tables (`jobs`, `usage_rollup`, `sync_runs`, `import_runs`, each table keyed by `job_id`)
+/// holding only the chosen rows, and TEMP copies of main's views (`usage_figures`,
+/// `job_day_facts`) made from their own SQL text. SQLite resolves an unqualified name in `temp`
+/// before `main` (https://sqlite.org/lang_naming.html), and a TEMP view's names are resolved that
+/// way too, so `usage_figures` sums only the scoped rollup rows with the very formulas the
+/// database holds; nothing is written to the database file. `main.jobs` still names every job.
+public struct ReportScope: Sendable, Equatable {
+    /// `jobs.project_id` values to keep; empty: every project (imported jobs with no project too).
+    public var projects: [String]
+    /// `jobs.region` values to keep; empty: every region.
+    public var regions: [String]
+
+    public init(projects: [String] = [], regions: [String] = []) {
+        self.projects = projects
+        self.regions = regions
+    }
+
+    /// Every stored job.
+    public static let everything = ReportScope()
+
+    public var isEverything: Bool { projects.isEmpty && regions.isEmpty }
+
+    /// How the scope reads to a person, for a report's heading: `project 0a1b…, region cn-north-4`.
+    public var description: String {
+        var parts: [String] = []
+        if !projects.isEmpty { parts.append((projects.count == 1 ? "project " : "projects ") + projects.map { SafeText.escaped($0) }.joined(separator: ", ")) }
+        if !regions.isEmpty { parts.append((regions.count == 1 ? "region " : "regions ") + regions.map { SafeText.escaped($0) }.joined(separator: ", ")) }
+        return parts.isEmpty ? "every project" : parts.joined(separator: "; ")
+    }
+
+    /// The tables a scope restricts by their own `project_id` and `region` columns.
+    static let placedTables = ["jobs", "usage_rollup", "sync_runs", "import_runs"]
+
+    /// Applies the scope to `db` (a connection used for nothing else). Throws `QueryError` naming
+    /// the value when a project or region holds no stored job, with the ones that do.
+    func install(_ db: Database) throws {
+        guard !isEverything else { return }
+        try check(db, column: "project_id", flag: "--project", wanted: projects)
+        try check(db, column: "region", flag: "--region", wanted: regions)
+        let condition = sqlCondition
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        for table in tables {
+            let columns = try Set(String.fetchAll(db, sql: "SELECT name FROM pragma_table_xinfo(?, 'main')", arguments: [table]))
+            if Self.placedTables.contains(table), columns.isSuperset(of: ["project_id", "region"]) {
+                try db.execute(sql: "CREATE TEMP VIEW \(table.quotedDatabaseIdentifier) AS SELECT * FROM main.\(table.quotedDatabaseIdentifier) WHERE \(condition)")
+            } else if columns.contains("job_id") {
+                try db.execute(sql: """
+                    CREATE TEMP VIEW \(table.quotedDatabaseIdentifier) AS SELECT * FROM main.\(table.quotedDatabaseIdentifier)
+                    WHERE job_id IN (SELECT job_id FROM main.jobs WHERE \(condition))
+                    """)
+            }
+        }
+        // main's views, made again in temp from their own text: their names then resolve to the
+        // scoped views above. (A view in main always reads main's tables.)
+        for view in try Row.fetchAll(db, sql: "SELECT name, sql FROM main.sqlite_schema WHERE type = 'view'") {
+            let name: String = view["name"]
+            let sql: String = view["sql"]
+            guard let body = Self.viewBody(sql) else {
+                throw QueryError("the database's view \(name) has SQL livejobs cannot scope: use it without --project/--region")
+            }
+            try db.execute(sql: "CREATE TEMP VIEW \(name.quotedDatabaseIdentifier) AS \(body)")
+        }
+    }
+
+    /// The SELECT of a stored `CREATE VIEW name AS select` statement.
+    static func viewBody(_ sql: String) -> Substring? {
+        guard let range = sql.range(of: #"^\s*CREATE\s+VIEW\s+("[^"]*"|\S+)\s+AS\s"#, options: [.regularExpression, .caseInsensitive]) else {
+            return nil
+        }
+        return sql[range.upperBound...]
+    }
+
+    /// The WHERE condition on a table's `project_id` and `region`, values as SQL literals.
+    var sqlCondition: String {
+        var terms: [String] = []
+        if !projects.isEmpty { terms.append("project_id IN (\(projects.map(\.sqlLiteral).joined(separator: ", ")))") }
+        if !regions.isEmpty { terms.append("region IN (\(regions.map(\.sqlLiteral).joined(separator: ", ")))") }
+        return terms.joined(separator: " AND ")
+    }
+
+    private func check(_ db: Database, column: String, flag: String, wanted: [String]) throws {
+        guard !wanted.isEmpty else { return }
+        // The rollup of UTC lists every stored job's project and region in a few thousand rows.
+        let known = try Set(String.fetchAll(db, sql: "SELECT DISTINCT \(column) FROM main.usage_rollup WHERE tz = 'UTC' AND \(column) IS NOT NULL"))
+        for value in wanted where !known.contains(value) {
+            let listed = known.sorted().prefix(10).map { SafeText.escaped($0, limit: 80) }.joined(separator: ", ")
+            throw QueryError("\(flag) \(SafeText.escaped(value, limit: 80)): no stored job has this \(column) "
+                             + (known.isEmpty ? "(no stored job has a \(column); give one on import with --\(column == "region" ? "region" : "project-id"))"
+                                              : "(stored: \(listed)\(known.count > 10 ? ", …" : ""))"))
+        }
+    }
+}
+
+extension String {
+    /// The text as an SQL string literal: quotes doubled (SQLite's only escape in a literal).
+    var sqlLiteral: String { "'" + replacingOccurrences(of: "'", with: "''") + "'" }
+}
