@@ -1,5 +1,6 @@
 -- title: Daily live hours
 -- description: Every day of the month with the jobs started that day and the hours live and streamed on it (a job running past midnight gives each day its share).
+-- reader: Every day of the month: the jobs that started that day and the hours live and streamed on it. A livestream that runs past midnight gives each day its share.
 -- param: month month required The calendar month, YYYY-MM, in time zone :tz.
 -- param: tz timezone default=UTC IANA time zone that decides where a day begins.
 -- report: 4

@@ -1,5 +1,7 @@
 -- title: Data quality
 -- description: Jobs of the month (and jobs with no usable date at all) that carry a value livejobs could not use, by field, rule and room, with the figures those values leave the jobs out of (docs/METRICS.md, "Flagged jobs"). Every such job is stored whole; only the figures named here go without it. `livejobs query flagged_jobs --param month=...` lists the jobs one by one.
+-- reader: Jobs of this month (and jobs with no usable date at all) with a value livejobs could not use, grouped by field, rule and room. Each such job is kept and counted as a job, and left out only of the figures named in the left out of column.
+-- empty: Every job of this month had usable values: none was flagged.
 -- param: month month required The calendar month, YYYY-MM, in time zone :tz.
 -- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
 -- report: 8

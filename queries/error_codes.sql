@@ -1,5 +1,7 @@
 -- title: Error codes
 -- description: Error codes ranked by how many jobs carry them, with the most frequent message and the rooms they hit. Without :month, over all stored jobs.
+-- reader: The error codes of this month's failed jobs, the most frequent first, with their most frequent message, how many rooms they hit and when they were first and last seen.
+-- empty: No job of this month failed with an error code.
 -- param: month month optional The calendar month, YYYY-MM, in time zone :tz; all months when left out.
 -- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
 -- report: 5

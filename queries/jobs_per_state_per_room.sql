@@ -1,5 +1,7 @@
 -- title: Jobs per state per room
 -- description: For each room, how many jobs are in each state (one row per room and state, so new states appear on their own). Without :month, over all stored jobs.
+-- reader: For each room, how many of this month's jobs are in each state.
+-- empty: No job was counted in this month.
 -- param: month month optional The calendar month, YYYY-MM, in time zone :tz; all months when left out.
 -- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
 -- report: 6

@@ -1,5 +1,7 @@
 -- title: Months side by side
 -- description: Every month up to and including :month, with jobs, hours live and streamed, stream ratio, error and block rates, so this month can be read against the ones before it.
+-- reader: This month beside every month before it, so a change in jobs, hours or rates can be seen at a glance.
+-- empty: No month up to this one has jobs.
 -- param: month month required The last month shown, YYYY-MM, in time zone :tz.
 -- param: tz timezone default=UTC IANA time zone that decides the day and month an hour belongs to.
 -- report: 7

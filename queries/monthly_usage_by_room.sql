@@ -1,5 +1,7 @@
 -- title: Monthly usage by room
 -- description: Per room, the jobs counted in the month (by start, else creation) and the hours live and streamed in it; a job that crosses a month end gives each month its share. Rates count SUCCEED, FAILED and BLOCKED jobs only.
+-- reader: Each room's jobs and hours this month, the room with the most hours live first. A livestream that runs into the next month gives each month its share of hours; error and block rates count only the jobs that finished.
+-- empty: No room had a job counted in this month.
 -- param: month month required The calendar month, YYYY-MM, in time zone :tz.
 -- param: tz timezone default=UTC IANA time zone that decides the day and month an hour belongs to.
 -- report: 3

@@ -1,5 +1,7 @@
 -- title: Jobs by state
 -- description: How the month's jobs ended, one row per state as the API sent it (states this version does not know are listed as they are).
+-- reader: How this month's jobs ended: one row per state, with its share of the jobs and the hours those jobs were live. A state this version of livejobs does not know is listed as the API sent it.
+-- empty: No job was counted in this month.
 -- param: month month required The calendar month, YYYY-MM, in time zone :tz.
 -- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
 -- report: 2

@@ -63,9 +63,15 @@ public struct ReportContext {
         runner = QueryRunner(readOnly: readOnly)
     }
 
-    /// Runs `query` with text parameters checked against its header.
+    /// Runs `query` with text parameters checked against its header. A query that takes a time
+    /// zone (a `timezone` parameter) gives its instants in that zone with their offset, and a `tz`
+    /// column naming it (`ZonedInstants`).
     public func run(_ query: QueryFile, params: [String: String]) throws -> ResultTable {
-        try runner.run(query, values: try ParameterBinder.bind(params, to: query))
+        let values = try ParameterBinder.bind(params, to: query)
+        let table = try runner.run(query, values: values)
+        guard let zone = query.parameters.first(where: { $0.kind == .timezone }),
+              let tz = values[zone.name].flatMap({ String.fromDatabaseValue($0) }) else { return table }
+        return ZonedInstants.apply(table, tz: tz)
     }
 
     /// A project and region jobs are stored under (`jobs.project_id`, `jobs.region`; nil: not given on import).

@@ -27,19 +27,28 @@ public struct RoomComparison {
         return RoomComparison.transpose(wide)
     }
 
-    /// One row per figure, one column per room (named `room_name (room_id)` when two share a name).
+    /// One row per figure, one column per room, headed by its name; two rooms sharing a name are
+    /// told apart by id (`Shop (r1)`), and two projects' rooms sharing the id too by project
+    /// (`Shop (P1 r1)`).
     static func transpose(_ table: ResultTable) -> ResultTable {
         let idIndex = table.columns.firstIndex(of: "room_id")
         let nameIndex = table.columns.firstIndex(of: "room_name")
-        let names = table.rows.map { row -> String in
-            let id = idIndex.map { CellFormatter.plain(row[$0]) } ?? ""
-            let name = nameIndex.flatMap { i -> String? in if case .text(let s) = row[i] { return s } else { return nil } }
-            return name ?? id
+        let projectIndex = table.columns.firstIndex(of: "project_id")
+        let regionIndex = table.columns.firstIndex(of: "region")
+        func value(_ row: Int, _ column: Int?) -> String { column.map { CellFormatter.plain(table.rows[row][$0]) } ?? "" }
+        let names = table.rows.indices.map { i -> String in
+            let name = nameIndex.flatMap { c -> String? in if case .text(let s) = table.rows[i][c] { return s } else { return nil } }
+            return name ?? value(i, idIndex)
         }
         let headers = names.enumerated().map { i, name -> String in
-            let duplicated = names.filter { $0 == name }.count > 1
-            guard duplicated, let idIndex else { return name }
-            return "\(name) (\(CellFormatter.plain(table.rows[i][idIndex])))"
+            let sameName = names.indices.filter { names[$0] == name }
+            guard sameName.count > 1 else { return name }
+            let sameId = sameName.filter { value($0, idIndex) == value(i, idIndex) }
+            guard sameId.count > 1 else { return "\(name) (\(value(i, idIndex)))" }
+            let sameProject = sameId.filter { value($0, projectIndex) == value(i, projectIndex) }
+            let project = value(i, projectIndex).isEmpty ? "no project" : value(i, projectIndex)
+            guard sameProject.count > 1 else { return "\(name) (\(project) \(value(i, idIndex)))" }
+            return "\(name) (\(project) \(value(i, regionIndex)) \(value(i, idIndex)))"
         }
         let figureColumns = table.columns.indices.filter { $0 != nameIndex }
         let rows = figureColumns.map { c in [Cell.text(table.columns[c])] + table.rows.map { $0[c] } }

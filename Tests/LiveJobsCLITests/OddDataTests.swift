@@ -70,7 +70,7 @@ import Testing
         let section = try #require(markdown.range(of: "## Data quality")).upperBound
         #expect(markdown[section...].contains("| duration | negative | odd-room | Odd Room | 1 | live_hours, stream_ratio | \(month) | minus-five | negative (-5) |"))
         let csv = try String(contentsOfFile: cli.path("rep/data_quality.csv"), encoding: .utf8)
-        #expect(csv.hasPrefix("field,reason,project_id,region,room_id,room_name,jobs,left_out_of,counted_in,example_job_id,example_detail\n"))
+        #expect(csv.hasPrefix("field,reason,project_id,region,room_id,room_name,jobs,left_out_of,counted_in,example_job_id,example_detail,tz\n"))
         // The odd job adds no hour anywhere, but is one of the month's jobs.
         #expect(try count(db, "SELECT count(*) FROM job_day_usage WHERE job_id = 'minus-five' AND live_seconds IS NOT NULL") == 0)
         #expect(try count(db, "SELECT count(*) FROM job_day_usage WHERE job_id = 'minus-five' AND is_home = 1 AND tz = 'UTC'") == 1)

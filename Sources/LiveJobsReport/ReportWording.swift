@@ -1,0 +1,71 @@
+import Foundation
+import MetaStudio
+import LiveJobsStore
+
+/// The words a monthly report uses for its reader (a manager who receives the file, not the person
+/// who wrote the queries): the zone with its offset, the month by name, and the short definitions
+/// the report carries at its end, so it reads on its own, without the project's docs.
+public enum ReportWording {
+    /// `Asia/Shanghai (UTC+08:00)`; a zone whose offset changes within the month gives both
+    /// (`America/New_York (UTC−04:00, then UTC−05:00)`); `UTC` alone for UTC. `month` is `YYYY-MM`.
+    public static func zoneName(_ tz: String, month: String) -> String {
+        guard tz != "UTC", let zone = ZoneOffsets(identifier: tz), let first = monthStart(month) else { return tz }
+        let next = monthStart(nextMonth(month)) ?? first + 28 * 86_400
+        let begin = Int(zone.offset(at: first - zone.offset(at: first)))
+        let end = Int(zone.offset(at: next - zone.offset(at: next) - 1))
+        return begin == end ? "\(tz) (\(utcOffset(begin)))" : "\(tz) (\(utcOffset(begin)), then \(utcOffset(end)))"
+    }
+
+    /// `UTC+08:00`, `UTC−03:30` (a minus sign, as printed dates use), `UTC+00:00`.
+    static func utcOffset(_ seconds: Int) -> String {
+        let minutes = abs(seconds) / 60
+        let sign = seconds < 0 ? "\u{2212}" : "+"
+        return "UTC\(sign)" + String(format: "%02d:%02d", minutes / 60, minutes % 60)
+    }
+
+    /// `November 2026` for `2026-11` (English month names, whatever the machine's locale).
+    public static func monthName(_ month: String) -> String {
+        let names = ["January", "February", "March", "April", "May", "June", "July", "August",
+                     "September", "October", "November", "December"]
+        let parts = month.split(separator: "-")
+        guard parts.count == 2, let m = Int(parts[1]), (1...12).contains(m) else { return month }
+        return "\(names[m - 1]) \(parts[0])"
+    }
+
+    /// A column name as a table heading in the report: `live_hours` reads `live hours` (the CSV
+    /// files keep the names a query and a spreadsheet formula use).
+    public static func heading(_ column: String) -> String {
+        column.replacingOccurrences(of: "_", with: " ")
+    }
+
+    /// The instant (epoch seconds, UTC) of `YYYY-MM-01T00:00:00Z`.
+    static func monthStart(_ month: String) -> Double? {
+        let parts = month.split(separator: "-")
+        guard parts.count == 2, let y = Int(parts[0]), let m = Int(parts[1]) else { return nil }
+        return Double(RFC3339.daysFromCivil(year: y, month: m, day: 1) * 86_400)
+    }
+
+    static func nextMonth(_ month: String) -> String {
+        let parts = month.split(separator: "-")
+        guard parts.count == 2, let y = Int(parts[0]), let m = Int(parts[1]) else { return month }
+        return m == 12 ? String(format: "%04d-01", y + 1) : String(format: "%04d-%02d", y, m + 1)
+    }
+
+    /// The report's last section: every figure it shows, defined in a sentence (docs/METRICS.md
+    /// holds the full definitions; this is what a reader needs to read the numbers right).
+    public static func definitions(zone: String) -> String {
+        """
+        ## How to read these figures
+
+        - **Jobs**: livestreaming jobs, each counted once, in the month (and day) it started, else the one it was created in.
+        - **Hours live**: the time each job was on air (its `duration`; else end minus start; for a job still live, up to its last update). A livestream that runs past midnight or a month's end gives each day and month its share.
+        - **Hours streamed**: the time the stream was pushed out (the job's `stream_duration`), shared across days in the same proportions.
+        - **Stream ratio**: hours streamed divided by hours live, over the jobs that report both; jobs without stream data are left out of it, and the headline says how many hours that covers.
+        - **Error rate** and **block rate**: failed (or blocked) jobs divided by the jobs that finished (succeeded, failed or were blocked); jobs still waiting or live count in neither. Shown as percentages here and as fractions (0.0687) in the CSV files.
+        - **Rooms**: live rooms with at least one job in the month. A room belongs to a project: two projects' rooms with the same id are two rooms.
+        - **Flagged jobs**: jobs with a value that could not be used (a negative duration, an end before the start…). They are kept and counted as jobs, and left out only of the figures that value would falsify.
+        - Days, months and times are in \(zone); every time printed carries its offset from UTC.
+
+        """
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+
+/// Two projects whose rooms share a room id, `--project`/`--region` on `report`, `query` and
+/// `compare`, and every instant of a result in the report's zone. The figures are worked out by
+/// hand from the five jobs below.
+///
+/// | job | project (region)      | room | start (UTC)          | live  | streamed | state   |
+/// |-----|-----------------------|------|----------------------|-------|----------|---------|
+/// | j1  | P1 (cn-north-4)       | r1   | 2026-11-02T01:00:00Z | 1 h   | 0.5 h    | SUCCEED |
+/// | j2  | P1 (cn-north-4)       | r1   | 2026-11-03T01:00:00Z | 2 h   | 2 h      | FAILED (created 2026-11-02T20:00:00Z) |
+/// | j5  | P1 (cn-north-4)       | r3   | 2026-11-05T02:00:00Z | 0.25 h| 0.25 h   | SUCCEED |
+/// | j3  | P2 (ap-southeast-1)   | r1   | 2026-11-04T00:00:00Z | 0.5 h | none     | SUCCEED |
+/// | j4  | P2 (ap-southeast-1)   | r2   | 2026-10-31T16:30:00Z | 1.5 h | 1.5 h    | SUCCEED |
+///
+/// j4 is October's in UTC and November's in Asia/Shanghai (2026-11-01T00:30:00+08:00).
+@Suite(.timeLimit(.minutes(3))) struct ProjectScopeTests {
+    static func job(_ id: String, room: String, name: String, state: String = "SUCCEED", start: String,
+                    created: String? = nil, duration: Int, stream: Int?, error: Bool = false) -> String {
+        var fields = [#""job_id":"\#(id)""#, #""room_id":"\#(room)""#, #""room_name":"\#(name)""#, #""state":"\#(state)""#,
+                      #""start_time":"\#(start)""#, #""create_time":"\#(created ?? start)""#, #""lastupdate_time":"\#(start)""#,
+                      #""duration":\#(duration)"#]
+        if let stream { fields.append(#""stream_duration":\#(stream)"#) }
+        if error { fields.append(#""error_info":{"error_code":"MSS.00000001","error_msg":"push failed"}"#) }
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    /// A database of the five jobs, P1's imported with `--project-id P1 --region cn-north-4` and
+    /// P2's with `--project-id P2 --region ap-southeast-1`.
+    static func database(_ cli: CLI) async throws -> String {
+        let p1 = cli.write("p1.jsonl", [
+            job("j1", room: "r1", name: "Shared Room", start: "2026-11-02T01:00:00Z", duration: 3600, stream: 1800),
+            job("j2", room: "r1", name: "Shared Room", state: "FAILED", start: "2026-11-03T01:00:00Z",
+                created: "2026-11-02T20:00:00Z", duration: 7200, stream: 7200, error: true),
+            // A room named like an instant: its column holds other names, so it is not an instant column.
+            job("j5", room: "r3", name: "2026-11-05T00:00:00Z", start: "2026-11-05T02:00:00Z", duration: 900, stream: 900),
+        ].joined(separator: "\n") + "\n")
+        let p2 = cli.write("p2.jsonl", [
+            job("j3", room: "r1", name: "Shared Room", start: "2026-11-04T00:00:00Z", duration: 1800, stream: nil),
+            job("j4", room: "r2", name: "Night Room", start: "2026-10-31T16:30:00Z", duration: 5400, stream: 5400),
+        ].joined(separator: "\n") + "\n")
+        let a = try await cli.run(["import", "--db", "s.sqlite", "--project-id", "P1", "--region", "cn-north-4", p1])
+        #expect(a.status == 0, "\(a.stderr)")
+        let b = try await cli.run(["import", "--db", "s.sqlite", "--project-id", "P2", "--region", "ap-southeast-1", p2])
+        #expect(b.status == 0, "\(b.stderr)")
+        return "s.sqlite"
+    }
+
+    /// The rows of `livejobs query … --format json`.
+    static func rows(_ cli: CLI, _ arguments: [String]) async throws -> [[String: Any]] {
+        let result = try await cli.run(["query"] + arguments + ["--format", "json"])
+        #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        let parsed = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+        return try #require(parsed as? [[String: Any]], "\(result.stdout)")
+    }
+
+    static func number(_ value: Any?) -> Double? { (value as? NSNumber)?.doubleValue }
+
+    @Test func twoProjectsSharingARoomIdAreTwoRooms() async throws {
+        let cli = CLI()
+        let db = try await Self.database(cli)
+        // UTC, November: j1, j2, j5 (P1) and j3 (P2); j4 is October's.
+        let summary = try #require(try await Self.rows(cli, ["month_summary", "--db", db, "--param", "month=2026-11"]).first)
+        #expect(Self.number(summary["jobs"]) == 4)
+        // P1/r1, P1/r3 and P2/r1: three rooms, not two.
+        #expect(Self.number(summary["rooms"]) == 3)
+        // 1 + 2 + 0.25 + 0.5 hours.
+        #expect(Self.number(summary["live_hours"]) == 3.75)
+        // Streamed over paired jobs: (1800 + 7200 + 900) / (3600 + 7200 + 900) = 9900 / 11700 = 0.84615…
+        #expect(Self.number(summary["stream_ratio"]) == 0.8462)
+        // 1 failed of 4 finished.
+        #expect(Self.number(summary["error_rate"]) == 0.25)
+
+        let rooms = try await Self.rows(cli, ["monthly_usage_by_room", "--db", db, "--param", "month=2026-11"])
+        let r1 = rooms.filter { $0["room_id"] as? String == "r1" }
+        #expect(r1.count == 2, "\(rooms)")
+        let byProject = Dictionary(uniqueKeysWithValues: r1.map { ($0["project_id"] as? String ?? "", $0) })
+        #expect(Self.number(byProject["P1"]?["jobs"]) == 2 && Self.number(byProject["P1"]?["live_hours"]) == 3)
+        #expect(byProject["P1"]?["region"] as? String == "cn-north-4")
+        #expect(Self.number(byProject["P2"]?["jobs"]) == 1 && Self.number(byProject["P2"]?["live_hours"]) == 0.5)
+        #expect(byProject["P2"]?["region"] as? String == "ap-southeast-1")
+
+        // compare by the shared id: one column per project's room, told apart in the heading.
+        let compare = try await cli.run(["compare", "r1", "--db", db, "--month", "2026-11", "--format", "csv"])
+        #expect(compare.status == 0, "\(compare.stderr)")
+        let header = try #require(compare.stdout.split(separator: "\n").first)
+        #expect(header == "figure,Shared Room (P1 r1),Shared Room (P2 r1)", "\(compare.stdout)")
+        #expect(compare.stdout.contains("\njobs,2,1\n"), "\(compare.stdout)")
+    }
+
+    @Test func projectAndRegionRestrictEveryFigure() async throws {
+        let cli = CLI()
+        let db = try await Self.database(cli)
+        let p1 = try #require(try await Self.rows(cli, ["month_summary", "--db", db, "--param", "month=2026-11", "--project", "P1"]).first)
+        // j1, j2, j5: 3.25 hours in two rooms, the same paired ratio as above (P2's j3 had no stream).
+        #expect(Self.number(p1["jobs"]) == 3 && Self.number(p1["rooms"]) == 2 && Self.number(p1["live_hours"]) == 3.25)
+        #expect(Self.number(p1["stream_ratio"]) == 0.8462)
+        let p2 = try #require(try await Self.rows(cli, ["month_summary", "--db", db, "--param", "month=2026-11", "--project", "P2"]).first)
+        // j3 alone: half an hour, no stream data, so no ratio.
+        #expect(Self.number(p2["jobs"]) == 1 && Self.number(p2["live_hours"]) == 0.5)
+        #expect(p2["stream_ratio"] is NSNull)
+        // In Asia/Shanghai, j4 (2026-11-01T00:30:00+08:00) is November's too: 0.5 + 1.5 hours.
+        let region = try #require(try await Self.rows(cli, ["month_summary", "--db", db, "--param", "month=2026-11",
+                                                             "--param", "tz=Asia/Shanghai", "--region", "ap-southeast-1"]).first)
+        #expect(Self.number(region["jobs"]) == 2 && Self.number(region["rooms"]) == 2 && Self.number(region["live_hours"]) == 2)
+        // Repeated: both projects are every job.
+        let both = try #require(try await Self.rows(cli, ["month_summary", "--db", db, "--param", "month=2026-11",
+                                                           "--project", "P1", "--project", "P2"]).first)
+        #expect(Self.number(both["jobs"]) == 4)
+        // A project and a region that both exist but never together: no job, and zeros said as such.
+        let none = try #require(try await Self.rows(cli, ["month_summary", "--db", db, "--param", "month=2026-11",
+                                                           "--project", "P1", "--region", "ap-southeast-1"]).first)
+        #expect(Self.number(none["jobs"]) == 0)
+        // Room-level queries and lists of jobs are scoped too (a query reading `jobs` directly).
+        let flagged = try await cli.run(["query", "error_codes", "--db", db, "--project", "P2", "--format", "csv"])
+        #expect(flagged.status == 0 && !flagged.stdout.contains("MSS.00000001"), "\(flagged.stdout)")
+        let mine = cli.write("mine.sql", "-- title: mine\nSELECT count(*) AS n FROM jobs\n")
+        #expect(try await Self.rows(cli, [mine, "--db", db, "--project", "P2"]).first?["n"] as? Int == 2)
+        #expect(try await Self.rows(cli, [mine, "--db", db]).first?["n"] as? Int == 5)
+
+        // The report names its one project and leaves the columns that would repeat it out.
+        let report = try await cli.run(["report", "--db", db, "--month", "2026-11", "--project", "P1", "--out", "p1"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let markdown = try String(contentsOfFile: cli.path("p1/report.md"), encoding: .utf8)
+        #expect(markdown.contains("Project P1, region cn-north-4."))
+        #expect(!markdown.contains("| project id |"))
+        let whole = try await cli.run(["report", "--db", db, "--month", "2026-11", "--out", "all"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(try String(contentsOfFile: cli.path("all/report.md"), encoding: .utf8).contains("| project id | region | room id |"))
+    }
+
+    @Test func anUnknownProjectOrRegionIsOneLineNamingTheStoredOnes() async throws {
+        let cli = CLI()
+        let db = try await Self.database(cli)
+        for (flag, value, stored) in [("--project", "P9", "(stored: P1, P2)"), ("--region", "eu-west-0", "(stored: ap-southeast-1, cn-north-4)")] {
+            for command in [["query", "month_summary", "--param", "month=2026-11"], ["report"], ["compare", "r1"]] {
+                let result = try await cli.run(command + ["--db", db, flag, value])
+                #expect(result.status == 65, "\(command) \(flag): \(result.stderr)")
+                #expect(result.stderr.split(separator: "\n").count == 1)
+                #expect(result.stderr.contains("\(flag) \(value): no stored job has this") && result.stderr.contains(stored), "\(result.stderr)")
+            }
+        }
+        let control = try await cli.run(["report", "--db", db, "--project", "P\u{1B}[31m"])
+        #expect(control.status == 64, "\(control.stderr)")
+        #expect(!control.stderr.contains("\u{1B}"))
+    }
+
+    @Test func everyInstantIsInTheReportsZoneWithItsOffsetAndTheZoneTravelsWithTheRows() async throws {
+        let cli = CLI()
+        let db = try await Self.database(cli)
+        // j2 was created 2026-11-02T20:00:00Z: 2026-11-03T04:00:00+08:00 in Shanghai.
+        let shanghai = try await Self.rows(cli, ["error_codes", "--db", db, "--param", "month=2026-11", "--param", "tz=Asia/Shanghai"])
+        #expect(shanghai.first?["first_seen"] as? String == "2026-11-03T04:00:00+08:00", "\(shanghai)")
+        #expect(shanghai.first?["tz"] as? String == "Asia/Shanghai")
+        let utc = try await Self.rows(cli, ["error_codes", "--db", db, "--param", "month=2026-11"])
+        #expect(utc.first?["first_seen"] as? String == "2026-11-02T20:00:00Z")
+        #expect(utc.first?["tz"] as? String == "UTC")
+        // St John's is 3 h 30 min behind UTC in November: 16:30 the day before.
+        let stJohns = try await Self.rows(cli, ["error_codes", "--db", db, "--param", "month=2026-11", "--param", "tz=America/St_Johns"])
+        #expect(stJohns.first?["first_seen"] as? String == "2026-11-02T16:30:00-03:30", "\(stJohns)")
+
+        // compare in Shanghai: j4's start, 2026-10-31T16:30:00Z, is 1 November there.
+        let compare = try await cli.run(["compare", "r2", "--db", db, "--month", "2026-11", "--tz", "Asia/Shanghai", "--format", "csv"])
+        #expect(compare.status == 0, "\(compare.stderr)")
+        #expect(compare.stdout.contains("\nfirst_start,2026-11-01T00:30:00+08:00\n"), "\(compare.stdout)")
+        #expect(compare.stdout.contains("\ntz,Asia/Shanghai\n"), "\(compare.stdout)")
+
+        // The report: the CSV keeps the tz column, the Markdown names the zone with its offset.
+        let report = try await cli.run(["report", "--db", db, "--month", "2026-11", "--tz", "Asia/Shanghai", "--out", "sh"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let csv = try String(contentsOfFile: cli.path("sh/error_codes.csv"), encoding: .utf8)
+        #expect(csv.contains("2026-11-03T04:00:00+08:00") && csv.contains(",Asia/Shanghai\n"), "\(csv)")
+        let markdown = try String(contentsOfFile: cli.path("sh/report.md"), encoding: .utf8)
+        #expect(markdown.hasPrefix("# Livestream usage, November 2026, Asia/Shanghai (UTC+08:00)"), "\(markdown.prefix(200))")
+        #expect(markdown.contains("2026-11-03T04:00:00+08:00"))
+        #expect(!markdown.contains("2026-11-02T20:00:00Z"))
+        #expect(markdown.contains("Days and times in Asia/Shanghai (UTC+08:00)."))
+
+        // A name that looks like an instant among other names is a name, printed as sent.
+        let rooms = try await Self.rows(cli, ["monthly_usage_by_room", "--db", db, "--param", "month=2026-11", "--param", "tz=Asia/Shanghai"])
+        #expect(rooms.contains { $0["room_name"] as? String == "2026-11-05T00:00:00Z" }, "\(rooms)")
+    }
+}
