@@ -12,6 +12,8 @@ SELECT
     f.live_hours                                                   AS live_hours,
     f.streamed_hours                                               AS streamed_hours,
     f.stream_ratio                                                 AS stream_ratio,
+    f.ratio_live_hours                                             AS ratio_live_hours,
+    f.jobs_without_stream                                          AS jobs_without_stream,
     f.error_rate                                                   AS error_rate,
     f.block_rate                                                   AS block_rate
 FROM usage_figures f

@@ -24,6 +24,8 @@ SELECT
     COALESCE(f.live_hours, 0.0)                                    AS live_hours,
     COALESCE(f.streamed_hours, 0.0)                                AS streamed_hours,
     f.stream_ratio                                                 AS stream_ratio,
+    COALESCE(f.ratio_live_hours, 0.0)                              AS ratio_live_hours,
+    COALESCE(f.jobs_without_stream, 0)                             AS jobs_without_stream,
     f.error_rate                                                   AS error_rate,
     f.block_rate                                                   AS block_rate,
     COALESCE(f.failed_jobs, 0)                                     AS failed_jobs,

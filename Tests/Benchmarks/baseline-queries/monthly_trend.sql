@@ -12,6 +12,9 @@ SELECT
     ROUND(SUM(CASE WHEN u.live_seconds IS NOT NULL AND u.streamed_seconds IS NOT NULL THEN u.streamed_seconds END)
         / NULLIF(SUM(CASE WHEN u.live_seconds IS NOT NULL AND u.streamed_seconds IS NOT NULL THEN u.live_seconds END), 0), 4)
                                                                    AS stream_ratio,
+    ROUND(COALESCE(SUM(CASE WHEN u.live_seconds IS NOT NULL AND u.streamed_seconds IS NOT NULL THEN u.live_us END), 0) / 3600000000.0, 2)
+                                                                   AS ratio_live_hours,
+    SUM(u.is_home * (j.streamed_seconds IS NULL))                  AS jobs_without_stream,
     ROUND(1.0 * SUM(u.is_home * j.is_error) / NULLIF(SUM(u.is_home * j.counts_in_rates), 0), 4)   AS error_rate,
     ROUND(1.0 * SUM(u.is_home * j.is_blocked) / NULLIF(SUM(u.is_home * j.counts_in_rates), 0), 4) AS block_rate
 FROM job_day_usage u
