@@ -34,7 +34,7 @@ paired AS (
            ON n.tz = :tz AND n.grain = 'month-room' AND n.month = :month
           AND n.room_id IS p.room_id AND n.project_id IS p.project_id AND n.region IS p.region
     LEFT JOIN usage_figures a
-           ON a.tz = :tz AND a.grain = 'month-room' AND a.month = (SELECT against FROM span)
+           ON a.tz = :tz AND a.grain = 'month-room' AND a.month = COALESCE(:against, substr(date(:month || '-01', '-1 month'), 1, 7))
           AND a.room_id IS p.room_id AND a.project_id IS p.project_id AND a.region IS p.region
 )
 SELECT
