@@ -74,44 +74,24 @@ public struct MonthlyReport {
         markdown += "Made by livejobs from `\(MarkdownTable.escapeInline(UserPath.lastComponent(context.databasePath)))`. "
         markdown += "Hours fall in the month they were live in, days and months in \(zoneName); "
         markdown += "\"How to read these figures\" at the end defines each figure.\n\n"
-        if let headline { markdown += Headline.render(headline) + "\n" }
+        if let headline {
+            // The headline's own queries: the change of each figure, and the month per project.
+            var extra: [String: ResultTable] = [:]
+            for name in ["month_over_month", "month_by_project"] {
+                guard let query = context.catalog.queries.first(where: { $0.name == name }) else { continue }
+                let table = try context.run(query, params: ["month": month, "tz": tz])
+                let csvPath = (directory as NSString).appendingPathComponent("\(name).csv")
+                try CSVWriter.write(table, to: URL(fileURLWithPath: csvPath), options: csvOptions)
+                written.append(csvPath)
+                extra[name] = table
+            }
+            markdown += Headline.render(headline, changes: extra["month_over_month"], projects: extra["month_by_project"]) + "\n"
+        }
         markdown += sections.joined(separator: "\n")
         markdown += "\n" + ReportWording.definitions(zone: zoneName)
         let mdPath = (directory as NSString).appendingPathComponent("report.md")
         try OutputFileError.writing(mdPath) { try markdown.write(toFile: mdPath, atomically: true, encoding: .utf8) }
         return [mdPath] + written
-    }
-}
-
-/// The headline block: the one row of `month_summary` as a short list a manager can paste.
-enum Headline {
-    static func render(_ table: ResultTable) -> String {
-        guard let row = table.rows.first else { return "" }
-        func value(_ column: String) -> Cell {
-            guard let i = table.columns.firstIndex(of: column) else { return .null }
-            return row[i]
-        }
-        func number(_ column: String) -> String {
-            let v = CellFormatter.plain(value(column))
-            return v.isEmpty ? "n/a" : v
-        }
-        func percent(_ column: String) -> String {
-            switch value(column) {
-            case .real(let d): return String(format: "%.2f %%", d * 100)
-            case .integer(let i): return "\(i * 100) %"
-            default: return "n/a"
-            }
-        }
-        var lines = ["## Headline", ""]
-        lines.append("- **Jobs:** \(number("jobs")) in \(number("rooms")) rooms (\(number("failed_jobs")) failed, \(number("blocked_jobs")) blocked, \(number("ongoing_jobs")) still live, \(number("jobs_without_duration")) without a duration)")
-        lines.append("- **Hours live:** \(number("live_hours")) · **hours streamed:** \(number("streamed_hours")) · **stream ratio:** \(percent("stream_ratio"))")
-        lines.append("- **Error rate:** \(percent("error_rate")) · **block rate:** \(percent("block_rate"))")
-        if table.columns.contains("flagged_jobs") {
-            let flagged = number("flagged_jobs")
-            lines.append("- **Data quality:** \(flagged) jobs flagged" + (flagged == "0" ? "" :
-                ": stored, and left out of the figures their unusable values would falsify (see Data quality)"))
-        }
-        return lines.joined(separator: "\n") + "\n"
     }
 }
 

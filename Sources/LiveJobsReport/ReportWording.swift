@@ -64,6 +64,7 @@ public enum ReportWording {
         - **Error rate** and **block rate**: failed (or blocked) jobs divided by the jobs that finished (succeeded, failed or were blocked); jobs still waiting or live count in neither. Shown as percentages here and as fractions (0.0687) in the CSV files.
         - **Rooms**: live rooms with at least one job in the month. A room belongs to a project: two projects' rooms with the same id are two rooms.
         - **Flagged jobs**: jobs with a value that could not be used (a negative duration, an end before the start…). They are kept and counted as jobs, and left out only of the figures that value would falsify.
+        - **Changes**: against the month before. Counts and hours change by their difference and a percentage of the earlier value; rates and ratios by percentage points (5 % to 6 % is +1 point). "new": the earlier value was 0, so there is no percentage. A room is `new` when it had no job or hour the month before, `gone` when it had some then and none now.
         - Days, months and times are in \(zone); every time printed carries its offset from UTC.
 
         """

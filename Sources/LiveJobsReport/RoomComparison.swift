@@ -1,20 +1,25 @@
 import GRDB
 
-/// Rooms side by side: the `room_comparison` query, turned so each room is a column and each
-/// figure a row, which is how people read a comparison of a few rooms.
+/// Rooms side by side: the `room_comparison` query (all time), or with a month the
+/// `room_month_comparison` query (that month, the `against` month and the change), turned so
+/// each room is a column and each figure a row, which is how people read a comparison of a few rooms.
 public struct RoomComparison {
     public let rooms: [String]
+    /// The month, `YYYY-MM`; nil: over every stored job.
     public let month: String?
+    /// The month compared with `month`, `YYYY-MM`; nil: the month before `month` (used only with `month`).
+    public let against: String?
     public let tz: String
 
-    public init(rooms: [String], month: String?, tz: String) {
+    public init(rooms: [String], month: String?, against: String? = nil, tz: String) {
         self.rooms = rooms
         self.month = month
+        self.against = against
         self.tz = tz
     }
 
     public func run(using context: ReportContext) throws -> ResultTable {
-        let query = try context.catalog.query(named: "room_comparison")
+        let query = try context.catalog.query(named: month == nil ? "room_comparison" : "room_month_comparison")
         for room in rooms {
             let found = try context.runner.db.read { db in
                 try Bool.fetchOne(db, sql: "SELECT 1 FROM jobs WHERE room_id = ? OR room_name = ? LIMIT 1", arguments: [room, room]) ?? false
@@ -23,6 +28,7 @@ public struct RoomComparison {
         }
         var params = ["tz": tz, "rooms": ParameterBinder.jsonArray(rooms)]
         if let month { params["month"] = month }
+        if let against, month != nil { params["against"] = against }
         let wide = try context.run(query, params: params)
         return RoomComparison.transpose(wide)
     }

@@ -10,10 +10,12 @@ struct CompareCommand: ParsableCommand {
         abstract: "Print rooms side by side, by room id or exact room name.",
         discussion: """
             Each ROOM is a room_id or an exact room_name. Figures are over all stored
-            jobs, or over one month with --month (in time zone --tz).
+            jobs, or over one month with --month (in time zone --tz), shown next to the
+            month --against (the month before --month by default) with the change.
 
             Examples:
               livejobs compare "美妆直播间" "Demo Room 1" --month 2026-11
+              livejobs compare "美妆直播间" --month 2026-11 --against 2026-09
               livejobs compare ec43017be7898a6118f33adcf2e6f446 美妆直播间 --format csv
             """
     )
@@ -23,6 +25,10 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup var period: MonthOptions
     @OptionGroup var output: OutputOptions
 
+    @Option(help: ArgumentHelp("With --month: the month to compare it with, YYYY-MM (default: the month before --month).",
+                               valueName: "yyyy-mm"))
+    var against: String?
+
     @Argument(help: ArgumentHelp("Rooms to compare (ids or exact names).", valueName: "room"))
     var rooms: [String]
 
@@ -30,6 +36,15 @@ struct CompareCommand: ParsableCommand {
         guard !rooms.isEmpty else { throw ValidationError("name at least one room") }
         if period.tz != nil && period.month == nil {
             throw ValidationError("--tz applies only with --month: without it, compare covers every stored job, in no time zone")
+        }
+        if let against {
+            guard ParameterBinder.isMonth(against) else {
+                throw ValidationError("--against takes YYYY-MM, got '\(SafeText.escaped(against, limit: 40))'")
+            }
+            guard let month = period.month else {
+                throw ValidationError("--against applies only with --month: it names the month --month is compared with")
+            }
+            guard against != month else { throw ValidationError("--against \(against) is the --month itself: name another month") }
         }
     }
 
@@ -39,7 +54,7 @@ struct CompareCommand: ParsableCommand {
             let catalog = try QueryCatalog.locate(explicit: output.queries)
             let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone], scope: scope.scope,
                                             logger: common.logger("livejobs.store"))
-            let table = try RoomComparison(rooms: rooms, month: period.month, tz: zone).run(using: context)
+            let table = try RoomComparison(rooms: rooms, month: period.month, against: against, tz: zone).run(using: context)
             try Output.write(output.render(table))
         }
     }

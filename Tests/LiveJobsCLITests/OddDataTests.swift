@@ -66,7 +66,8 @@ import Testing
         let report = try await cli.run(["report", "--db", "o.sqlite", "--month", month, "--out", "rep"])
         #expect(report.status == 0, "\(report.stderr)")
         let markdown = try String(contentsOfFile: cli.path("rep/report.md"), encoding: .utf8)
-        #expect(markdown.contains("- **Data quality:** 1 jobs flagged"), "\(markdown.prefix(600))")
+        // 1 flagged job, none the month before (month_over_month: "new").
+        #expect(markdown.contains("- **Data quality:** 1 (+1, new) jobs flagged"), "\(markdown.prefix(900))")
         let section = try #require(markdown.range(of: "## Data quality")).upperBound
         #expect(markdown[section...].contains("| duration | negative | odd-room | Odd Room | 1 | live_hours, stream_ratio | \(month) | minus-five | negative (-5) |"))
         let csv = try String(contentsOfFile: cli.path("rep/data_quality.csv"), encoding: .utf8)
