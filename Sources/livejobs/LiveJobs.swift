@@ -25,7 +25,7 @@ struct LiveJobs: ParsableCommand {
             output went away (| head).
             """,
         subcommands: [ImportCommand.self, FetchCommand.self, QueryCommand.self, ReportCommand.self, CompareCommand.self,
-                      ZonesCommand.self]
+                      ZonesCommand.self, StatusCommand.self]
     )
 
     /// ArgumentParser's `main()`, with two differences: a single-value option given twice is
