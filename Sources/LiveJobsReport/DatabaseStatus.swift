@@ -6,7 +6,7 @@ import MetaStudio
 ///
 /// - `summary` (`status_summary`): one row, the whole database: `jobs`, `projects`, `regions`,
 ///   `rooms`, `first_month`, `last_month` (`YYYY-MM`, UTC), `months_with_jobs`,
-///   `jobs_without_date`, `flagged_jobs`, `fetches`, `imports`.
+///   `jobs_without_date`, `jobs_without_project`, `flagged_jobs`, `fetches`, `imports`.
 /// - `places` (`status_places`): per `project_id` and `region`, jobs, rooms, months and flagged jobs.
 /// - `sources` (`data_sources`): per project, region and source (`fetch`, `import`), the last run:
 ///   when (RFC 3339, UTC), its outcome and jobs, the last complete fetch, a failed run's message.
@@ -53,7 +53,9 @@ public struct DatabaseStatus {
         } else {
             let undated = count("jobs_without_date")
             out += "Jobs: \(jobs)" + (undated > 0 ? " (\(undated) without a date)" : "")
-                + " in \(count("rooms")) rooms, \(count("projects")) projects, \(count("regions")) regions\n"
+                + " in \(count("rooms")) rooms, \(count("projects")) projects, \(count("regions")) regions"
+                + (count("jobs_without_project") > 0 ? " (\(count("jobs_without_project")) jobs with no project: imported without --project-id)" : "")
+                + "\n"
             if let first = text("first_month"), let last = text("last_month") {
                 out += "Months (UTC): \(first) to \(last), \(count("months_with_jobs")) with jobs\n"
             }

@@ -298,4 +298,39 @@ import Testing
         #expect(refused.stderr.hasPrefix("livejobs status: error: "))
         #expect(try String(contentsOfFile: foreign, encoding: .utf8) == "not a database\n")
     }
+    /// Jobs imported with no project or region, and no fetch: their data ends when their last file
+    /// was imported. Imported now, in the month in progress, that is before the month ends (the
+    /// first of next month, UTC); status counts the job as one with no project.
+    @Test func importedFilesOnlyEndWhenTheLastWasImported() async throws {
+        let cli = CLI()
+        let now = Self.thisMonth()
+        _ = cli.write("x/only.json", "[" + Self.job("n1", room: "r1", start: now.start, duration: 60) + "]")
+        let before = Date()
+        let imported = try await cli.run(["import", "--db", "n.sqlite", "x/only.json"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let at = try strings(cli.path("n.sqlite"), "SELECT started_at FROM import_runs")
+        #expect(at.count == 1)
+        let importedAt = at.first.flatMap { ISO8601DateFormatter().date(from: $0) }
+        #expect(importedAt != nil && importedAt! >= before.addingTimeInterval(-1) && importedAt! <= Date())
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let monthStart = ISO8601DateFormatter().date(from: now.month + "-01T00:00:00Z")!
+        let end = Self.rfc3339(utc.date(byAdding: .month, value: 1, to: monthStart)!)
+        let clock = Self.rfc3339(Date())
+        let r = try await cli.run(["query", "report_warnings", "--db", "n.sqlite", "--param", "month=\(now.month)",
+                                   "--param", "now=\(clock)", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(rows.map { $0["kind"] as? String ?? "?" } == ["month_not_over", "imported_before_month_end"])
+        #expect(rows.first?["warning"] as? String == "\(now.month) (UTC) is not over yet: it ends \(end) and it is now \(clock), "
+                + "so every figure below will still change.")
+        #expect(rows.last?["warning"] as? String == "The jobs imported with no project or region given come from files only, the last "
+                + "imported at \(at.first ?? "?"), before \(now.month) (UTC) ends (\(end)): jobs created after the files were saved are "
+                + "not in the figures below.")
+        let status = try await cli.run(["status", "--db", "n.sqlite"])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("Jobs: 1 in 1 rooms, 0 projects, 0 regions (1 jobs with no project: imported without --project-id)\n"),
+                "\(status.stdout)")
+        #expect(status.stdout.contains("1 file, 1 jobs read: only.json"))
+    }
 }
