@@ -18,7 +18,7 @@ struct StatusCommand: ParsableCommand {
 
             Examples:
               livejobs status
-              livejobs status --project 0123abcd --json
+              livejobs status --json
             """
     )
 
