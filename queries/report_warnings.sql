@@ -2,13 +2,12 @@
 -- description: What a reader must know before the month's figures, one row per warning: the month is not over yet (its end in :tz is after :now); no jobs are counted in it at all; a project's last fetch failed, was interrupted, was incomplete or is still running; a project's last complete fetch (succeeded, asking for every job: docs/METRICS.md, "Complete data") ended before the month did, or none ever did; a project known only from imported files was last imported before the month ended. `livejobs report` prints these rows at the top of report.md. Instants are RFC 3339, UTC.
 -- param: month month required The calendar month, YYYY-MM, in time zone :tz.
 -- param: tz timezone default=UTC IANA time zone whose calendar says when the month begins and ends.
--- param: now text optional The present, RFC 3339 in UTC (2026-12-08T00:15:00Z); default: the clock.
+-- param: now instant optional The present, an RFC 3339 date-time (2026-12-08T00:15:00Z); default: the clock.
 WITH
 bounds AS (
     SELECT zone_instant(:month || '-01', :tz)                              AS month_start,
            zone_instant(date(:month || '-01', '+1 month'), :tz)            AS month_end,
-           COALESCE(strftime('%Y-%m-%dT%H:%M:%SZ', :now),
-                    strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))                 AS now,
+           COALESCE(:now, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))          AS now,
            :month || ' (' || :tz || ')'                                    AS label
 ),
 month_rows AS (

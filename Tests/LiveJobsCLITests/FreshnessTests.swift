@@ -128,6 +128,15 @@ import Testing
         // Before the fetch failed (now 2026-11-15), October was over and run 4 incomplete already.
         let mid = try await Self.warnings(cli, month: "2026-10", now: "2026-11-15T00:00:00Z")
         #expect(mid == oct)
+        // `now` is an instant: an offset is read (08:00 at UTC+8 is midnight UTC), a date-time that is
+        // not RFC 3339 is refused in one line, exit 64, never replaced by the clock.
+        let offset = try await Self.warnings(cli, month: "2026-12", now: "2026-12-08T08:00:00+08:00")
+        #expect(offset.first == "2026-12 (UTC) is not over yet: it ends 2027-01-01T00:00:00Z and it is now 2026-12-08T00:00:00Z, "
+                + "so every figure below will still change.")
+        let bad = try await cli.run(["query", "report_warnings", "--db", "f.sqlite", "--param", "month=2026-10", "--param", "now=yesterday"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr == "livejobs query: error: query 'report_warnings': parameter 'now': expected an RFC 3339 date-time such as "
+                + "2026-12-08T00:15:00Z, got \"yesterday\"\n", "\(bad.stderr)")
     }
 
     /// Months with no job counted: 2026-09 lies between 2026-08 and 2026-10 (a gap), 2026-07 before
