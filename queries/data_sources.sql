@@ -24,7 +24,7 @@ import_files AS (
 ),
 sources AS (
     SELECT f.project_id, f.region, 'fetch' AS source, f.runs,
-           COALESCE(l.finished_at, l.started_at) AS last_at,
+           COALESCE(NULLIF(l.finished_at, ''), l.started_at) AS last_at,
            l.outcome AS last_outcome,
            l.jobs AS last_jobs,
            c.finished_at AS last_complete_fetch_at,

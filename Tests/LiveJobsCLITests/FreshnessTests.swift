@@ -128,6 +128,30 @@ import Testing
         // Before the fetch failed (now 2026-11-15), October was over and run 4 incomplete already.
         let mid = try await Self.warnings(cli, month: "2026-10", now: "2026-11-15T00:00:00Z")
         #expect(mid == oct)
+        // A fetch killed mid-run (interrupted, no end recorded) and one still running: run 5 for
+        // proj-b, run 6 for proj-a, now the last of each; the complete fetches stay runs 1 and 2.
+        try await DatabaseQueue(path: cli.path("f.sqlite")).write { db in
+            try db.execute(sql: """
+                INSERT INTO sync_runs (id, project_id, region, endpoint, query, mode, started_at, finished_at, outcome, jobs, message)
+                VALUES (5, 'proj-b', 'cn-east-3', 'http://127.0.0.1:9', 'all jobs', 'incremental', '2026-12-02T01:00:00Z', '',
+                        'interrupted', 40, 'the fetch (process 77) ended without recording its end'),
+                       (6, 'proj-a', 'cn-north-4', 'http://127.0.0.1:9', 'all jobs', 'incremental', '2026-12-03T02:00:00Z', NULL,
+                        'running', 0, NULL)
+                """)
+        }
+        let later = try await Self.warnings(cli, month: "2026-10", now: now)
+        #expect(Array(later.prefix(2)) == [
+            "The last fetch of project proj-a, region cn-north-4 is still running, or was killed and not yet noticed (started "
+                + "2026-12-03T02:00:00Z). Its figures may lack jobs created or changed since the last complete fetch (ended 2026-11-01T00:30:00Z).",
+            "The last fetch of project proj-b, region cn-east-3 was interrupted (started 2026-12-02T01:00:00Z): the fetch (process 77) "
+                + "ended without recording its end. Its figures may lack jobs created or changed since the last complete fetch (ended "
+                + "2026-10-25T12:00:00Z).",
+        ])
+        let sources = try await cli.run(["query", "data_sources", "--db", "f.sqlite", "--format", "csv"])
+        #expect(sources.stdout.contains("\nproj-b,cn-east-3,fetch,3,2026-12-02T01:00:00Z,interrupted,40,2026-10-25T12:00:00Z,"
+                                        + "the fetch (process 77) ended without recording its end\n"), "\(sources.stdout)")
+        #expect(sources.stdout.contains("\nproj-a,cn-north-4,fetch,3,2026-12-03T02:00:00Z,running,0,2026-11-01T00:30:00Z,"
+                                        + "\"started 2026-12-03T02:00:00Z: still running, or killed and not yet noticed\"\n"), "\(sources.stdout)")
         // `now` is an instant: an offset is read (08:00 at UTC+8 is midnight UTC), a date-time that is
         // not RFC 3339 is refused in one line, exit 64, never replaced by the clock.
         let offset = try await Self.warnings(cli, month: "2026-12", now: "2026-12-08T08:00:00+08:00")
