@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MetaStudio
 
 /// SQL functions a read command's connection adds for what SQLite's date functions lack: time
 /// zones. A query file calls them like any SQL function; the `sqlite3` shell does not have them.
@@ -22,20 +23,32 @@ enum ZoneFunctions {
         db.add(function: zoneInstant)
     }
 
-    /// `zone_instant` in Swift: nil for an unreadable time or an unknown zone.
+    /// `zone_instant` in Swift: nil for an unreadable time or an unknown zone. The wall-clock time is
+    /// read with the zone's offsets a day before and a day after it, the earlier instant the zone
+    /// agrees with first (a time that occurs twice, as clocks go back, begins at its first
+    /// occurrence); a time no offset gives (skipped as clocks go forward) begins where the gap ends.
     static func instant(local: String, tz: String) -> String? {
         let digits = local.split(whereSeparator: { "-: T".contains($0) }).map { Int($0) }
-        guard digits.count == 3 || digits.count == 6, digits.allSatisfy({ $0 != nil }) else { return nil }
-        let n = digits.map { $0! }
-        guard let zone = tz == "UTC" ? TimeZone(identifier: "UTC") : TimeZone(identifier: tz) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        var parts = DateComponents(year: n[0], month: n[1], day: n[2])
-        if n.count == 6 { parts.hour = n[3]; parts.minute = n[4]; parts.second = n[5] }
-        guard parts.isValidDate(in: calendar) || n.count == 6, let date = calendar.date(from: parts) else { return nil }
-        var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC")!
-        let c = utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        guard digits.count == 3 || digits.count == 6, digits.allSatisfy({ $0 != nil }), local.count == 10 || local.count == 19,
+              ParameterBinder.isDate(String(local.prefix(10))) else { return nil }
+        let n = digits.map { $0! } + [0, 0, 0]
+        guard (0...23).contains(n[3]), (0...59).contains(n[4]), (0...59).contains(n[5]),
+              let zone = TimeZone(identifier: tz == "UTC" ? "GMT" : tz),
+              let day = RFC3339.parse(String(local.prefix(10)) + "T00:00:00Z") else { return nil }
+        let wall = day + Double(n[3] * 3600 + n[4] * 60 + n[5])
+        func offset(_ t: Double) -> Double { Double(zone.secondsFromGMT(for: Date(timeIntervalSince1970: t))) }
+        let around = [offset(wall - 86_400), offset(wall + 86_400)]
+        for o in around.sorted(by: >) where offset(wall - o) == o {
+            return RFC3339.format(wall - o)
+        }
+        // In a gap: between these two instants the offset changes; find the second it does.
+        var lo = wall - around.max()!, hi = wall - around.min()!
+        if lo > hi { swap(&lo, &hi) }
+        let first = offset(lo)
+        while hi - lo > 1 {
+            let mid = ((lo + hi) / 2).rounded(.down)
+            if offset(mid) == first { lo = mid } else { hi = mid }
+        }
+        return RFC3339.format(hi)
     }
 }
