@@ -71,6 +71,7 @@ public struct MonthlyReport {
             markdown += "Project \(MarkdownTable.escapeInline(place.projectId ?? "(none given)"))"
                 + (place.region.map { ", region \(MarkdownTable.escapeInline($0))" } ?? "") + ".\n\n"
         }
+        markdown += try ReportWarnings.markdown(using: context, month: month, tz: tz)
         markdown += "Made by livejobs from `\(MarkdownTable.escapeInline(UserPath.lastComponent(context.databasePath)))`. "
         markdown += "Hours fall in the month they were live in, days and months in \(zoneName); "
         markdown += "\"How to read these figures\" at the end defines each figure.\n\n"

@@ -55,7 +55,10 @@ public struct ReportContext {
             try store.close()
         }
         try DatabaseProblem.mapping(path: databasePath) {
-            try readOnly.inDatabase { db in try scope.install(db) }
+            try readOnly.inDatabase { db in
+                ZoneFunctions.install(db)
+                try scope.install(db)
+            }
         }
         self.catalog = catalog
         self.databasePath = databasePath

@@ -15,6 +15,7 @@ struct LiveJobs: ParsableCommand {
               livejobs report --month 2026-11 --tz Asia/Shanghai
               livejobs compare "美妆直播间" "Demo Room 1" --month 2026-11
               livejobs query monthly_usage_by_room --param month=2026-11 --format csv
+              livejobs status
 
             The database is one SQLite file: --db PATH, else $LIVEJOBS_DB, else
             ./livejobs.sqlite.
@@ -25,7 +26,7 @@ struct LiveJobs: ParsableCommand {
             output went away (| head).
             """,
         subcommands: [ImportCommand.self, FetchCommand.self, QueryCommand.self, ReportCommand.self, CompareCommand.self,
-                      ZonesCommand.self]
+                      ZonesCommand.self, StatusCommand.self]
     )
 
     /// ArgumentParser's `main()`, with two differences: a single-value option given twice is

@@ -6,7 +6,7 @@ import Testing
 /// needed (`fetch` and `import` examples need credentials or files of the user's own and are checked
 /// by the help test for their options only).
 @Suite(.serialized, .timeLimit(.minutes(5))) struct ExampleTests {
-    static let commands = ["report", "query", "compare", "zones"]
+    static let commands = ["report", "query", "compare", "zones", "status"]
 
     /// The words of one example line as a shell would split them: double and single quotes group,
     /// and the line ends at a comment, a pipe or a redirection (what follows is the shell's business).
@@ -76,7 +76,7 @@ import Testing
 
     @Test func everyReadmeExampleOfAReadingCommandRunsOnTheSample() async throws {
         let examples = try Self.readmeExamples()
-        // report, query, compare and zones each have examples in the README.
+        // report, query, compare, zones and status each have examples in the README.
         #expect(Set(examples.map { $0[0] }) == Set(Self.commands), "\(examples)")
         let cli = try await Self.sampleFolder()
         for example in examples {

@@ -89,7 +89,7 @@ import Testing
     @Test func headerMistakesNameTheFileAndLine() {
         let cases: [(text: String, message: String)] = [
             ("-- param: month decade required x\nSELECT 1",
-             "/q/bad.sql:1: parameter 'month' has unknown type \"decade\" (one of: text, integer, real, month, date, timezone, list)"),
+             "/q/bad.sql:1: parameter 'month' has unknown type \"decade\" (one of: text, integer, real, month, date, timezone, list, instant)"),
             ("-- title: t\n\n-- param: month month\nSELECT 1",
              "/q/bad.sql:3: a parameter reads `-- param: NAME TYPE required|optional|default=VALUE description`, got \"month month\""),
             ("-- param: mo-nth text optional\nSELECT 1", "/q/bad.sql:1: parameter name \"mo-nth\" must be letters, digits and _"),

@@ -33,6 +33,10 @@ public enum ParameterBinder {
             } catch let refusal as TimeZoneName.Refusal {
                 throw QueryError("\(context): parameter '\(parameter.name)': \(refusal)", isBadFlag: given)
             }
+        case .instant:
+            // Bound in the form sync_runs and import_runs store (UTC, whole seconds), so SQL can compare it.
+            guard let epoch = RFC3339.parse(text) else { throw bad("an RFC 3339 date-time such as 2026-12-08T00:15:00Z") }
+            return RFC3339.format(epoch.rounded(.down)).databaseValue
         case .list:
             if text.hasPrefix("[") {
                 let array = (try? JSONParser.parse(text))?.arrayValue ?? []

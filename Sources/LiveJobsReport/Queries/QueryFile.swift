@@ -16,7 +16,7 @@ public struct QueryError: Error, Sendable, CustomStringConvertible {
 /// One declared parameter of a query file: `-- param: NAME TYPE required|optional|default=VALUE  description`.
 public struct QueryParameter: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
-        case text, integer, real, month, date, timezone, list
+        case text, integer, real, month, date, timezone, list, instant
     }
     public var name: String
     public var kind: Kind
