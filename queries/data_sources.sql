@@ -1,7 +1,8 @@
 -- title: Where the figures come from
--- description: Per project and region, what the stored jobs were brought in by: the last fetch from the API (when it ended, its outcome, the jobs it stored, its message when it did not succeed) and the end of the last complete fetch (one that succeeded asking for every job, no --state or --room-name filter: docs/METRICS.md, "Complete data"), and the files imported (their stored names without folders, the last one's time and jobs). Takes no parameter: it is the same whatever the month.
+-- description: Per project and region, what the stored jobs were brought in by: the last fetch from the API (when it ended, its outcome, the jobs it stored, its message when it did not succeed) and the end of the last complete fetch (one that succeeded asking for every job, no --state or --room-name filter: docs/METRICS.md, "Complete data"), and the files imported (their stored names without folders, the last one's time and jobs). The same whatever the month; times in :tz.
 -- reader: For each project and region: the last download from MetaStudio (when it ended, whether it worked, how many jobs it brought) and when the last complete one ended, or the files that were loaded instead. The figures above hold only the jobs these brought in.
 -- empty: No fetch or import is recorded for these jobs.
+-- param: tz timezone default=UTC IANA time zone the times are shown in.
 -- report: 90
 WITH
 fetch_places AS (

@@ -1,5 +1,5 @@
 -- title: Before you read
--- description: What a reader must know before the month's figures, one row per warning: the month is not over yet (its end in :tz is after :now); no jobs are counted in it at all; a project's last fetch failed, was interrupted, was incomplete or is still running; a project's last complete fetch (succeeded, asking for every job: docs/METRICS.md, "Complete data") ended before the month did, or none ever did; a project known only from imported files was last imported before the month ended. `livejobs report` prints these rows at the top of report.md. Instants are RFC 3339, UTC.
+-- description: What a reader must know before the month's figures, one row per warning: the month is not over yet (its end in :tz is after :now); no jobs are counted in it at all; a project's last fetch failed, was interrupted, was incomplete or is still running; a project's last complete fetch (succeeded, asking for every job: docs/METRICS.md, "Complete data") ended before the month did, or none ever did; a project known only from imported files was last imported before the month ended. `livejobs report` prints these rows at the top of report.md. Instants are RFC 3339 in :tz, with their offset.
 -- param: month month required The calendar month, YYYY-MM, in time zone :tz.
 -- param: tz timezone default=UTC IANA time zone whose calendar says when the month begins and ends.
 -- param: now instant optional The present, an RFC 3339 date-time (2026-12-08T00:15:00Z); default: the clock.
@@ -38,9 +38,9 @@ import_only AS (
 warnings AS (
     SELECT 1 AS rank, 'month_not_over' AS kind, NULL AS project_id, NULL AS region,
            CASE WHEN julianday(b.now) < julianday(b.month_start)
-                THEN b.label || ' has not begun yet: it begins ' || b.month_start || ' and it is now ' || b.now
+                THEN b.label || ' has not begun yet: it begins ' || local_instant(b.month_start, :tz) || ' and it is now ' || local_instant(b.now, :tz)
                      || ', so no figure below can be final.'
-                ELSE b.label || ' is not over yet: it ends ' || b.month_end || ' and it is now ' || b.now
+                ELSE b.label || ' is not over yet: it ends ' || local_instant(b.month_end, :tz) || ' and it is now ' || local_instant(b.now, :tz)
                      || ', so every figure below will still change.'
            END AS warning
     FROM bounds b
@@ -63,15 +63,15 @@ warnings AS (
     SELECT 3, 'last_fetch_' || l.outcome, l.project_id, l.region,
            'The last fetch of project ' || l.project_id || ', region ' || COALESCE(l.region, '(none)')
            || CASE l.outcome
-                  WHEN 'failed' THEN ' failed (started ' || l.started_at || COALESCE(', ended ' || NULLIF(l.finished_at, ''), '') || ')'
-                  WHEN 'interrupted' THEN ' was interrupted (started ' || l.started_at || COALESCE(', ended ' || NULLIF(l.finished_at, ''), '') || ')'
+                  WHEN 'failed' THEN ' failed (started ' || local_instant(l.started_at, :tz) || COALESCE(', ended ' || local_instant(NULLIF(l.finished_at, ''), :tz), '') || ')'
+                  WHEN 'interrupted' THEN ' was interrupted (started ' || local_instant(l.started_at, :tz) || COALESCE(', ended ' || local_instant(NULLIF(l.finished_at, ''), :tz), '') || ')'
                   WHEN 'incomplete' THEN ' was incomplete (ended ' || COALESCE(NULLIF(l.finished_at, ''), '?') || ', '
                       || l.jobs || ' jobs stored' || COALESCE(', the API counted ' || l.expected_count, '') || ')'
-                  ELSE ' is still running, or was killed and not yet noticed (started ' || l.started_at || ')'
+                  ELSE ' is still running, or was killed and not yet noticed (started ' || local_instant(l.started_at, :tz) || ')'
               END
            || COALESCE(': ' || CASE WHEN length(l.message) > 200 THEN substr(l.message, 1, 200) || '…' ELSE NULLIF(l.message, '') END, '')
            || '. Its figures may lack jobs created or changed since the last complete fetch'
-           || COALESCE(' (ended ' || c.finished_at || ').', ' (there has been none).')
+           || COALESCE(' (ended ' || local_instant(c.finished_at, :tz) || ').', ' (there has been none).')
     FROM last_fetch l
     JOIN last_complete c ON c.project_id = l.project_id AND c.region IS l.region
     WHERE l.outcome IN ('failed', 'interrupted', 'incomplete', 'running')
@@ -81,9 +81,9 @@ warnings AS (
                 THEN 'No fetch of project ' || c.project_id || ', region ' || COALESCE(c.region, '(none)')
                      || ' has been complete (succeeded, asking for every job): its figures may lack jobs of ' || b.label || '.'
                 ELSE 'Project ' || c.project_id || ', region ' || COALESCE(c.region, '(none)')
-                     || ' was last fetched completely at ' || c.finished_at || ', before ' || b.label
+                     || ' was last fetched completely at ' || local_instant(c.finished_at, :tz) || ', before ' || b.label
                      || CASE WHEN julianday(b.now) < julianday(b.month_end) THEN ' ends (' ELSE ' ended (' END
-                     || b.month_end || '): its jobs created since are not in the figures below.'
+                     || local_instant(b.month_end, :tz) || '): its jobs created since are not in the figures below.'
            END
     FROM last_complete c, bounds b
     WHERE c.finished_at IS NULL OR julianday(c.finished_at) < julianday(b.month_end)
@@ -92,9 +92,9 @@ warnings AS (
            CASE WHEN i.project_id IS NULL AND i.region IS NULL THEN 'The jobs imported with no project or region given'
                 ELSE 'Project ' || COALESCE(i.project_id, '(none)') || ', region ' || COALESCE(i.region, '(none)')
            END
-           || ' come from files only, the last imported at ' || i.last_import || ', before ' || b.label
+           || ' come from files only, the last imported at ' || local_instant(i.last_import, :tz) || ', before ' || b.label
            || CASE WHEN julianday(b.now) < julianday(b.month_end) THEN ' ends (' ELSE ' ended (' END
-           || b.month_end || '): jobs created after the files were saved are not in the figures below.'
+           || local_instant(b.month_end, :tz) || '): jobs created after the files were saved are not in the figures below.'
     FROM import_only i, bounds b
     WHERE julianday(i.last_import) < julianday(b.month_end)
 )

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LiveJobsStore
 import MetaStudio
 
 /// SQL functions a read command's connection adds for what SQLite's date functions lack: time
@@ -18,9 +19,20 @@ enum ZoneFunctions {
         return instant
     }
 
+    /// `local_instant(INSTANT, TZ)`: a stored instant (RFC 3339 in UTC, `2026-12-01T05:00:00Z`) as
+    /// the same instant in the IANA zone TZ with its offset (`2026-12-01T13:00:00+08:00`), for
+    /// instants a query writes into a sentence, where `ZonedInstants` cannot see them. INSTANT
+    /// unchanged when it is not in the stored form or TZ is no zone this system knows; NULL for NULL.
+    static let localInstant = DatabaseFunction("local_instant", argumentCount: 2, pure: true) { values in
+        guard let text = String.fromDatabaseValue(values[0]) else { return nil }
+        guard let tz = String.fromDatabaseValue(values[1]), let zone = ZoneOffsets(identifier: tz) else { return text }
+        return ZonedInstants.local(text, in: zone) ?? text
+    }
+
     /// Adds the functions to `db`.
     static func install(_ db: Database) {
         db.add(function: zoneInstant)
+        db.add(function: localInstant)
     }
 
     /// `zone_instant` in Swift: nil for an unreadable time or an unknown zone. The wall-clock time is

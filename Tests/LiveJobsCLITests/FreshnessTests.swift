@@ -113,14 +113,17 @@ import Testing
         ])
         let shanghai = try await Self.warnings(cli, month: "2026-10", tz: "Asia/Shanghai", now: now)
         #expect(shanghai.count == 3)
-        #expect(shanghai.last == "Project proj-b, region cn-east-3 was last fetched completely at 2026-10-25T12:00:00Z, before "
-                + "2026-10 (Asia/Shanghai) ended (2026-10-31T16:00:00Z): its jobs created since are not in the figures below.")
+        // Instants in the report's zone: 2026-10-25T12:00:00Z is 20:00 in Shanghai, October's end
+        // 2026-10-31T16:00:00Z is midnight there.
+        #expect(shanghai.last == "Project proj-b, region cn-east-3 was last fetched completely at 2026-10-25T20:00:00+08:00, before "
+                + "2026-10 (Asia/Shanghai) ended (2026-11-01T00:00:00+08:00): its jobs created since are not in the figures below.")
         let newYork = try await Self.warnings(cli, month: "2026-10", tz: "America/New_York", now: now)
         #expect(newYork.dropFirst(2) == [
-            "Project proj-a, region cn-north-4 was last fetched completely at 2026-11-01T00:30:00Z, before 2026-10 (America/New_York) "
-                + "ended (2026-11-01T04:00:00Z): its jobs created since are not in the figures below.",
-            "Project proj-b, region cn-east-3 was last fetched completely at 2026-10-25T12:00:00Z, before 2026-10 (America/New_York) "
-                + "ended (2026-11-01T04:00:00Z): its jobs created since are not in the figures below.",
+            // EDT (UTC-4): 00:30 UTC is 20:30 the day before, 04:00 UTC is midnight, 12:00 UTC is 08:00.
+            "Project proj-a, region cn-north-4 was last fetched completely at 2026-10-31T20:30:00-04:00, before 2026-10 (America/New_York) "
+                + "ended (2026-11-01T00:00:00-04:00): its jobs created since are not in the figures below.",
+            "Project proj-b, region cn-east-3 was last fetched completely at 2026-10-25T08:00:00-04:00, before 2026-10 (America/New_York) "
+                + "ended (2026-11-01T00:00:00-04:00): its jobs created since are not in the figures below.",
         ])
         // Scoped to proj-a, only its own runs speak.
         let onlyA = try await Self.warnings(cli, month: "2026-10", now: now, scope: ["--project", "proj-a"])
@@ -149,9 +152,9 @@ import Testing
         ])
         let sources = try await cli.run(["query", "data_sources", "--db", "f.sqlite", "--format", "csv"])
         #expect(sources.stdout.contains("\nproj-b,cn-east-3,fetch,3,2026-12-02T01:00:00Z,interrupted,40,2026-10-25T12:00:00Z,"
-                                        + "the fetch (process 77) ended without recording its end\n"), "\(sources.stdout)")
+                                        + "the fetch (process 77) ended without recording its end,UTC\n"), "\(sources.stdout)")
         #expect(sources.stdout.contains("\nproj-a,cn-north-4,fetch,3,2026-12-03T02:00:00Z,running,0,2026-11-01T00:30:00Z,"
-                                        + "\"started 2026-12-03T02:00:00Z: still running, or killed and not yet noticed\"\n"), "\(sources.stdout)")
+                                        + "\"started 2026-12-03T02:00:00Z: still running, or killed and not yet noticed\",UTC\n"), "\(sources.stdout)")
         // `now` is an instant: an offset is read (08:00 at UTC+8 is midnight UTC), a date-time that is
         // not RFC 3339 is refused in one line, exit 64, never replaced by the clock.
         let offset = try await Self.warnings(cli, month: "2026-12", now: "2026-12-08T08:00:00+08:00")
@@ -230,9 +233,9 @@ import Testing
         ])
         #expect(parts[1].contains("## Where the figures come from"))
         let csv = try String(contentsOfFile: cli.path("now/data_sources.csv"), encoding: .utf8)
-        #expect(csv.components(separatedBy: "\n").first == "project_id,region,source,runs,last_at,last_outcome,last_jobs,last_complete_fetch_at,detail")
-        #expect(csv.contains("\nproj-a,cn-north-4,fetch,2,2026-12-01T05:01:00Z,failed,0,2026-11-01T00:30:00Z,HTTP 401 APIGW.0301: Incorrect IAM authentication information\n"))
-        #expect(csv.contains("\nproj-b,cn-east-3,fetch,2,2026-11-02T08:00:00Z,incomplete,5,2026-10-25T12:00:00Z,count 7 but 5 jobs listed\n"))
+        #expect(csv.components(separatedBy: "\n").first == "project_id,region,source,runs,last_at,last_outcome,last_jobs,last_complete_fetch_at,detail,tz")
+        #expect(csv.contains("\nproj-a,cn-north-4,fetch,2,2026-12-01T05:01:00Z,failed,0,2026-11-01T00:30:00Z,HTTP 401 APIGW.0301: Incorrect IAM authentication information,UTC\n"))
+        #expect(csv.contains("\nproj-b,cn-east-3,fetch,2,2026-11-02T08:00:00Z,incomplete,5,2026-10-25T12:00:00Z,count 7 but 5 jobs listed,UTC\n"))
         // Files by their stored names without folders, newest first: "saved/a-2026.json" is a-2026.json.
         #expect(csv.contains("\"2 files, 4 jobs read: a-now.json, a-2026.json\""), "\(csv)")
         #expect(!csv.contains("saved/"))
