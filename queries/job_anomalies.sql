@@ -1,0 +1,88 @@
+-- title: Odd jobs
+-- description: Jobs of :month that look wrong, one row each with `kind`: `stream_ratio_high` (stream ratio above :stream_ratio_above), `zero_length` (live 0 seconds), `long_processing` (still PROCESSING, started by the end of :month, running more than :processing_times times its room's median live length over SUCCEED jobs and at least :processing_min_hours hours; a room needs :usual_min_jobs such jobs for a median); and one `flagged` row counting the month's jobs flagged at import, which the Data quality section lists (docs/METRICS.md, "Anomalies").
+-- reader: Single livestreams that look wrong: more time streamed than live, no length at all, or still running far longer than usual in their room. The last line counts the jobs whose data could not be fully used; the Data quality section says which and why.
+-- empty: No odd job and no flagged job this month.
+-- param: month month required The calendar month, YYYY-MM, in time zone :tz.
+-- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
+-- param: stream_ratio_above real default=1.0 A job whose stream ratio is above this is shown.
+-- param: processing_times real default=3 A PROCESSING job is shown when it has run more than this many times its room's median live length...
+-- param: processing_min_hours real default=6 ...and at least this many hours.
+-- param: usual_min_jobs integer default=5 SUCCEED jobs with a live length a room needs for its median.
+-- report: 10
+WITH home AS (
+    SELECT u.job_id, u.day FROM job_day_usage u WHERE u.tz = :tz AND u.is_home = 1
+),
+month_jobs AS (
+    SELECT j.* FROM jobs j JOIN home h ON h.job_id = j.job_id
+    WHERE h.day BETWEEN :month || '-01' AND :month || '-31'
+),
+lengths AS (
+    SELECT project_id, region, room_id, live_seconds,
+           ROW_NUMBER() OVER (PARTITION BY project_id, region, room_id ORDER BY live_seconds) AS n,
+           COUNT(*) OVER (PARTITION BY project_id, region, room_id) AS c
+    FROM jobs
+    WHERE state = 'SUCCEED' AND live_seconds IS NOT NULL AND room_id IS NOT NULL
+),
+usual AS (
+    SELECT project_id, region, room_id, AVG(live_seconds) AS median_seconds
+    FROM lengths
+    WHERE c >= :usual_min_jobs AND n IN ((c + 1) / 2, (c + 2) / 2)
+    GROUP BY project_id, region, room_id
+),
+running AS (
+    -- How long a PROCESSING job has been live as far as its last update shows (also when it is
+    -- flagged stale and so left out of the live hours).
+    SELECT j.*, COALESCE(j.live_seconds, ROUND((julianday(j.lastupdate_time) - julianday(j.start_time)) * 86400.0, 3)) AS running_seconds
+    FROM jobs j JOIN home h ON h.job_id = j.job_id
+    WHERE j.state = 'PROCESSING' AND h.day <= :month || '-31'
+),
+odd AS (
+    SELECT 1 AS kind_order, 'stream_ratio_high' AS kind, j.job_id, j.project_id, j.region, j.room_id, j.state,
+           j.start_time, j.live_seconds, j.streamed_seconds, j.stream_ratio, NULL AS median_seconds,
+           :stream_ratio_above AS threshold, 1 AS jobs,
+           printf('streamed %.0f s while live %.0f s', j.streamed_seconds, j.live_seconds) AS detail
+    FROM month_jobs j
+    WHERE j.stream_ratio > :stream_ratio_above
+    UNION ALL
+    SELECT 2, 'zero_length', j.job_id, j.project_id, j.region, j.room_id, j.state,
+           j.start_time, j.live_seconds, j.streamed_seconds, j.stream_ratio, NULL, 0, 1,
+           'live for 0 s'
+    FROM month_jobs j
+    WHERE j.live_seconds = 0
+    UNION ALL
+    SELECT 3, 'long_processing', j.job_id, j.project_id, j.region, j.room_id, j.state,
+           j.start_time, j.running_seconds, j.streamed_seconds, j.stream_ratio, u.median_seconds,
+           :processing_times, 1,
+           printf('still PROCESSING after %.1f h, %.1f times the room''s median of %.1f h',
+                  j.running_seconds / 3600.0, j.running_seconds / u.median_seconds, u.median_seconds / 3600.0)
+    FROM running j
+    JOIN usual u ON u.project_id IS j.project_id AND u.region IS j.region AND u.room_id IS j.room_id
+    WHERE j.running_seconds > :processing_times * u.median_seconds
+      AND j.running_seconds >= :processing_min_hours * 3600.0
+    UNION ALL
+    SELECT 4, 'flagged', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, f.n,
+           printf('%d jobs flagged at import: see the Data quality section', f.n)
+    FROM (SELECT COUNT(DISTINCT g.job_id) AS n FROM job_flags g
+          WHERE EXISTS (SELECT 1 FROM home h WHERE h.job_id = g.job_id AND h.day BETWEEN :month || '-01' AND :month || '-31')
+             OR NOT EXISTS (SELECT 1 FROM home h WHERE h.job_id = g.job_id)) f
+    WHERE f.n > 0
+)
+SELECT
+    o.kind                                                         AS kind,
+    o.job_id                                                       AS job_id,
+    o.project_id                                                   AS project_id,
+    o.region                                                       AS region,
+    o.room_id                                                      AS room_id,
+    (SELECT r.room_name FROM jobs r
+     WHERE r.room_id IS o.room_id AND r.project_id IS o.project_id AND r.region IS o.region AND o.room_id IS NOT NULL
+     ORDER BY r.create_time DESC LIMIT 1)                          AS room_name,
+    o.state                                                        AS state,
+    o.start_time                                                   AS start_time,
+    ROUND(o.live_seconds / 3600.0, 2)                              AS live_hours,
+    ROUND(o.stream_ratio, 4)                                       AS stream_ratio,
+    ROUND(o.median_seconds / 3600.0, 2)                            AS room_median_hours,
+    o.threshold                                                    AS threshold,
+    o.jobs                                                         AS jobs,
+    o.detail                                                       AS detail
+FROM odd o
+ORDER BY o.kind_order, o.live_seconds DESC, o.job_id;
