@@ -6,7 +6,7 @@
 -- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
 -- param: stream_ratio_above real default=1.0 A job whose stream ratio is above this is shown.
 -- param: processing_times real default=3 A PROCESSING job is shown when it has run more than this many times its room's median live length...
--- param: processing_min_hours real default=6 ...and at least this many hours.
+-- param: processing_min_hours real default=24 ...and at least this many hours.
 -- param: usual_min_jobs integer default=5 SUCCEED jobs with a live length a room needs for its median.
 -- report: 10
 WITH home AS (

@@ -5,10 +5,10 @@
 -- param: month month required The calendar month, YYYY-MM, in time zone :tz.
 -- param: tz timezone default=UTC IANA time zone that decides the day and month an hour belongs to.
 -- param: baseline_months integer default=3 How many months before :month make the baseline.
--- param: min_jobs integer default=10 Jobs a room needs in :month to be compared.
+-- param: min_jobs integer default=20 Jobs a room needs in :month to be compared.
 -- param: min_baseline_jobs integer default=30 Jobs a room needs in the baseline months to be compared.
--- param: error_rate_change real default=0.05 A change of the error rate larger than this (0.05 = 5 points) is shown.
--- param: block_rate_change real default=0.05 A change of the block rate larger than this is shown.
+-- param: error_rate_change real default=0.10 A change of the error rate larger than this (0.10 = 10 points) is shown.
+-- param: block_rate_change real default=0.10 A change of the block rate larger than this is shown.
 -- param: stream_ratio_change real default=0.10 A change of the stream ratio larger than this is shown.
 -- param: live_hours_change real default=0.5 A change of live hours larger than this share of the baseline (0.5 = 50 %) is shown.
 -- report: 9

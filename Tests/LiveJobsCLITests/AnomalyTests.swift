@@ -37,33 +37,34 @@ import Testing
         let cli = CLI()
         var a: [String] = []
         for month in baselineMonths {
-            // shared: 10 jobs a month of 1 h, one FAILED in August: 1 failure in 30 rated jobs.
-            a += days("shared", room: "shared", month: month, count: 10, failed: month == "2026-08" ? 1 : 0, hours: 1)
-            a += days("quiet", room: "quiet", month: month, count: 10, hours: 1)
-            // shrink: 10 jobs a month of 2 h: 60 h over 3 months, 20 h a month.
-            a += days("shrink", room: "shrink", month: month, count: 10, hours: 2)
+            // shared: 20 jobs a month of 1 h, two FAILED in August: 2 failures in 60 rated jobs.
+            a += days("shared", room: "shared", month: month, count: 20, failed: month == "2026-08" ? 2 : 0, hours: 1)
+            a += days("quiet", room: "quiet", month: month, count: 20, hours: 1)
+            // shrink: 20 jobs a month of 1 h: 60 h over 3 months, 20 h a month.
+            a += days("shrink", room: "shrink", month: month, count: 20, hours: 1)
         }
-        // shared in November: 10 jobs of 1 h, 3 FAILED.
-        a += days("shared", room: "shared", month: "2026-11", count: 10, failed: 3, hours: 1)
-        // quiet in November: 9 jobs (one short of min_jobs = 10), 5 FAILED: must not show.
-        a += days("quiet", room: "quiet", month: "2026-11", count: 9, failed: 5, hours: 1)
-        // shrink in November: 10 jobs of 0.5 h = 5 h, with every kind of billing mode.
-        a += days("shrink", room: "shrink", month: "2026-11", count: 10, hours: 0.5,
-                  billing: ["PERIOD", "PERIOD", "PERIOD", "PERIOD", "ONDEMAND", "ONDEMAND", "ONE_TIME", "UNKNOW", "PREPAID_X", nil])
+        // shared in November: 20 jobs of 1 h, 6 FAILED.
+        a += days("shared", room: "shared", month: "2026-11", count: 20, failed: 6, hours: 1)
+        // quiet in November: 19 jobs (one short of min_jobs = 20), 10 FAILED: must not show.
+        a += days("quiet", room: "quiet", month: "2026-11", count: 19, failed: 10, hours: 1)
+        // shrink in November: 20 jobs of 0.25 h = 5 h, with every kind of billing mode.
+        let modes = [String](repeating: "PERIOD", count: 8) + [String](repeating: "ONDEMAND", count: 4)
+            + ["ONE_TIME", "ONE_TIME", "UNKNOW", "UNKNOW", "PREPAID_X", "PREPAID_X"] // the last 2: none
+        a += days("shrink", room: "shrink", month: "2026-11", count: 20, hours: 0.25, billing: modes)
         // odd: 6 SUCCEED jobs of 2 h in October make its usual length.
         a += days("odd", room: "odd", month: "2026-10", count: 6, hours: 2)
         a.append(job("odd-ratio", room: "odd", start: "2026-11-03T10:00:00Z", duration: 3600, stream: 3602))
         a.append(job("odd-zero", room: "odd", start: "2026-11-05T10:00:00Z", duration: 0, stream: 0))
-        // Still PROCESSING: 24 h and 5 h between start and last update (both flagged stale by now).
+        // Still PROCESSING: 30 h and 5 h between start and last update (both flagged stale by now).
         a.append(job("odd-long", room: "odd", state: "PROCESSING", start: "2026-11-20T00:00:00Z", duration: nil,
-                     stream: nil, lastUpdate: "2026-11-21T00:00:00Z"))
+                     stream: nil, lastUpdate: "2026-11-21T06:00:00Z"))
         a.append(job("odd-short", room: "odd", state: "PROCESSING", start: "2026-11-20T00:00:00Z", duration: nil,
                      stream: nil, lastUpdate: "2026-11-20T05:00:00Z"))
         var b: [String] = []
-        // pB's shared: no failure at all, 10 jobs of 1 h a month. Merged with pA's room of the same
-        // id it would read 1/60 before and 3/20 = 0.15 now, one row with a value of 0.15.
-        for month in baselineMonths { b += days("b-shared", room: "shared", month: month, count: 10, hours: 1) }
-        b += (0..<10).map { i in
+        // pB's shared: no failure at all, 20 jobs of 1 h a month. Merged with pA's room of the same
+        // id it would read 2/120 before and 6/40 = 0.15 now, one row with a value of 0.15.
+        for month in baselineMonths { b += days("b-shared", room: "shared", month: month, count: 20, hours: 1) }
+        b += (0..<20).map { i in
             job("b-shared-11-\(i)", room: "shared", start: "2026-11-\(String(format: "%02d", i + 1))T12:00:00Z",
                 duration: 3600, stream: 3240)
         }
@@ -91,30 +92,30 @@ import Testing
         let cli = try await Self.database()
         let rows = try await Self.rows(cli, "room_anomalies")
         let shown = rows.map { "\($0["project_id"] ?? "-")/\($0["room_id"] ?? "-")/\($0["figure"] ?? "-")" }
-        // Only pA's shared (error rate) and pA's shrink (live hours): not quiet (9 jobs < 10), not
+        // Only pA's shared (error rate) and pA's shrink (live hours): not quiet (19 jobs < 20), not
         // pB's shared (0 before, 0 now), not odd (6 baseline jobs < 30).
         #expect(shown == ["pA/shared/error_rate", "pA/shrink/live_hours"], "\(rows)")
         let jump = try #require(rows.first)
-        // Baseline: 1 failed of 30 rated = 0.0333; November: 3 of 10 = 0.3; change 0.2667.
+        // Baseline: 2 failed of 60 rated = 0.0333; November: 6 of 20 = 0.3; change 0.2667.
         #expect(Self.number(jump["value"]) == 0.3)
         #expect(Self.number(jump["baseline"]) == 0.0333)
         #expect(Self.number(jump["change"]) == 0.2667)
         #expect(jump["threshold_on"] as? String == "change")
-        #expect(Self.number(jump["threshold"]) == 0.05)
-        #expect(Self.number(jump["jobs"]) == 10 && Self.number(jump["baseline_jobs"]) == 30)
+        #expect(Self.number(jump["threshold"]) == 0.1)
+        #expect(Self.number(jump["jobs"]) == 20 && Self.number(jump["baseline_jobs"]) == 60)
         #expect(jump["room_name"] as? String == "Room shared")
         let shrink = try #require(rows.last)
-        // Baseline 60 h / 3 months = 20 h; November 10 × 0.5 h = 5 h; 5 / 20 - 1 = -0.75.
+        // Baseline 60 h / 3 months = 20 h; November 20 × 0.25 h = 5 h; 5 / 20 - 1 = -0.75.
         #expect(Self.number(shrink["value"]) == 5 && Self.number(shrink["baseline"]) == 20)
         #expect(Self.number(shrink["change"]) == -15 && Self.number(shrink["relative_change"]) == -0.75)
         #expect(shrink["threshold_on"] as? String == "relative_change" && Self.number(shrink["threshold"]) == 0.5)
         #expect(Self.number(shrink["baseline_months"]) == 3)
 
-        // The thresholds are parameters: with min_jobs 9, quiet shows (0 of 30 before, 5 of 9 now);
+        // The thresholds are parameters: with min_jobs 19, quiet shows (0 of 60 before, 10 of 19 now);
         // with live_hours_change 0.8, shrink's -0.75 does not.
-        let tuned = try await Self.rows(cli, "room_anomalies", ["min_jobs=9", "live_hours_change=0.8"])
+        let tuned = try await Self.rows(cli, "room_anomalies", ["min_jobs=19", "live_hours_change=0.8"])
         #expect(tuned.map { "\($0["room_id"] ?? "-")/\($0["figure"] ?? "-")" } == ["quiet/error_rate", "shared/error_rate"])
-        #expect(Self.number(tuned.first?["value"]) == 0.5556) // 5 / 9
+        #expect(Self.number(tuned.first?["value"]) == 0.5263) // 10 / 19
         // Scoped to pB, nothing moved.
         let scoped = try await cli.run(["query", "room_anomalies", "--db", "a.sqlite", "--param", "month=2026-11",
                                         "--project", "pB", "--format", "csv"])
@@ -134,17 +135,20 @@ import Testing
         #expect(byKind["stream_ratio_high"]?["project_id"] as? String == "pA")
         #expect(Self.number(byKind["zero_length"]?["live_hours"]) == 0)
         // odd's SUCCEED lengths: 0, 3600, and 6 × 7200 s: the median (4th and 5th of 8) is 7200 s = 2 h.
-        // odd-long has run 24 h > 3 × 2 h and ≥ 6 h; odd-short's 5 h is under 3 × 2 h.
+        // odd-long has run 30 h > 3 × 2 h and ≥ 24 h; odd-short's 5 h is under both.
         let long = try #require(byKind["long_processing"])
-        #expect(Self.number(long["live_hours"]) == 24 && Self.number(long["room_median_hours"]) == 2)
-        #expect(long["detail"] as? String == "still PROCESSING after 24.0 h, 12.0 times the room's median of 2.0 h")
+        #expect(Self.number(long["live_hours"]) == 30 && Self.number(long["room_median_hours"]) == 2)
+        #expect(long["detail"] as? String == "still PROCESSING after 30.0 h, 15.0 times the room's median of 2.0 h")
         // Both PROCESSING jobs were last updated more than 7 days ago: flagged stale at import.
         #expect(Self.number(byKind["flagged"]?["jobs"]) == 2)
         #expect(byKind["flagged"]?["detail"] as? String == "2 jobs flagged at import: see the Data quality section")
 
-        // processing_times 13 (24 h is 12 times 2 h) leaves odd-long out.
-        let tuned = try await Self.rows(cli, "job_anomalies", ["processing_times=13"])
+        // processing_times 15 (30 h is 15 times 2 h, not more) leaves odd-long out; with
+        // processing_min_hours 5 and processing_times 2, odd-short (5 h, 2.5 times) is shown too.
+        let tuned = try await Self.rows(cli, "job_anomalies", ["processing_times=15"])
         #expect(!tuned.contains { $0["kind"] as? String == "long_processing" })
+        let low = try await Self.rows(cli, "job_anomalies", ["processing_times=2", "processing_min_hours=5"])
+        #expect(low.filter { $0["kind"] as? String == "long_processing" }.compactMap { $0["job_id"] as? String } == ["odd-long", "odd-short"])
     }
 
     @Test func billingModesSplitHoursAndJobs() async throws {
@@ -154,26 +158,26 @@ import Testing
             rows.first { ($0["room_id"] as? String) == room && ($0["project_id"] as? String) == project
                 && ($0["used_resource_type"] as? String) == mode }
         }
-        // shrink in November: 10 jobs of 0.5 h = 5 h; 4 PERIOD = 2 h = 0.4 of it, 2 ONDEMAND = 0.2,
-        // one each ONE_TIME, UNKNOW, PREPAID_X (kept as sent) and none = 0.5 h, 0.1.
-        for (mode, jobs, hours, share) in [("PERIOD", 4, 2.0, 0.4), ("ONDEMAND", 2, 1.0, 0.2), ("ONE_TIME", 1, 0.5, 0.1),
-                                           ("UNKNOW", 1, 0.5, 0.1), ("PREPAID_X", 1, 0.5, 0.1), ("(none)", 1, 0.5, 0.1)] {
+        // shrink in November: 20 jobs of 0.25 h = 5 h; 8 PERIOD = 2 h = 0.4 of it, 4 ONDEMAND = 1 h,
+        // 0.2; 2 ONE_TIME, 2 UNKNOW, 2 PREPAID_X (kept as sent) and 2 without = 0.5 h, 0.1 each.
+        for (mode, jobs, hours, share) in [("PERIOD", 8, 2.0, 0.4), ("ONDEMAND", 4, 1.0, 0.2), ("ONE_TIME", 2, 0.5, 0.1),
+                                           ("UNKNOW", 2, 0.5, 0.1), ("PREPAID_X", 2, 0.5, 0.1), ("(none)", 2, 0.5, 0.1)] {
             let r = try #require(row("shrink", "pA", mode), "\(mode): \(rows)")
             #expect(Self.number(r["jobs"]) == Double(jobs) && Self.number(r["live_hours"]) == hours
                     && Self.number(r["share_of_live_hours"]) == share, "\(mode): \(r)")
         }
-        // All rooms: November has 10 + 9 + 10 + 4 (odd) jobs in pA and 10 in pB = 43, live
-        // 10 + 9 + 5 + 1 (odd-ratio; odd-zero 0, the stale PROCESSING jobs none) + 10 = 35 h.
-        // Without a mode: 43 - 9 = 34 jobs, 35 - 4.5 = 30.5 h, 30.5 / 35 = 0.8714.
+        // All rooms: November has 20 + 19 + 20 + 4 (odd) jobs in pA and 20 in pB = 83, live
+        // 20 + 19 + 5 + 1 (odd-ratio; odd-zero 0, the stale PROCESSING jobs none) + 20 = 65 h.
+        // Without a mode: 83 - 18 = 65 jobs, 65 - 4.5 = 60.5 h, 60.5 / 65 = 0.9308.
         let none = try #require(row(nil, nil, "(none)"))
         #expect(none["room_name"] as? String == "(all rooms)")
-        #expect(Self.number(none["jobs"]) == 34 && Self.number(none["live_hours"]) == 30.5
-                && Self.number(none["share_of_live_hours"]) == 0.8714, "\(none)")
-        #expect(Self.number(row(nil, nil, "PERIOD")?["share_of_live_hours"]) == 0.0571) // 2 / 35
+        #expect(Self.number(none["jobs"]) == 65 && Self.number(none["live_hours"]) == 60.5
+                && Self.number(none["share_of_live_hours"]) == 0.9308, "\(none)")
+        #expect(Self.number(row(nil, nil, "PERIOD")?["share_of_live_hours"]) == 0.0308) // 2 / 65
         #expect(rows.first?["room_name"] as? String == "(all rooms)")
-        // The two rooms called shared stay apart: 10 jobs in pA with 3 FAILED, 10 in pB at 12:00.
-        #expect(Self.number(row("shared", "pA", "(none)")?["jobs"]) == 10)
-        #expect(Self.number(row("shared", "pB", "(none)")?["jobs"]) == 10)
+        // The two rooms called shared stay apart: 20 jobs in each project.
+        #expect(Self.number(row("shared", "pA", "(none)")?["jobs"]) == 20)
+        #expect(Self.number(row("shared", "pB", "(none)")?["jobs"]) == 20)
         #expect(rows.filter { ($0["room_id"] as? String) == "shared" }.count == 2)
     }
 
