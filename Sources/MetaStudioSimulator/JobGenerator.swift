@@ -18,15 +18,25 @@ public struct JobGenerator: Sendable {
         public var rooms: Int
         /// Salts every id, so two simulated projects with the same seed share no job_id or room_id.
         public var projectTag: String?
+        /// The first this-many rooms keep the room_id they have without `projectTag` (same seed):
+        /// two projects that share room ids, as two tenants may. 0 with no tag changes nothing.
+        public var sharedRoomIds: Int
+        /// Plants what a report's Anomalies section looks for (see `PlantedAnomalies`): one room's
+        /// error rate jumps in the last month, another's jobs (hence hours) mostly go elsewhere,
+        /// and three odd jobs: a stream ratio just above 1, a zero-length job, a job still
+        /// PROCESSING about 41 hours after it started.
+        public var anomalies: Bool
 
         public init(jobs: Int = 3000, seed: UInt64 = 42, start: Date = Options.defaultStart, months: Int = 4,
-                    rooms: Int = 12, projectTag: String? = nil) {
+                    rooms: Int = 12, projectTag: String? = nil, sharedRoomIds: Int = 0, anomalies: Bool = false) {
             self.jobs = jobs
             self.seed = seed
             self.start = start
             self.months = months
             self.rooms = rooms
             self.projectTag = projectTag
+            self.sharedRoomIds = sharedRoomIds
+            self.anomalies = anomalies
         }
 
         /// 2026-08-01T00:00:00Z, the start of the bundled sample.
@@ -61,12 +71,14 @@ public struct JobGenerator: Sendable {
         var tagHash: UInt64 = 0xCBF2_9CE4_8422_2325 // FNV-1a, stable across runs unlike Hasher
         for byte in (options.projectTag ?? "").utf8 { tagHash = (tagHash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         salt = SplitMix64.mix(options.seed ^ (options.projectTag == nil ? 0 : tagHash))
-        rooms = SimulatedRoom.catalog(count: options.rooms, salt: salt)
+        rooms = SimulatedRoom.catalog(count: options.rooms, salt: salt,
+                                      shared: options.sharedRoomIds, sharedSalt: SplitMix64.mix(options.seed))
         roomWeights = rooms.map(\.weight)
         var projectRNG = SplitMix64(seed: salt ^ 0x5052_4F4A)
         projectId = projectRNG.hex(32)
         let startMillis = Int64((options.start.timeIntervalSince1970 * 1000).rounded(.down))
-        planner = TimelinePlanner(count: options.jobs, startMillis: startMillis, months: options.months, salt: salt)
+        planner = TimelinePlanner(count: options.jobs, startMillis: startMillis, months: options.months, salt: salt,
+                                  anomalies: options.anomalies)
     }
 
     /// The instant that plays "now": the end of the window, after which no job has ended.
@@ -79,8 +91,21 @@ public struct JobGenerator: Sendable {
         var rng = SplitMix64(seed: SplitMix64.mix(salt &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
         // The low half is a bijection of the index, so job_ids never collide.
         let jobId = SplitMix64.hex(of: rng.next()) + SplitMix64.hex(of: SplitMix64.mix(salt ^ 0x4A4F_42 ^ UInt64(index)))
-        let room = index % 50 == 0 ? rooms[(index / 50) % rooms.count] : rooms[rng.weightedIndex(roomWeights)]
-        let t = planner.plan(index: index, rng: &rng)
+        var room = index % 50 == 0 ? rooms[(index / 50) % rooms.count] : rooms[rng.weightedIndex(roomWeights)]
+        var t = planner.plan(index: index, rng: &rng)
+        if options.anomalies {
+            // A stream of its own, so that planting changes nothing else of the job.
+            var planted = SplitMix64(seed: SplitMix64.mix(salt ^ 0x414E_4F4D ^ UInt64(index)))
+            let lastMonth = t.create >= planner.lastMonthStart
+            if lastMonth, rooms.count > PlantedAnomalies.errorJumpRoom, room == rooms[PlantedAnomalies.errorJumpRoom],
+               t.state == "SUCCEED", planted.chance(PlantedAnomalies.errorJumpBasisPoints) {
+                t.state = "FAILED"
+            }
+            if lastMonth, rooms.count > PlantedAnomalies.collapseRoom, room == rooms[PlantedAnomalies.collapseRoom],
+               planted.chance(PlantedAnomalies.collapseBasisPoints) {
+                room = rooms[0]
+            }
+        }
         let time = { (millis: Int64) in JSONValue.string(t.style.format(millis: millis)) }
 
         var job = JSONObject()
@@ -123,9 +148,27 @@ public struct JobGenerator: Sendable {
         return job
     }
 
+    /// The jobs' indexes that `anomalies` makes odd on purpose (nil: none, the set being too small).
+    public var plantedJobs: (streamOverLive: Int?, zeroLength: Int?, longProcessing: Int?) {
+        (planner.planted.first { $0.value == .streamOverLive }?.key,
+         planner.planted.first { $0.value == .zeroLength }?.key,
+         planner.planted.first { $0.value == .longProcessing }?.key)
+    }
+
     /// All jobs in index (create_time) order, made one at a time as they are read, so a million
     /// jobs can be streamed without holding them.
     public func jobs() -> LazyMapSequence<Range<Int>, JSONObject> {
         (0..<options.jobs).lazy.map { self.job(at: $0) }
     }
+}
+
+/// What `Options.anomalies` plants, so that a report over the set has something real to show in its
+/// Anomalies section (docs/METRICS.md, "Anomalies").
+public enum PlantedAnomalies {
+    /// In the last month, this room's SUCCEED jobs turn FAILED at this rate (basis points).
+    public static let errorJumpRoom = 2
+    public static let errorJumpBasisPoints = 4000
+    /// In the last month, this room's jobs go to room 0 instead at this rate: its hours collapse.
+    public static let collapseRoom = 10
+    public static let collapseBasisPoints = 8000
 }

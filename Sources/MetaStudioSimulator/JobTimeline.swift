@@ -37,8 +37,20 @@ struct TimelinePlanner {
     let fractionsAllowed: Bool
     let salt: UInt64
     let crossings: [Int: Crossing]
+    /// A job made odd on purpose (`JobGenerator.Options.anomalies`).
+    enum Planted: Equatable {
+        /// SUCCEED, its stream_duration 2 s longer than its duration (within what import accepts).
+        case streamOverLive
+        /// SUCCEED, started and ended at the same instant: duration 0.
+        case zeroLength
+        /// Still PROCESSING at the window's end, about 41 hours after it was created.
+        case longProcessing
+    }
+    let planted: [Int: Planted]
+    /// The first instant of the window's last calendar month.
+    let lastMonthStart: Int64
 
-    init(count: Int, startMillis: Int64, months: Int, salt: UInt64) {
+    init(count: Int, startMillis: Int64, months: Int, salt: UInt64, anomalies: Bool = false) {
         self.count = count
         self.startMillis = startMillis
         self.salt = salt
@@ -62,6 +74,19 @@ struct TimelinePlanner {
             boundary = SimTime.nextMonthStart(after: boundary)
         }
         self.crossings = crossings
+        lastMonthStart = SimTime.adding(months: months - 1, to: startMillis)
+        var chosen: [Int: Planted] = [:]
+        if anomalies, slot > 0 {
+            // Jobs of the last days, clear of the month-end crossings and of the newest (open) jobs.
+            let wanted: [(Int, Planted)] = [(count - 200, .zeroLength), (count - 100, .streamOverLive),
+                                            (count - Int(Double(41 * SimTime.hour) / slot), .longProcessing)]
+            for (first, kind) in wanted {
+                var index = max(first, 0)
+                while index < tailStart, crossings[index] != nil || chosen[index] != nil { index += 1 }
+                if index < tailStart { chosen[index] = kind }
+            }
+        }
+        planted = chosen
     }
 
     func plan(index: Int, rng: inout SplitMix64) -> JobTimeline {
@@ -69,7 +94,12 @@ struct TimelinePlanner {
         let style: TimestampStyle = styleRoll < 10 && fractionsAllowed ? .utcMillis : (styleRoll >= 98 ? .shanghaiOffset : .utc)
         let jitter = 0.05 + 0.9 * rng.unit()
         let create = style.visible(startMillis + Int64((Double(index) + jitter) * slot))
-        let timeline = JobTimeline(state: state(index: index, rng: &rng), style: style, create: create, lastUpdate: create)
+        var timeline = JobTimeline(state: state(index: index, rng: &rng), style: style, create: create, lastUpdate: create)
+        switch planted[index] {
+        case .longProcessing?: return processing(timeline, rng: &rng)
+        case .streamOverLive?, .zeroLength?: timeline.state = "SUCCEED"
+        case nil: break
+        }
         switch timeline.state {
         case "WAITING":
             return timeline
@@ -148,15 +178,28 @@ struct TimelinePlanner {
         timeline.lastUpdate = timeline.style.visible(end + (rng.chance(3000) ? rng.int64(in: 0...5000) : 0))
 
         let streamRatio = earlyFailure ? rng.int64(in: 0...10_000) : rng.int64(in: 8500...10_000)
-        let stream = hundredths * streamRatio / 10_000
-        let missing = placed || earlyFailure ? 10_000 : rng.below(10_000)
+        var stream = hundredths * streamRatio / 10_000
+        var missing = placed || earlyFailure ? 10_000 : rng.below(10_000)
+        switch planted[index] {
+        case .streamOverLive?:
+            stream = hundredths + 200
+            missing = 10_000
+        case .zeroLength?:
+            timeline.end = start
+            timeline.trueEnd = start
+            timeline.duration = 0
+            timeline.lastUpdate = start
+            stream = 0
+            missing = 10_000
+        default: break
+        }
         if missing < 100 {
             timeline.end = nil
             timeline.duration = nil
         } else if missing < 400 {
             timeline.duration = nil
         }
-        let hasStream = timeline.duration != nil ? rng.chance(9200) : rng.chance(5000)
+        let hasStream = (timeline.duration != nil ? rng.chance(9200) : rng.chance(5000)) || planted[index] != nil
         timeline.streamDuration = hasStream ? stream : nil
         return timeline
     }

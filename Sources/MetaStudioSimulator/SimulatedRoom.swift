@@ -31,10 +31,12 @@ public struct SimulatedRoom: Sendable, Equatable {
     /// names, there to test spreadsheet formulas and quoting, are among the quietest rooms.
     static let weights = [300, 40, 120, 90, 16, 10, 45, 10, 10, 10, 100, 60]
 
-    /// The first `count` rooms for a generator whose ids are salted with `salt`.
-    static func catalog(count: Int, salt: UInt64) -> [SimulatedRoom] {
+    /// The first `count` rooms for a generator whose ids are salted with `salt`; the first `shared`
+    /// of them take their ids from `sharedSalt` instead (another project's rooms of the same number).
+    static func catalog(count: Int, salt: UInt64, shared: Int = 0, sharedSalt: UInt64 = 0) -> [SimulatedRoom] {
         (0..<count).map { index in
-            var rng = SplitMix64(seed: SplitMix64.mix(salt ^ 0x524F_4F4D_0000_0000 ^ UInt64(index)))
+            let idSalt = index < shared ? sharedSalt : salt
+            var rng = SplitMix64(seed: SplitMix64.mix(idSalt ^ 0x524F_4F4D_0000_0000 ^ UInt64(index)))
             let id = rng.hex(32)
             let name = index < names.count ? names[index] : "直播间 #\(index + 1)"
             let weight = index < weights.count ? weights[index] : 2

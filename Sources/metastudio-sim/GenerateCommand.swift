@@ -20,9 +20,12 @@ struct Generate: ParsableCommand {
             page-NNNNN.json files past the new last page are removed.
             jsonl: one job object per line in the file <out> ('-' for standard output).
 
-            Example (the bundled sample):
+            Example (the bundled sample, two projects sharing a room id):
               metastudio-sim generate --jobs 3000 --seed 42 --start 2026-08-01 --months 4 \\
-                --format pages --out sample-data
+                --anomalies --format pages --out sample-data
+              metastudio-sim generate --jobs 300 --seed 42 --start 2026-08-01 --months 4 \\
+                --rooms 3 --project-tag second --shared-room-ids 1 --format pages \\
+                --out sample-data/second-project
 
             Exit status: 0 on success, 1 when the output cannot be written, 64 for invalid options.
             """
@@ -46,6 +49,12 @@ struct Generate: ParsableCommand {
     @Option(help: "Salt for every id, so two simulated projects with one seed share no ids.")
     var projectTag: String?
 
+    @Option(help: ArgumentHelp("With --project-tag: the first N rooms keep the room_id they have without it (two projects sharing room ids).", valueName: "N"))
+    var sharedRoomIds: Int = 0
+
+    @Flag(help: "Plant what the report's Anomalies section looks for: in the last month one room's error rate jumps and another's hours collapse; a stream ratio above 1, a zero-length job, a job PROCESSING for ~41 hours.")
+    var anomalies = false
+
     @Option(help: "pages (a folder of API pages) or jsonl (one file).")
     var format: OutputFormat = .pages
 
@@ -56,25 +65,33 @@ struct Generate: ParsableCommand {
         guard jobs >= 0 else { throw ValidationError("--jobs must be 0 or more, got \(jobs).") }
         guard (1...1200).contains(months) else { throw ValidationError("--months must be 1...1200, got \(months).") }
         guard (1...10_000).contains(rooms) else { throw ValidationError("--rooms must be 1...10000, got \(rooms).") }
+        guard (0...rooms).contains(sharedRoomIds) else {
+            throw ValidationError("--shared-room-ids must be 0...\(rooms) (--rooms), got \(sharedRoomIds).")
+        }
+        if sharedRoomIds > 0, projectTag == nil {
+            throw ValidationError("--shared-room-ids needs --project-tag (without a tag every room id is the untagged one already).")
+        }
         guard !out.isEmpty else { throw ValidationError("--out must not be empty.") }
         if format == .pages, out == "-" { throw ValidationError("--format pages needs a folder for --out, not '-'.") }
     }
 
     func run() throws {
         let options = JobGenerator.Options(jobs: jobs, seed: seed, start: start.date, months: months,
-                                           rooms: rooms, projectTag: projectTag)
-        let writer = SampleWriter(generator: JobGenerator(options: options))
+                                           rooms: rooms, projectTag: projectTag, sharedRoomIds: sharedRoomIds,
+                                           anomalies: anomalies)
+        let generator = JobGenerator(options: options)
+        let writer = SampleWriter(generator: generator)
         let began = Date()
         do {
             switch format {
             case .pages:
                 let pages = try writer.writePages(to: URL(fileURLWithPath: out, isDirectory: true))
-                note("wrote \(jobs) jobs in \(pages.count) pages to \(out)", since: began)
+                note("wrote \(jobs) jobs of project \(generator.projectId) in \(pages.count) pages to \(out)", since: began)
             case .jsonl where out == "-":
                 try writer.writeJSONLines(to: FileHandle.standardOutput)
             case .jsonl:
                 try writer.writeJSONLines(to: URL(fileURLWithPath: out))
-                note("wrote \(jobs) jobs to \(out)", since: began)
+                note("wrote \(jobs) jobs of project \(generator.projectId) to \(out)", since: began)
             }
         } catch let error as SampleWriteError {
             FileHandle.standardError.write(Data("metastudio-sim: error: \(error)\n".utf8))

@@ -237,13 +237,21 @@ func everyStateAppearsInAThousandJobs(seed: UInt64) {
     }
 }
 
-@Test(.timeLimit(.minutes(1))) func bundledSampleIsWhatTheGeneratorMakes() throws {
-    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../sample-data")
-    let generator = JobGenerator(options: .init(jobs: 3000, seed: 42, start: JobGenerator.Options.day("2026-08-01")!, months: 4))
+/// The options of the bundled sample's two projects (sample-data/README.md gives the commands).
+private let sampleMain = JobGenerator.Options(jobs: 3000, seed: 42, start: JobGenerator.Options.day("2026-08-01")!, months: 4,
+                                              anomalies: true)
+private let sampleSecond = JobGenerator.Options(jobs: 300, seed: 42, start: JobGenerator.Options.day("2026-08-01")!, months: 4,
+                                                rooms: 3, projectTag: "second", sharedRoomIds: 1)
+
+@Test(.timeLimit(.minutes(1)), arguments: [("", sampleMain, [0, 29]), ("second-project", sampleSecond, [0, 1, 2])])
+func bundledSampleIsWhatTheGeneratorMakes(folderName: String, options: JobGenerator.Options, pages: [Int]) throws {
+    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../sample-data").appendingPathComponent(folderName)
+    let generator = JobGenerator(options: options)
     var expected: [UInt8] = []
-    for index in [0, 29] {
-        expected = Array("{\"count\":3000,\"smart_live_jobs\":[".utf8)
-        for (n, job) in (index * 100..<index * 100 + 100).map(generator.job(at:)).enumerated() {
+    for index in pages {
+        expected = Array("{\"count\":\(options.jobs),\"smart_live_jobs\":[".utf8)
+        for (n, job) in (index * 100..<min(options.jobs, index * 100 + 100)).map(generator.job(at:)).enumerated() {
             if n > 0 { expected.append(UInt8(ascii: ",")) }
             job.write(to: &expected)
         }
@@ -251,4 +259,44 @@ func everyStateAppearsInAThousandJobs(seed: UInt64) {
         let file = folder.appendingPathComponent(SampleWriter.pageFileName(index))
         #expect(try Data(contentsOf: file) == Data(expected), "sample-data is stale: regenerate it (see sample-data/README.md)")
     }
+}
+
+@Test(.timeLimit(.minutes(1))) func sharedRoomIdsShareOnlyTheFirstRooms() {
+    let first = JobGenerator(options: .init(jobs: 10, seed: 42))
+    let second = JobGenerator(options: .init(jobs: 10, seed: 42, rooms: 3, projectTag: "second", sharedRoomIds: 1))
+    let alone = JobGenerator(options: .init(jobs: 10, seed: 42, rooms: 3, projectTag: "second"))
+    #expect(second.rooms[0].id == first.rooms[0].id && second.rooms[0].name == first.rooms[0].name)
+    #expect(Set(second.rooms.dropFirst().map(\.id)).isDisjoint(with: first.rooms.map(\.id)))
+    // Only the shared room's id changes: the other rooms, the project and every job id are the tag's.
+    #expect(Array(second.rooms.dropFirst()) == Array(alone.rooms.dropFirst()) && second.projectId == alone.projectId)
+    #expect(second.projectId != first.projectId)
+    #expect(second.jobs().map { text($0, "job_id") } == alone.jobs().map { text($0, "job_id") })
+}
+
+@Test(.timeLimit(.minutes(1))) func anomaliesArePlantedInTheLastMonthOnly() throws {
+    let options = JobGenerator.Options(jobs: 3000, seed: 42)
+    var planted = options
+    planted.anomalies = true
+    let plain = Array(JobGenerator(options: options).jobs())
+    let generator = JobGenerator(options: planted)
+    let odd = Array(generator.jobs())
+    let november = RFC3339.parse("2026-11-01T00:00:00Z")!
+    // Nothing before the last month changes.
+    for (a, b) in zip(plain, odd) where instant(a, "create_time")! < november { #expect(a.serialized() == b.serialized()) }
+    let (ratio, zero, long) = generator.plantedJobs
+    let r = odd[try #require(ratio)], z = odd[try #require(zero)], l = odd[try #require(long)]
+    #expect(text(r, "state") == "SUCCEED" && number(r, "stream_duration")! == number(r, "duration")! + 2)
+    #expect(text(z, "state") == "SUCCEED" && number(z, "duration") == 0 && text(z, "start_time") == text(z, "end_time"))
+    #expect(text(l, "state") == "PROCESSING" && l["duration"] == nil)
+    let running = instant(l, "lastupdate_time")! - instant(l, "start_time")!
+    #expect(running > 36 * 3600 && running < 46 * 3600, "\(running)")
+    // The error-jump room fails more in November than before; the collapsing room has far fewer jobs.
+    func share(_ jobs: [JSONObject], room: String, state: String? = nil, from: Double, to: Double) -> Double {
+        let inRoom = jobs.filter { text($0, "room_id") == room && (from..<to).contains(instant($0, "create_time")!) }
+        return state.map { s in Double(inRoom.filter { text($0, "state") == s }.count) / Double(inRoom.count) } ?? Double(inRoom.count)
+    }
+    let jump = generator.rooms[PlantedAnomalies.errorJumpRoom].id, gone = generator.rooms[PlantedAnomalies.collapseRoom].id
+    #expect(share(odd, room: jump, state: "FAILED", from: november, to: .infinity)
+            > share(odd, room: jump, state: "FAILED", from: 0, to: november) + 0.15)
+    #expect(share(odd, room: gone, from: november, to: .infinity) < share(plain, room: gone, from: november, to: .infinity) / 2)
 }
