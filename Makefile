@@ -21,9 +21,11 @@ deps:
 build: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
-# Import the bundled sample (no network, no credentials) and write the latest month's report.
+# Import the bundled sample (no network, no credentials), each project under its own id and
+# region (sample-data/README.md), and write the latest month's report.
 demo: build
-	$(RELEASE)/livejobs import --db $(DB) sample-data/*.json
+	$(RELEASE)/livejobs import --db $(DB) --project-id 645fb06c781544f1860db551a3a2e467 --region cn-north-4 sample-data/*.json
+	$(RELEASE)/livejobs import --db $(DB) --project-id 6175ed37dd8f1b5d90ada08b1d6b05c9 --region cn-east-3 sample-data/second-project/*.json
 	$(RELEASE)/livejobs report --db $(DB)
 
 test: deps

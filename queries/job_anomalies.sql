@@ -45,7 +45,7 @@ odd AS (
     WHERE j.stream_ratio > :stream_ratio_above
     UNION ALL
     SELECT 2, 'zero_length', j.job_id, j.project_id, j.region, j.room_id, j.state,
-           j.start_time, j.live_seconds, j.streamed_seconds, j.stream_ratio, NULL, 0, 1,
+           j.start_time, j.live_seconds, j.streamed_seconds, j.stream_ratio, NULL, NULL, 1,
            'live for 0 s'
     FROM month_jobs j
     WHERE j.live_seconds = 0

@@ -1,4 +1,5 @@
 import Foundation
+import MetaStudioSimulator
 import Testing
 
 /// Every example a newcomer copies, from the README's code blocks and from each command's `--help`,
@@ -55,12 +56,20 @@ import Testing
         return examples(in: code)
     }
 
-    /// A folder holding the sample as `livejobs.sqlite` (the default `--db`) and as `demo.sqlite`
-    /// (the quick start's), and the query file the README's own-query example names.
+    /// A folder holding the sample as `livejobs.sqlite` (the default `--db`), imported as `make demo`
+    /// imports it (two projects), and as `demo.sqlite` (the quick start's), and the query file the
+    /// README's own-query example names.
     static func sampleFolder() async throws -> CLI {
         let cli = CLI()
-        let imported = try await cli.run(["import", "--db", "livejobs.sqlite"] + CLI.samplePages)
-        #expect(imported.status == 0, "\(imported.stderr)")
+        let second = CLI.root.appendingPathComponent("sample-data/second-project")
+        let secondPages = try FileManager.default.contentsOfDirectory(atPath: second.path)
+            .filter { $0.hasSuffix(".json") }.sorted().map { second.appendingPathComponent($0).path }
+        #expect(CLI.samplePages.count == 30 && secondPages.count == 3)
+        for (project, region, pages) in [("645fb06c781544f1860db551a3a2e467", "cn-north-4", CLI.samplePages),
+                                         ("6175ed37dd8f1b5d90ada08b1d6b05c9", "cn-east-3", secondPages)] {
+            let imported = try await cli.run(["import", "--db", "livejobs.sqlite", "--project-id", project, "--region", region] + pages)
+            #expect(imported.status == 0, "\(imported.stderr)")
+        }
         try FileManager.default.copyItem(atPath: cli.path("livejobs.sqlite"), toPath: cli.path("demo.sqlite"))
         let query = "-- title: My query\n-- param: month month required The month.\nSELECT :month AS month, COUNT(*) AS jobs FROM jobs\n"
         _ = cli.write("my_query.sql", query)
@@ -99,6 +108,20 @@ import Testing
                 #expect(r.status == 0, "\(command) --help: livejobs \(example.joined(separator: " ")): exit \(r.status): \(r.stderr)")
                 #expect(!r.stdout.isEmpty, "\(command) --help: livejobs \(example.joined(separator: " ")) printed nothing")
             }
+        }
+    }
+
+    /// `make demo` and sample-data/README.md import each folder under the project id the generator
+    /// gives it (the id in the jobs' own URLs), and the tests import the sample the same way.
+    @Test func makeDemoImportsEachProjectUnderItsOwnId() throws {
+        let main = JobGenerator(options: .init(jobs: 3000, seed: 42, anomalies: true)).projectId
+        let second = JobGenerator(options: .init(jobs: 300, seed: 42, rooms: 3, projectTag: "second", sharedRoomIds: 1)).projectId
+        #expect(main == "645fb06c781544f1860db551a3a2e467" && second == "6175ed37dd8f1b5d90ada08b1d6b05c9")
+        let makefile = try String(contentsOf: CLI.root.appendingPathComponent("Makefile"), encoding: .utf8)
+        let readme = try String(contentsOf: CLI.root.appendingPathComponent("sample-data/README.md"), encoding: .utf8)
+        for text in [makefile, readme] {
+            #expect(text.contains("--project-id \(main) --region cn-north-4 sample-data/*.json"))
+            #expect(text.contains("--project-id \(second) --region cn-east-3 sample-data/second-project/*.json"))
         }
     }
 
