@@ -65,6 +65,8 @@ public enum ReportWording {
         - **Rooms**: live rooms with at least one job in the month. A room belongs to a project: two projects' rooms with the same id are two rooms.
         - **Flagged jobs**: jobs with a value that could not be used (a negative duration, an end before the start…). They are kept and counted as jobs, and left out only of the figures that value would falsify.
         - **Changes**: against the month before. Counts and hours change by their difference and a percentage of the earlier value; rates and ratios by percentage points (5 % to 6 % is +1 point). "new": the earlier value was 0, so there is no percentage. A room is `new` when it had no job or hour the month before, `gone` when it had some then and none now.
+        - **Rooms that changed**: each room against its own usual level, the average of the months before it (three by default); a row names the figure that moved, by how much, and the threshold it crossed. Rooms with few jobs are left out. **Odd jobs**: livestreams with more time streamed than live, with no length, or still running far longer than their room's usual livestream. The thresholds are parameters of the query files (`room_anomalies`, `job_anomalies`) and can be changed there.
+        - **Billing modes**: how each job was billed, as the API says (`used_resource_type`): PERIOD (a package bought for a period), ONDEMAND (paid per use), ONE_TIME (billed once), UNKNOW (the API's own spelling for unknown); any other value is shown as sent, and (none) when a job has none.
         - Days, months and times are in \(zone); every time printed carries its offset from UTC.
 
         """
