@@ -141,7 +141,7 @@ import Testing
         #expect(long["detail"] as? String == "still PROCESSING after 30.0 h, 15.0 times the room's median of 2.0 h")
         // Both PROCESSING jobs were last updated more than 7 days ago: flagged stale at import.
         #expect(Self.number(byKind["flagged"]?["jobs"]) == 2)
-        #expect(byKind["flagged"]?["detail"] as? String == "2 jobs flagged at import: see the Data quality section")
+        #expect(byKind["flagged"]?["detail"] as? String == "2 of this month's jobs flagged at import: see the Data quality section")
 
         // processing_times 15 (30 h is 15 times 2 h, not more) leaves odd-long out; with
         // processing_min_hours 5 and processing_times 2, odd-short (5 h, 2.5 times) is shown too.
