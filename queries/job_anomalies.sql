@@ -1,6 +1,6 @@
 -- title: Odd jobs
--- description: Jobs of :month that look wrong, one row each with `kind`: `stream_ratio_high` (stream ratio above :stream_ratio_above), `zero_length` (live 0 seconds), `long_processing` (still PROCESSING, started by the end of :month, running more than :processing_times times its room's median live length over SUCCEED jobs and at least :processing_min_hours hours; a room needs :usual_min_jobs such jobs for a median); and one `flagged` row counting the month's jobs flagged at import (as the headline counts them), which the Data quality section lists (docs/METRICS.md, "Anomalies").
--- reader: Single livestreams that look wrong: more time streamed than live, no length at all, or still running far longer than usual in their room. The last line counts the jobs whose data could not be fully used; the Data quality section says which and why.
+-- description: Jobs of :month that look wrong, one row each with `kind`: `stream_ratio_high` (stream ratio above :stream_ratio_above), `stream_without_live` (streamed time but no live time known: its streamed hours count and its live hours cannot), `zero_length` (live 0 seconds), `long_processing` (still PROCESSING, started by the end of :month, running more than :processing_times times its room's median live length over SUCCEED jobs and at least :processing_min_hours hours; a room needs :usual_min_jobs such jobs for a median); and one `flagged` row counting the month's jobs flagged at import (as the headline counts them), which the Data quality section lists (docs/METRICS.md, "Anomalies").
+-- reader: Single livestreams that look wrong: more time streamed than live (or streamed with no live time known), no length at all, or still running far longer than usual in their room. The last line counts the jobs whose data could not be fully used; the Data quality section says which and why.
 -- empty: No odd job and no flagged job this month.
 -- param: month month required The calendar month, YYYY-MM, in time zone :tz.
 -- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
@@ -64,6 +64,12 @@ odd AS (
            printf('streamed %.0f s while live %.0f s', j.streamed_seconds, j.live_seconds) AS detail
     FROM month_jobs j
     WHERE j.stream_ratio > :stream_ratio_above
+    UNION ALL
+    SELECT 1, 'stream_without_live', j.job_id, j.project_id, j.region, j.room_id, j.state,
+           j.start_time, j.live_seconds, j.streamed_seconds, j.stream_ratio, NULL, NULL, 1,
+           printf('streamed %.0f s with no live time known (no duration and no end)', j.streamed_seconds)
+    FROM month_jobs j
+    WHERE j.live_seconds IS NULL AND j.streamed_seconds > 0
     UNION ALL
     SELECT 2, 'zero_length', j.job_id, j.project_id, j.region, j.room_id, j.state,
            j.start_time, j.live_seconds, j.streamed_seconds, j.stream_ratio, NULL, NULL, 1,

@@ -24,7 +24,7 @@ span AS (
                    WHERE r.tz = :tz AND r.month < :month AND r.day IS NOT NULL) AS has_previous
 ),
 paired AS (
-    SELECT r.project_id, r.region, r.room_id, s.has_previous, n.jobs, n.live_hours, n.streamed_hours, n.stream_ratio, n.error_rate, n.block_rate, n.failed_jobs, n.blocked_jobs, n.jobs_without_duration,
+    SELECT r.project_id, r.region, r.room_id, s.has_previous, n.jobs, n.live_hours, n.streamed_hours, n.stream_ratio, n.ratio_live_hours, n.jobs_without_stream, n.error_rate, n.block_rate, n.failed_jobs, n.blocked_jobs, n.jobs_without_duration,
            p.jobs AS previous_jobs, p.live_hours AS previous_live_hours
     FROM rooms r
     CROSS JOIN span s
@@ -42,6 +42,8 @@ SELECT
     COALESCE(f.live_hours, 0.0)                                    AS live_hours,
     COALESCE(f.streamed_hours, 0.0)                                AS streamed_hours,
     f.stream_ratio                                                 AS stream_ratio,
+    COALESCE(f.ratio_live_hours, 0.0)                              AS ratio_live_hours,
+    COALESCE(f.jobs_without_stream, 0)                             AS jobs_without_stream,
     f.error_rate                                                   AS error_rate,
     f.block_rate                                                   AS block_rate,
     COALESCE(f.failed_jobs, 0)                                     AS failed_jobs,

@@ -71,7 +71,8 @@ enum Headline {
             let month = CellFormatter.plain(first["month"] ?? .null)
             let previous = CellFormatter.plain(first["previous_month"] ?? .null)
             if case .text("first month") = first["comparison"] ?? .null {
-                intro = "\(ReportWording.monthName(month)) is the first month stored: there is no earlier month to compare with."
+                // True whether the month has jobs or is itself before the stored ones (the warnings say which).
+                intro = "No month before \(ReportWording.monthName(month)) is stored: there is no earlier month to compare with."
             } else {
                 let name = ReportWording.monthName(previous)
                 intro = "In brackets, the change against \(name): absolute, then relative for counts and hours; "

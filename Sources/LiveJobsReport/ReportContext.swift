@@ -83,13 +83,28 @@ public struct ReportContext {
         public var region: String?
     }
 
-    /// The projects and regions of the stored jobs in this context's scope, sorted; from the rollup
-    /// of `tz`, so a few thousand rows are read, not the jobs.
+    /// The projects and regions of the stored jobs, fetches and imports in this context's scope,
+    /// sorted; jobs from the rollup of `tz`, so a few thousand rows are read, not the jobs.
     public func places(tz: String) throws -> [Place] {
         try runner.db.read { db in
-            try Row.fetchAll(db, sql: "SELECT DISTINCT project_id, region FROM usage_rollup WHERE tz = ? ORDER BY project_id, region",
-                             arguments: [ZoneOffsets.canonicalName(tz)])
+            // The fetches and imports count too: a report naming one project must not show another
+            // project's failed fetch as if it were that one's.
+            try Row.fetchAll(db, sql: """
+                SELECT project_id, region FROM usage_rollup WHERE tz = ?
+                UNION SELECT project_id, region FROM sync_runs
+                UNION SELECT project_id, region FROM import_runs
+                ORDER BY project_id, region
+                """, arguments: [ZoneOffsets.canonicalName(tz)])
                 .map { Place(projectId: $0[0], region: $0[1]) }
+        }
+    }
+
+    /// How many jobs are counted in `month` (`YYYY-MM`) in `tz`, in this context's scope: 0 for a
+    /// month no stored job started in.
+    public func jobsCounted(month: String, tz: String) throws -> Int {
+        try runner.db.read { db in
+            try Int.fetchOne(db, sql: "SELECT jobs FROM usage_figures WHERE tz = ? AND grain = 'month' AND month = ?",
+                             arguments: [ZoneOffsets.canonicalName(tz), month]) ?? 0
         }
     }
 

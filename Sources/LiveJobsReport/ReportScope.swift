@@ -89,12 +89,17 @@ public struct ReportScope: Sendable, Equatable {
 
     private func check(_ db: Database, column: String, flag: String, wanted: [String]) throws {
         guard !wanted.isEmpty else { return }
-        // The rollup of UTC lists every stored job's project and region in a few thousand rows.
-        let known = try Set(String.fetchAll(db, sql: "SELECT DISTINCT \(column) FROM main.usage_rollup WHERE tz = 'UTC' AND \(column) IS NOT NULL"))
+        // The rollup of UTC lists every stored job's project and region in a few thousand rows; a
+        // project known only from its fetches (one that failed) or its imports is known too.
+        let known = try Set(String.fetchAll(db, sql: """
+            SELECT \(column) FROM main.usage_rollup WHERE tz = 'UTC' AND \(column) IS NOT NULL
+            UNION SELECT \(column) FROM main.sync_runs WHERE \(column) IS NOT NULL
+            UNION SELECT \(column) FROM main.import_runs WHERE \(column) IS NOT NULL
+            """))
         for value in wanted where !known.contains(value) {
             let listed = known.sorted().prefix(10).map { SafeText.escaped($0, limit: 80) }.joined(separator: ", ")
-            throw QueryError("\(flag) \(SafeText.escaped(value, limit: 80)): no stored job has this \(column) "
-                             + (known.isEmpty ? "(no stored job has a \(column); give one on import with --\(column == "region" ? "region" : "project-id"))"
+            throw QueryError("\(flag) \(SafeText.escaped(value, limit: 80)): no stored job, fetch or import has this \(column) "
+                             + (known.isEmpty ? "(none has a \(column); give one on import with --\(column == "region" ? "region" : "project-id"))"
                                               : "(stored: \(listed)\(known.count > 10 ? ", …" : ""))"))
         }
     }

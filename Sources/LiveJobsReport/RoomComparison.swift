@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import MetaStudio
 
 /// Rooms side by side: the `room_comparison` query (all time), or with a month the
 /// `room_month_comparison` query (that month, the `against` month and the change), turned so
@@ -10,6 +12,15 @@ public struct RoomComparison {
     /// The month compared with `month`, `YYYY-MM`; nil: the month before `month` (used only with `month`).
     public let against: String?
     public let tz: String
+
+    /// The month `month` is compared with: `against`, else the month before `month`; nil without `month`.
+    public var againstMonth: String? {
+        guard let month else { return nil }
+        if let against { return against }
+        let parts = month.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 2 else { return nil }
+        return parts[1] == 1 ? String(format: "%04d-12", parts[0] - 1) : String(format: "%04d-%02d", parts[0], parts[1] - 1)
+    }
 
     public init(rooms: [String], month: String?, against: String? = nil, tz: String) {
         self.rooms = rooms
@@ -24,7 +35,10 @@ public struct RoomComparison {
             let found = try context.runner.db.read { db in
                 try Bool.fetchOne(db, sql: "SELECT 1 FROM jobs WHERE room_id = ? OR room_name = ? LIMIT 1", arguments: [room, room]) ?? false
             }
-            guard found else { throw QueryError("no room with id or exact name \"\(room)\"") }
+            guard found else {
+                let within = context.scope.isEverything ? "" : " in \(context.scope.description)"
+                throw QueryError("no room with id or exact name \"\(SafeText.escaped(room, limit: 80))\"\(within)")
+            }
         }
         var params = ["tz": tz, "rooms": ParameterBinder.jsonArray(rooms)]
         if let month { params["month"] = month }

@@ -54,8 +54,17 @@ struct CompareCommand: ParsableCommand {
             let catalog = try QueryCatalog.locate(explicit: output.queries)
             let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone], scope: scope.scope,
                                             logger: common.logger("livejobs.store"))
-            let table = try RoomComparison(rooms: rooms, month: period.month, against: against, tz: zone).run(using: context)
+            let comparison = RoomComparison(rooms: rooms, month: period.month, against: against, tz: zone)
+            let table = try comparison.run(using: context)
             try Output.write(output.render(table))
+            // A month no stored job started in shows zeros; said on stderr, so a CSV stays a CSV.
+            if let month = period.month {
+                for (flag, shown) in [("--month", month), ("--against", comparison.againstMonth ?? "")] where !shown.isEmpty {
+                    if try context.jobsCounted(month: shown, tz: zone) == 0 {
+                        Output.error("livejobs compare: note: no stored job started in \(shown) (\(zone), \(flag)): its figures are zeros because nothing is stored for it, not measurements\n")
+                    }
+                }
+            }
         }
     }
 }

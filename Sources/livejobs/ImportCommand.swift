@@ -60,6 +60,16 @@ struct ImportCommand: ParsableCommand {
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one file to import") }
+        // Stored on every job and read back by --project/--region: the same rules as fetch's for a
+        // project id, and a region's shape (lower-case letters, digits and -), so that a value with
+        // a line break or an escape can neither be stored nor fail to be selected later.
+        if let projectId, let problem = FetchTarget.projectIdProblem(projectId) {
+            throw ValidationError("--project-id: \(problem)")
+        }
+        if let region, region.isEmpty || region.count > 64
+            || !region.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) {
+            throw ValidationError("--region: '\(SafeText.escaped(region, limit: 60))' is not a region name (lower-case letters, digits and -, as cn-north-4)")
+        }
         guard files.filter({ $0 == "-" }).count <= 1 else {
             throw ValidationError("standard input can be read only once: name - once")
         }

@@ -41,6 +41,10 @@ struct ReportCommand: ParsableCommand {
             let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: [zone], scope: scope.scope,
                                             logger: common.logger("livejobs.store"))
             guard let month = try period.month ?? context.latestMonth(tz: zone) else {
+                let scoped = scope.scope
+                if !scoped.isEverything {
+                    throw QueryError("no stored job of \(scoped.description) has a date in \(common.databasePath): name a month with --month, or another project or region")
+                }
                 throw QueryError("the database \(common.databasePath) holds no jobs with a date; import some first")
             }
             let report = MonthlyReport(month: month, tz: zone, csvOptions: CSVOptions(excel: excel))

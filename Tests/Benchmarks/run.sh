@@ -111,7 +111,7 @@ script() {
     for q in $(grep -l '^-- report:' "$1"/*.sql | sort); do
         if [ -n "${2:-}" ] && [ ! -e "$2/$(basename "$q")" ]; then continue; fi
         if grep -q 'zone_instant\|local_instant' "$q"; then continue; fi
-        sed -n "s/^-- param: \([a-z_]*\) [a-z]* default=\([^ ]*\).*/.parameter set :\1 \2/p" "$q" | grep -v ':tz ' | grep -v ':month '
+        sed -n "s/^-- param: \([a-z_]*\) [a-z]* default=\([^ ]*\).*/.parameter set :\1 \2/p" "$q" | grep -v -e ':tz ' -e ':month ' || true
         echo ".print == $(basename "$q")"; echo ".read $q"
     done
 }

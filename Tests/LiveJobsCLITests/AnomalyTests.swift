@@ -151,6 +151,26 @@ import Testing
         #expect(low.filter { $0["kind"] as? String == "long_processing" }.compactMap { $0["job_id"] as? String } == ["odd-long", "odd-short"])
     }
 
+    /// A job with a stream time and no live time (no duration, no end) adds streamed hours and no
+    /// live hours, so its room streams more than it is live: it is listed, and so is a zero-length
+    /// job; a job with both is not.
+    @Test func aJobStreamedWithNoLiveTimeIsListed() async throws {
+        let cli = CLI()
+        let file = cli.write("s.jsonl", [
+            Self.job("sl", room: "s", start: "2026-11-03T10:00:00Z", duration: nil, stream: 3600),
+            Self.job("zl", room: "s", start: "2026-11-04T10:00:00Z", duration: 0, stream: nil),
+            Self.job("ok", room: "s", start: "2026-11-05T10:00:00Z", duration: 3600, stream: 1800),
+        ].joined(separator: "\n") + "\n")
+        let imported = try await cli.run(["import", "--db", "a.sqlite", file])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let result = try await cli.run(["query", "job_anomalies", "--db", "a.sqlite", "--param", "month=2026-11", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        // sl: 3600 s streamed, no live time; zl: live 0 s; ok: 0.5 ratio, nothing odd.
+        #expect(rows.map { "\($0["kind"] ?? "") \($0["job_id"] ?? "")" } == ["stream_without_live sl", "zero_length zl"], "\(rows)")
+        #expect(rows.first?["detail"] as? String == "streamed 3600 s with no live time known (no duration and no end)")
+    }
+
     @Test func billingModesSplitHoursAndJobs() async throws {
         let cli = try await Self.database()
         let rows = try await Self.rows(cli, "billing_modes")

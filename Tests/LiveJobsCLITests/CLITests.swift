@@ -23,7 +23,7 @@ import Testing
         #expect(markdown.contains("## Monthly usage by room"))
         #expect(markdown.contains("![Monthly usage by room](monthly_usage_by_room.svg)"))
         let csv = try String(contentsOf: dir.appendingPathComponent("monthly_usage_by_room.csv"), encoding: .utf8)
-        #expect(csv.hasPrefix("project_id,region,room_id,room_name,jobs,live_hours,streamed_hours,stream_ratio,error_rate,block_rate"))
+        #expect(csv.hasPrefix("project_id,region,room_id,room_name,jobs,live_hours,streamed_hours,stream_ratio,ratio_live_hours,jobs_without_stream,error_rate,block_rate"))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("daily_live_hours.svg").path))
     }
 
@@ -137,7 +137,7 @@ import Testing
         let csv = try Data(contentsOf: cli.workDir.appendingPathComponent("reports/2026-02_Asia-Shanghai/monthly_usage_by_room.csv"))
         #expect(csv.starts(with: [0xEF, 0xBB, 0xBF]))
         let text = String(decoding: csv.dropFirst(3), as: UTF8.self)
-        #expect(text.hasPrefix("project_id,region,room_id,room_name,jobs,live_hours,streamed_hours,stream_ratio,error_rate,block_rate"))
+        #expect(text.hasPrefix("project_id,region,room_id,room_name,jobs,live_hours,streamed_hours,stream_ratio,ratio_live_hours,jobs_without_stream,error_rate,block_rate"))
         #expect(text.contains("\r\n,,r1,Room One,1,2,"))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 /// Two projects whose rooms share a room id, `--project`/`--region` on `report`, `query` and
@@ -137,7 +138,7 @@ import Testing
                 let result = try await cli.run(command + ["--db", db, flag, value])
                 #expect(result.status == 65, "\(command) \(flag): \(result.stderr)")
                 #expect(result.stderr.split(separator: "\n").count == 1)
-                #expect(result.stderr.contains("\(flag) \(value): no stored job has this") && result.stderr.contains(stored), "\(result.stderr)")
+                #expect(result.stderr.contains("\(flag) \(value): no stored job, fetch or import has this") && result.stderr.contains(stored), "\(result.stderr)")
             }
         }
         let control = try await cli.run(["report", "--db", db, "--project", "P\u{1B}[31m"])
@@ -179,5 +180,51 @@ import Testing
         // A name that looks like an instant among other names is a name, printed as sent.
         let rooms = try await Self.rows(cli, ["monthly_usage_by_room", "--db", db, "--param", "month=2026-11", "--param", "tz=Asia/Shanghai"])
         #expect(rooms.contains { $0["room_name"] as? String == "2026-11-05T00:00:00Z" }, "\(rooms)")
+    }
+    /// What the review of the scope found: a project known only from its fetches can be chosen and
+    /// is never shown as another's; a scope with no dated job says so; import refuses project ids
+    /// and regions that could not be chosen later; compare says which month has no job.
+    @Test func aProjectKnownOnlyFromItsFetchesIsItsOwn() async throws {
+        let cli = CLI()
+        let db = try await Self.database(cli)
+        // P3 fetched once from cn-north-4 and failed: no job of it is stored.
+        try await DatabaseQueue(path: cli.path(db)).write { db in
+            try db.execute(sql: """
+                INSERT INTO sync_runs (project_id, region, endpoint, query, mode, started_at, finished_at, outcome, message)
+                VALUES ('P3', 'cn-north-4', 'http://127.0.0.1:9', 'all jobs', 'full', '2026-12-01T00:00:00Z',
+                        '2026-12-01T00:01:00Z', 'failed', 'HTTP 401')
+                """)
+        }
+        let sources = try await Self.rows(cli, ["data_sources", "--db", db, "--project", "P3"])
+        #expect(sources.count == 1 && sources.first?["last_outcome"] as? String == "failed", "\(sources)")
+        // Region cn-north-4 holds P1's jobs and P3's failed fetch: two projects, so the report's
+        // tables keep the project column and P3's failure is not read as P1's.
+        let report = try await cli.run(["report", "--db", db, "--month", "2026-11", "--region", "cn-north-4", "--out", "r"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let markdown = try String(contentsOfFile: cli.path("r/report.md"), encoding: .utf8)
+        #expect(!markdown.contains("Project P1, region cn-north-4."))
+        #expect(markdown.contains("The last fetch of project P3, region cn-north-4 failed"), "\(markdown.prefix(1500))")
+        // A project and region with no job together: said as such, not "import some first".
+        let empty = try await cli.run(["report", "--db", db, "--project", "P1", "--region", "ap-southeast-1"])
+        #expect(empty.status == 65)
+        #expect(empty.stderr.contains("no stored job of project P1; region ap-southeast-1 has a date"), "\(empty.stderr)")
+        #expect(!empty.stderr.contains("import some first"))
+        // compare names the month nothing is stored for, on stderr (the CSV stays a CSV).
+        let compare = try await cli.run(["compare", "r1", "--db", db, "--month", "2026-11", "--against", "2099-01", "--format", "csv"])
+        #expect(compare.status == 0, "\(compare.stderr)")
+        #expect(compare.stderr.contains("no stored job started in 2099-01 (UTC, --against)"), "\(compare.stderr)")
+        #expect(!compare.stderr.contains("2026-11 (UTC"))
+        #expect(compare.stdout.hasPrefix("figure,"))
+        let unknownRoom = try await cli.run(["compare", "Night Room", "--db", db, "--project", "P1"])
+        #expect(unknownRoom.status == 65 && unknownRoom.stderr.contains("\"Night Room\" in project P1"), "\(unknownRoom.stderr)")
+        // Import refuses what --project and --region could never choose afterwards.
+        let file = cli.write("x.jsonl", Self.job("x1", room: "r9", name: "X", start: "2026-11-09T00:00:00Z", duration: 60, stream: nil) + "\n")
+        for flags in [["--project-id", "p\u{1B}[31m"], ["--project-id", "p\nq"], ["--project-id", String(repeating: "a", count: 5000)],
+                      ["--region", "cn north"], ["--region", "CN-NORTH-4\t"]] {
+            let refused = try await cli.run(["import", "--db", db, file] + flags)
+            #expect(refused.status == 64, "\(flags): \(refused.stderr)")
+            #expect(refused.stderr.split(separator: "\n").count == 1 && !refused.stderr.contains("\u{1B}"), "\(refused.stderr)")
+        }
+        #expect(try count(cli.path(db), "SELECT count(*) FROM jobs WHERE job_id = 'x1'") == 0)
     }
 }

@@ -6,7 +6,7 @@
 -- report: 3
 -- chart: bar room_name live_hours
 WITH usage AS (
-    SELECT substr(u.day, 1, 7) AS month, u.job_id, u.live_seconds, u.streamed_seconds, u.is_home
+    SELECT substr(u.day, 1, 7) AS month, u.job_id, u.live_seconds, u.streamed_seconds, u.live_us, u.is_home
     FROM job_day_usage u
     WHERE u.tz = :tz AND (u.day BETWEEN :month || '-01' AND :month || '-31'
                           OR u.day BETWEEN substr(date(:month || '-01', '-1 month'), 1, 7) || '-01'
@@ -20,6 +20,9 @@ per_room AS (
            ROUND(SUM(CASE WHEN u.live_seconds IS NOT NULL AND u.streamed_seconds IS NOT NULL THEN u.streamed_seconds END)
                / NULLIF(SUM(CASE WHEN u.live_seconds IS NOT NULL AND u.streamed_seconds IS NOT NULL THEN u.live_seconds END), 0), 4)
                                                                           AS stream_ratio,
+           ROUND(COALESCE(SUM(CASE WHEN u.live_seconds IS NOT NULL AND u.streamed_seconds IS NOT NULL THEN u.live_us END), 0) / 3600000000.0, 2)
+                                                                          AS ratio_live_hours,
+           SUM(u.is_home * (j.streamed_seconds IS NULL))                  AS jobs_without_stream,
            ROUND(1.0 * SUM(u.is_home * j.is_error) / NULLIF(SUM(u.is_home * j.counts_in_rates), 0), 4)   AS error_rate,
            ROUND(1.0 * SUM(u.is_home * j.is_blocked) / NULLIF(SUM(u.is_home * j.counts_in_rates), 0), 4) AS block_rate,
            SUM(u.is_home * j.is_error)                                    AS failed_jobs,
@@ -40,7 +43,7 @@ span AS (
     SELECT EXISTS (SELECT 1 FROM job_day_usage u WHERE u.tz = :tz AND u.day < :month || '-01') AS has_previous
 ),
 paired AS (
-    SELECT r.project_id, r.region, r.room_id, s.has_previous, n.jobs, n.live_hours, n.streamed_hours, n.stream_ratio, n.error_rate, n.block_rate, n.failed_jobs, n.blocked_jobs, n.jobs_without_duration,
+    SELECT r.project_id, r.region, r.room_id, s.has_previous, n.jobs, n.live_hours, n.streamed_hours, n.stream_ratio, n.ratio_live_hours, n.jobs_without_stream, n.error_rate, n.block_rate, n.failed_jobs, n.blocked_jobs, n.jobs_without_duration,
            p.jobs AS previous_jobs, p.live_hours AS previous_live_hours
     FROM rooms r
     CROSS JOIN span s
@@ -58,6 +61,8 @@ SELECT
     COALESCE(f.live_hours, 0.0)                                    AS live_hours,
     COALESCE(f.streamed_hours, 0.0)                                AS streamed_hours,
     f.stream_ratio                                                 AS stream_ratio,
+    COALESCE(f.ratio_live_hours, 0.0)                              AS ratio_live_hours,
+    COALESCE(f.jobs_without_stream, 0)                             AS jobs_without_stream,
     f.error_rate                                                   AS error_rate,
     f.block_rate                                                   AS block_rate,
     COALESCE(f.failed_jobs, 0)                                     AS failed_jobs,
