@@ -4,6 +4,8 @@
 -- empty: Every job of this month had usable values: none was flagged.
 -- param: month month required The calendar month, YYYY-MM, in time zone :tz.
 -- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
+-- codes: reason left_out_of
+-- zoned-text: example_detail
 -- report: 8
 WITH flagged AS (
     SELECT f.job_id, f.field, f.reason, f.detail, f.excluded,

@@ -2,6 +2,7 @@
 -- description: Every stored job with a value livejobs could not use, one row per flagged value: the job, its room, the field, the rule it breaks, what was wrong and the figures it is left out of (docs/METRICS.md, "Flagged jobs"). With :month, only the jobs counted in that month and the jobs with no usable date.
 -- param: month month optional The calendar month, YYYY-MM, in time zone :tz; every flagged job when left out.
 -- param: tz timezone default=UTC IANA time zone that decides which month a job is counted in.
+-- zoned-text: detail
 SELECT
     f.job_id                                                       AS job_id,
     j.project_id                                                   AS project_id,

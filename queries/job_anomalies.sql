@@ -8,6 +8,7 @@
 -- param: processing_times real default=3 A PROCESSING job is shown when it has run more than this many times its room's median live length...
 -- param: processing_min_hours real default=24 ...and at least this many hours.
 -- param: usual_min_jobs integer default=5 SUCCEED jobs with a live length a room needs for its median.
+-- codes: kind
 -- report: 10
 WITH month_jobs AS (
     -- The month's jobs that may be odd, found from their home day's row alone (narrow rows, read in

@@ -4,6 +4,7 @@
 -- empty: No room had a job counted in this month or the month before.
 -- param: month month required The calendar month, YYYY-MM, in time zone :tz.
 -- param: tz timezone default=UTC IANA time zone that decides the day and month an hour belongs to.
+-- codes: status
 -- report: 3
 -- chart: bar room_name live_hours
 WITH this_month AS (

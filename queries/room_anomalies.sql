@@ -11,6 +11,7 @@
 -- param: block_rate_change real default=0.10 A change of the block rate larger than this is shown.
 -- param: stream_ratio_change real default=0.10 A change of the stream ratio larger than this is shown.
 -- param: live_hours_change real default=0.5 A change of live hours larger than this share of the baseline (0.5 = 50 %) is shown.
+-- codes: figure threshold_on
 -- report: 9
 WITH span AS (
     SELECT substr(date(:month || '-01', printf('-%d months', MAX(:baseline_months, 1))), 1, 7) AS first_month

@@ -61,6 +61,7 @@ public struct MonthlyReport {
             // column); with one project, the heading names it and the tables leave out the
             // columns that would repeat it on every row.
             var shown = table.dropping(places.count <= 1 ? ["tz", "project_id", "region"] : ["tz"])
+            shown = ReportWording.words(shown, codeColumns: query.codeColumns)
             shown.columns = shown.columns.map(ReportWording.heading)
             section += MarkdownTable.render(shown) + "\n"
             section += "Days and times in \(zoneName). Data: [\(query.name).csv](\(query.name).csv)\n"

@@ -74,7 +74,7 @@ public struct ReportContext {
         let table = try runner.run(query, values: values)
         guard let zone = query.parameters.first(where: { $0.kind == .timezone }),
               let tz = values[zone.name].flatMap({ String.fromDatabaseValue($0) }) else { return table }
-        return ZonedInstants.apply(table, tz: tz)
+        return ZonedInstants.applyInText(ZonedInstants.apply(table, tz: tz), columns: query.zonedTextColumns, tz: tz)
     }
 
     /// A project and region jobs are stored under (`jobs.project_id`, `jobs.region`; nil: not given on import).

@@ -38,6 +38,20 @@ public enum ReportWording {
         column.replacingOccurrences(of: "_", with: " ")
     }
 
+    /// `table` with the codes of `codeColumns` as words: `error_rate` reads `error rate`, and a
+    /// comma-separated list `live_hours,stream_ratio` reads `live hours, stream ratio`.
+    static func words(_ table: ResultTable, codeColumns: [String]) -> ResultTable {
+        var out = table
+        for column in table.columns.indices where codeColumns.contains(table.columns[column]) {
+            for row in out.rows.indices {
+                guard case .text(let text) = out.rows[row][column] else { continue }
+                out.rows[row][column] = .text(text.replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: ",", with: ", ")
+                                                .replacingOccurrences(of: ",  ", with: ", "))
+            }
+        }
+        return out
+    }
+
     /// The instant (epoch seconds, UTC) of `YYYY-MM-01T00:00:00Z`.
     static func monthStart(_ month: String) -> Double? {
         let parts = month.split(separator: "-")

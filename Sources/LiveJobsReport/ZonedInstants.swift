@@ -1,3 +1,4 @@
+import Foundation
 import LiveJobsStore
 import MetaStudio
 
@@ -33,6 +34,33 @@ public enum ZonedInstants {
             for row in out.rows.indices { out.rows[row].append(.text(zone.identifier)) }
         }
         return out
+    }
+
+    /// `table` with every stored instant quoted inside the text of `columns` in `tz`
+    /// (`end_time before start_time (2026-11-30T23:58:11Z)` in Asia/Shanghai reads
+    /// `… (2026-12-01T07:58:11+08:00)`); other text unchanged.
+    public static func applyInText(_ table: ResultTable, columns: [String], tz: String) -> ResultTable {
+        guard let zone = ZoneOffsets(identifier: tz), zone.identifier != "UTC", !columns.isEmpty else { return table }
+        var out = table
+        for column in table.columns.indices where columns.contains(table.columns[column]) {
+            for row in out.rows.indices {
+                guard case .text(let text) = out.rows[row][column], text.contains("Z") else { continue }
+                out.rows[row][column] = .text(localizedInside(text, zone: zone))
+            }
+        }
+        return out
+    }
+
+    /// Every stored-form instant inside `text` replaced by `local(_:in:)`.
+    static func localizedInside(_ text: String, zone: ZoneOffsets) -> String {
+        guard let pattern = try? NSRegularExpression(pattern: #"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z"#) else { return text }
+        var result = text
+        let matches = pattern.matches(in: text, range: NSRange(text.startIndex..., in: text))
+        for match in matches.reversed() {
+            guard let range = Range(match.range, in: result), let local = local(String(result[range]), in: zone) else { continue }
+            result.replaceSubrange(range, with: local)
+        }
+        return result
     }
 
     /// `text`, an instant in the stored UTC form, as the same instant in `zone` with its offset

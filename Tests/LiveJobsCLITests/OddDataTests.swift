@@ -69,7 +69,7 @@ import Testing
         // 1 flagged job, none the month before (month_over_month: "new").
         #expect(markdown.contains("- **Data quality:** 1 (+1, new) jobs flagged"), "\(markdown.prefix(900))")
         let section = try #require(markdown.range(of: "## Data quality")).upperBound
-        #expect(markdown[section...].contains("| duration | negative | odd-room | Odd Room | 1 | live_hours, stream_ratio | \(month) | minus-five | negative (-5) |"))
+        #expect(markdown[section...].contains("| duration | negative | odd-room | Odd Room | 1 | live hours, stream ratio | \(month) | minus-five | negative (-5) |"))
         let csv = try String(contentsOfFile: cli.path("rep/data_quality.csv"), encoding: .utf8)
         #expect(csv.hasPrefix("field,reason,project_id,region,room_id,room_name,jobs,left_out_of,counted_in,example_job_id,example_detail,tz\n"))
         // The odd job adds no hour anywhere, but is one of the month's jobs.

@@ -227,4 +227,21 @@ import Testing
         }
         #expect(try count(cli.path(db), "SELECT count(*) FROM jobs WHERE job_id = 'x1'") == 0)
     }
+    /// Instants quoted inside a flag's detail are in the report's zone too, and the report's
+    /// Markdown shows codes as words (the CSV keeps the codes).
+    @Test func instantsInsideTextAndCodesReadAsTheReportsReaderReadsThem() async throws {
+        let cli = CLI()
+        // Last updated 2026-11-05T20:00:00Z and still PROCESSING weeks later: flagged stale, its
+        // detail quoting that instant, which is 2026-11-06T04:00:00+08:00 in Shanghai.
+        let file = cli.write("p.jsonl", #"{"job_id":"p1","room_id":"r","room_name":"R","state":"PROCESSING","start_time":"2026-11-05T10:00:00Z","create_time":"2026-11-05T10:00:00Z","lastupdate_time":"2026-11-05T20:00:00Z"}"# + "\n")
+        #expect(try await cli.run(["import", "--db", "z.sqlite", file]).status == 0)
+        let report = try await cli.run(["report", "--db", "z.sqlite", "--month", "2026-11", "--tz", "Asia/Shanghai", "--out", "z"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let markdown = try String(contentsOfFile: cli.path("z/report.md"), encoding: .utf8)
+        #expect(markdown.contains("| state | stale unfinished | r | R | 1 | live hours, stream ratio, ongoing jobs | 2026-11 | p1 |"), "\(markdown)")
+        #expect(markdown.contains("(2026-11-06T04:00:00+08:00) |"), "\(markdown)")
+        #expect(!markdown.contains("2026-11-05T20:00:00Z"))
+        let csv = try String(contentsOfFile: cli.path("z/data_quality.csv"), encoding: .utf8)
+        #expect(csv.contains(",stale_unfinished,") && csv.contains("\"live_hours, stream_ratio, ongoing_jobs\"") && csv.contains("(2026-11-06T04:00:00+08:00)"), "\(csv)")
+    }
 }

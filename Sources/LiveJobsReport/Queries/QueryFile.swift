@@ -37,6 +37,12 @@ public struct QueryFile: Sendable {
     public var readerText: String
     /// The one line the report prints instead of an empty table (`-- empty:`).
     public var emptyText: String?
+    /// Columns whose values are codes (`error_rate`, `zero_length`) that the report's Markdown
+    /// shows as words (`error rate`); the CSV keeps the codes (`-- codes: figure kind`).
+    public var codeColumns: [String] = []
+    /// Columns of text that may quote stored instants (`… before start_time (2026-11-30T23:58:11Z)`)
+    /// which are shown in the query's zone like the instant columns (`-- zoned-text: detail`).
+    public var zonedTextColumns: [String] = []
     public var parameters: [QueryParameter]
     /// Position in the monthly report; nil keeps the query out of it.
     public var reportOrder: Int?
@@ -86,6 +92,8 @@ public struct QueryFile: Sendable {
             case "description": summary = summary.isEmpty ? value : summary + " " + value
             case "reader": readerText = readerText.isEmpty ? value : readerText + " " + value
             case "empty": emptyText = emptyText.map { $0 + " " + value } ?? value
+            case "codes": codeColumns += value.split(separator: " ").map(String.init)
+            case "zoned-text": zonedTextColumns += value.split(separator: " ").map(String.init)
             case "param": parameters.append(try QueryFile.parseParameter(value, at: here))
             case "report":
                 guard let order = Int(value) else { throw QueryError("\(here): 'report:' takes a number (its position in the report), got \"\(value)\"") }
