@@ -39,7 +39,8 @@ enum Headline {
         var text = lines.joined(separator: "\n") + "\n"
         if let projects, projects.rows.count > 1 {
             text += "\n### By project\n\n"
-            var shown = projects.dropping(["ratio_live_hours", "jobs_without_stream", "failed_jobs", "blocked_jobs", "tz"])
+            // The stream ratio's coverage stays beside the ratio, as everywhere a ratio is shown.
+            var shown = projects.dropping(["failed_jobs", "blocked_jobs", "tz"])
             shown.columns = shown.columns.map(ReportWording.heading)
             text += MarkdownTable.render(shown) + "\n"
         }

@@ -133,10 +133,11 @@ import Testing
         #expect(markdown.contains("- **Error rate:** 20.00 % (+20.00 points) · **block rate:** 20.00 % (+20.00 points)"), "\(markdown)")
         // Two projects in 2026-01: p1 has j1 j2 j4 j5 (4 jobs, rooms r1 r2, 3 + 0.5 + 1 + 0.5 = 5 h live,
         // 1.5 + 0.5 + 0.5 = 2.5 h streamed over 4 paired hours = 0.625, j4 without stream; 1 failed of 4 = 0.25),
-        // p2 has j3 (1 job, 1 h, ratio 1, blocked 1 of 1). The Markdown leaves out the coverage and count columns.
+        // p2 has j3 (1 job, 1 h, ratio 1, blocked 1 of 1). The Markdown keeps the ratio's coverage (p1: 4 h with
+        // stream data, 1 job without; p2: 1 h, none) and leaves out the failed and blocked counts.
         #expect(markdown.contains("### By project"), "\(markdown)")
-        #expect(markdown.contains("| p1 | cn-north-4 | 4 | 2 | 5 | 2.5 | 0.625 | 0.25 | 0 |"), "\(markdown)")
-        #expect(markdown.contains("| p2 | cn-north-4 | 1 | 1 | 1 | 1 | 1 | 0 | 1 |"), "\(markdown)")
+        #expect(markdown.contains("| p1 | cn-north-4 | 4 | 2 | 5 | 2.5 | 0.625 | 4 | 1 | 0.25 | 0 |"), "\(markdown)")
+        #expect(markdown.contains("| p2 | cn-north-4 | 1 | 1 | 1 | 1 | 1 | 1 | 0 | 0 | 1 |"), "\(markdown)")
         let projects = try String(contentsOf: dir.appendingPathComponent("month_by_project.csv"), encoding: .utf8)
         #expect(projects.split(separator: "\n").map(String.init) == [
             "project_id,region,jobs,rooms,live_hours,streamed_hours,stream_ratio,ratio_live_hours,jobs_without_stream,error_rate,block_rate,failed_jobs,blocked_jobs,tz",
