@@ -18,8 +18,11 @@ public enum TimeZoneName {
         let shown = SafeText.escaped(name, limit: 64)
         if name.hasPrefix("Etc/") {
             if let offset = etcOffset(name) {
+                let cities = suggestions(forOffset: offset)
                 throw Refusal(description: "'\(shown)' means UTC\(offsetText(offset)) (the sign of Etc/GMT names is inverted); "
-                              + "use a city's zone: \(suggestions(forOffset: offset).joined(separator: ", "))")
+                              + (cities == ["UTC"] && offset != 0
+                                 ? "no city's zone is at UTC\(offsetText(offset)) today: use the zone of the place whose calendar the report follows"
+                                 : "use a city's zone: \(cities.joined(separator: ", "))"))
             }
         } else if name.contains("/"), !name.hasPrefix("/"), TimeZone(identifier: name) != nil,
                   name.unicodeScalars.allSatisfy({ $0.isASCII }) {
@@ -33,7 +36,8 @@ public enum TimeZoneName {
         let key = name.uppercased()
         if let meanings = ambiguous[key] {
             let read = TimeZone(identifier: name).map { " (this system would read it as UTC\(offsetText($0.secondsFromGMT())))" } ?? ""
-            throw Refusal(description: "'\(shown)' is an abbreviation that means different zones\(read); use an IANA name: "
+            let what = meanings.count == 1 ? "an abbreviation, not an IANA name" : "an abbreviation that may mean different zones"
+            throw Refusal(description: "'\(shown)' is \(what)\(read); use an IANA name: "
                           + meanings.map { "\($0.zone) for \($0.meaning)" }.joined(separator: ", "))
         }
         if let zone = legacy[key] ?? TimeZone.abbreviationDictionary[key].flatMap({ $0.contains("/") ? $0 : nil }) {

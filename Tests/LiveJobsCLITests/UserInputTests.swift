@@ -35,6 +35,9 @@ import Testing
             ("+0530", ["offset", "UTC+5:30", "Asia/Kolkata"]),
             ("Etc/GMT-8", ["inverted", "UTC+8", "Asia/Shanghai"]),
             ("Etc/GMT+5", ["inverted", "UTC−5"]),
+            // No city keeps UTC−12: nothing is suggested as if it were UTC−12.
+            ("Etc/GMT+12", ["inverted", "UTC−12", "no city's zone is at UTC−12 today"]),
+            ("Z", ["an abbreviation, not an IANA name", "use an IANA name: UTC"]),
             ("Asia/Shangai", ["did you mean Asia/Shanghai?"]),
             ("asia/shanghai", ["did you mean Asia/Shanghai?"]),
             ("Shanghai", ["did you mean Asia/Shanghai?"]),
