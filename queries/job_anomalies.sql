@@ -8,6 +8,10 @@
 -- param: processing_times real default=3 A PROCESSING job is shown when it has run more than this many times its room's median live length...
 -- param: processing_min_hours real default=24 ...and at least this many hours.
 -- param: usual_min_jobs integer default=5 SUCCEED jobs with a live length a room needs for its median.
+-- range: stream_ratio_above 0
+-- range: processing_times 0
+-- range: processing_min_hours 0
+-- range: usual_min_jobs 1
 -- codes: kind
 -- report: 10
 WITH month_jobs AS (

@@ -11,6 +11,13 @@
 -- param: block_rate_change real default=0.10 A change of the block rate larger than this is shown.
 -- param: stream_ratio_change real default=0.10 A change of the stream ratio larger than this is shown.
 -- param: live_hours_change real default=0.5 A change of live hours larger than this share of the baseline (0.5 = 50 %) is shown.
+-- range: baseline_months 1 120
+-- range: min_jobs 1
+-- range: min_baseline_jobs 1
+-- range: error_rate_change 0 1
+-- range: block_rate_change 0 1
+-- range: stream_ratio_change 0
+-- range: live_hours_change 0
 -- codes: figure threshold_on
 -- report: 9
 WITH span AS (

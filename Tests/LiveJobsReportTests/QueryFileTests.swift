@@ -121,6 +121,29 @@ import Testing
         #expect(problem("-- param: d date default=2026-1-03\nSELECT :d").hasPrefix("/q/bad.sql:1: parameter 'd': expected a date as YYYY-MM-DD"))
     }
 
+    /// `-- range: NAME MIN [MAX]` bounds a number parameter: a value outside is a bad flag (exit 64)
+    /// naming the range, a default outside is a bad query file, and the line must name a number
+    /// parameter declared above it.
+    @Test func aRangeBoundsANumberParameterAndItsDefault() throws {
+        let q = try parse("-- param: months integer default=3 Months.\n-- range: months 1 120\n-- param: share real default=0.5\n-- range: share 0\nSELECT :months, :share")
+        let months = try #require(q.parameters.first)
+        #expect(months.minimum == 1 && months.maximum == 120)
+        #expect(try ParameterBinder.bind(["months": "120", "share": "0"], to: q)["months"] == 120.databaseValue)
+        for (name, value, expected) in [("months", "0", "an integer from 1 to 120"), ("months", "121", "an integer from 1 to 120"),
+                                        ("share", "-0.1", "a number of at least 0")] {
+            do {
+                _ = try ParameterBinder.bind([name: value], to: q)
+                Issue.record("\(name)=\(value) was accepted")
+            } catch let error as QueryError {
+                #expect(error.isBadFlag && error.description.contains("expected \(expected), got \"\(value)\""), "\(error)")
+            }
+        }
+        #expect(problem("-- param: n integer default=0\n-- range: n 1\nSELECT :n").hasPrefix("/q/bad.sql:2: parameter 'n': expected an integer of at least 1"))
+        #expect(problem("-- range: n 1\nSELECT 1").contains("range for 'n', which is no integer or real parameter declared above"))
+        #expect(problem("-- param: t text default=a\n-- range: t 1\nSELECT :t").contains("range for 't'"))
+        #expect(problem("-- param: n integer default=1\n-- range: n one\nSELECT :n").contains("a range reads `-- range: NAME MIN [MAX]`"))
+    }
+
     /// Every bundled query reads, declares the parameters its SQL uses, and the report's queries take
     /// only month and tz (or optional ones), as docs/QUERIES.md requires.
     @Test func everyBundledQueryReadsAndTheReportsTakeOnlyMonthAndZone() throws {

@@ -17,9 +17,11 @@ public enum ParameterBinder {
             return text.databaseValue
         case .integer:
             guard let v = Int64(text) else { throw bad("an integer") }
+            guard parameter.admits(Double(v)) else { throw bad("an integer \(parameter.rangeText)") }
             return v.databaseValue
         case .real:
             guard let v = Double(text), v.isFinite else { throw bad("a number") }
+            guard parameter.admits(v) else { throw bad("a number \(parameter.rangeText)") }
             return v.databaseValue
         case .month:
             guard isMonth(text) else { throw bad("a month as YYYY-MM") }
@@ -97,5 +99,19 @@ public enum ParameterBinder {
             }
         }
         return values
+    }
+}
+
+extension QueryParameter {
+    /// True when `value` is within the parameter's range (`-- range:`), or it has none.
+    func admits(_ value: Double) -> Bool {
+        (minimum.map { value >= $0 } ?? true) && (maximum.map { value <= $0 } ?? true)
+    }
+
+    /// `from 1 to 36`, `of at least 0`.
+    var rangeText: String {
+        let low = minimum.map { CellFormatter.number($0) } ?? ""
+        if let maximum { return "from \(low) to \(CellFormatter.number(maximum))" }
+        return "of at least \(low)"
     }
 }

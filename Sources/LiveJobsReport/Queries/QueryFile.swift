@@ -23,6 +23,9 @@ public struct QueryParameter: Sendable, Equatable {
     public var required: Bool
     public var defaultValue: String?
     public var summary: String
+    /// The least and the largest value a number may take (`-- range: NAME MIN MAX`); nil: any.
+    public var minimum: Double? = nil
+    public var maximum: Double? = nil
 }
 
 /// A stored query: plain SQL with a header comment that says what it computes and what it takes.
@@ -76,6 +79,7 @@ public struct QueryFile: Sendable {
         readerText = ""
         parameters = []
         sql = text
+        var ranges: [(String, String)] = []
         var lineNumber = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
@@ -99,10 +103,12 @@ public struct QueryFile: Sendable {
                 guard let order = Int(value) else { throw QueryError("\(here): 'report:' takes a number (its position in the report), got \"\(value)\"") }
                 reportOrder = order
             case "chart": chart = try QueryFile.parseChart(value, at: here)
+            case "range": ranges.append((value, here))
             default: continue
             }
         }
         if readerText.isEmpty { readerText = summary }
+        for (value, here) in ranges { try QueryFile.applyRange(value, at: here, to: &parameters) }
         let names = parameters.map(\.name)
         if let duplicate = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
             throw QueryError("\(path): parameter '\(duplicate)' is declared twice")
@@ -140,6 +146,22 @@ public struct QueryFile: Sendable {
             _ = try ParameterBinder.convert(defaultValue, for: parameter, context: here, given: false)
         }
         return parameter
+    }
+
+    /// `-- range: NAME MIN [MAX]`: the values a number parameter may take, its default included.
+    static func applyRange(_ text: String, at here: String, to parameters: inout [QueryParameter]) throws {
+        let words = text.split(separator: " ").map(String.init)
+        guard (2...3).contains(words.count), let low = Double(words[1]), words.count == 2 || Double(words[2]) != nil else {
+            throw QueryError("\(here): a range reads `-- range: NAME MIN [MAX]`, got \"\(text)\"")
+        }
+        guard let i = parameters.firstIndex(where: { $0.name == words[0] }), [.integer, .real].contains(parameters[i].kind) else {
+            throw QueryError("\(here): range for '\(words[0])', which is no integer or real parameter declared above")
+        }
+        parameters[i].minimum = low
+        parameters[i].maximum = words.count == 3 ? Double(words[2]) : nil
+        if let d = parameters[i].defaultValue {
+            _ = try ParameterBinder.convert(d, for: parameters[i], context: here, given: false)
+        }
     }
 
     static func parseChart(_ text: String, at here: String) throws -> ChartSpec {
