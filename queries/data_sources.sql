@@ -3,6 +3,7 @@
 -- reader: For each project and region: the last download from MetaStudio (when it ended, whether it worked, how many jobs it brought) and when the last complete one ended, or the files that were loaded instead. The figures above hold only the jobs these brought in.
 -- empty: No fetch or import is recorded for these jobs.
 -- param: tz timezone default=UTC IANA time zone the times are shown in.
+-- zoned-text: detail
 -- report: 90
 WITH
 fetch_places AS (

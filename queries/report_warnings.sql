@@ -3,6 +3,7 @@
 -- param: month month required The calendar month, YYYY-MM, in time zone :tz.
 -- param: tz timezone default=UTC IANA time zone whose calendar says when the month begins and ends.
 -- param: now instant optional The present, an RFC 3339 date-time (2026-12-08T00:15:00Z); default: the clock.
+-- zoned-text: warning
 WITH
 bounds AS (
     SELECT zone_instant(:month || '-01', :tz)                              AS month_start,
@@ -49,9 +50,11 @@ warnings AS (
     SELECT 2, 'no_jobs', NULL, NULL,
            'No jobs counted in ' || b.label || ': the figures below are zeros because '
            || CASE
-                  WHEN s.last_month IS NULL THEN 'no stored job has a date (import or fetch some first), not because nothing happened.'
+                  WHEN s.last_month IS NULL THEN 'no stored job of the projects and regions this report covers has a date '
+                      || '(import or fetch them, or check --project and --region), not because nothing happened.'
                   WHEN :month > s.last_month THEN 'no stored job started after ' || s.last_month
-                      || ' (the last month with jobs): the jobs of this month have not been fetched or imported yet, not because nothing happened.'
+                      || ' (the last month with jobs): either none started since, or they have not been fetched or imported yet'
+                      || ' (when the last fetch ended is said below, and under "Where the figures come from").'
                   WHEN :month < s.first_month THEN 'the stored jobs begin in ' || s.first_month
                       || ': no job of this month was fetched or imported, not because nothing happened.'
                   ELSE 'no stored job started in it, though jobs are stored from ' || s.first_month || ' to ' || s.last_month
@@ -65,7 +68,7 @@ warnings AS (
            || CASE l.outcome
                   WHEN 'failed' THEN ' failed (started ' || local_instant(l.started_at, :tz) || COALESCE(', ended ' || local_instant(NULLIF(l.finished_at, ''), :tz), '') || ')'
                   WHEN 'interrupted' THEN ' was interrupted (started ' || local_instant(l.started_at, :tz) || COALESCE(', ended ' || local_instant(NULLIF(l.finished_at, ''), :tz), '') || ')'
-                  WHEN 'incomplete' THEN ' was incomplete (ended ' || COALESCE(NULLIF(l.finished_at, ''), '?') || ', '
+                  WHEN 'incomplete' THEN ' was incomplete (ended ' || COALESCE(local_instant(NULLIF(l.finished_at, ''), :tz), '?') || ', '
                       || l.jobs || ' jobs stored' || COALESCE(', the API counted ' || l.expected_count, '') || ')'
                   ELSE ' is still running, or was killed and not yet noticed (started ' || local_instant(l.started_at, :tz) || ')'
               END

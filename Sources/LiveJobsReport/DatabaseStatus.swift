@@ -19,7 +19,11 @@ public struct DatabaseStatus {
     public static let queryNames = (summary: "status_summary", places: "status_places", sources: "data_sources")
 
     /// Runs the three queries on `context`. Throws `QueryError` when the catalog lacks one of them.
+    /// The projects and regions the status covers (`--project`, `--region`).
+    public private(set) var scope: ReportScope = .everything
+
     public init(using context: ReportContext) throws {
+        scope = context.scope
         func run(_ name: String) throws -> ResultTable {
             try context.run(try context.catalog.query(named: name), params: [:])
         }
@@ -48,7 +52,12 @@ public struct DatabaseStatus {
         let name = SafeText.escaped(database)
         var out = "Database: \(name)\n"
         let jobs = count("jobs")
-        if jobs == 0 {
+        if !scope.isEverything {
+            out += "Only \(scope.description) (--project, --region).\n"
+        }
+        if jobs == 0 && !scope.isEverything {
+            out += "No stored job is of \(scope.description).\n"
+        } else if jobs == 0 {
             out += "It holds no jobs: import some (livejobs import FILE...) or fetch them (livejobs fetch).\n"
         } else {
             let undated = count("jobs_without_date")

@@ -15,8 +15,20 @@ public struct MonthlyReport {
     }
 
     /// The folder a report goes to when the user names none: `reports/2026-11` or `reports/2026-11_Asia-Shanghai`.
-    public static func defaultDirectory(month: String, tz: String) -> String {
-        tz == "UTC" ? "reports/\(month)" : "reports/\(month)_\(tz.replacingOccurrences(of: "/", with: "-"))"
+    /// With `--project`/`--region`, their values follow (`reports/2026-11_P1+cn-north-4`), so that a
+    /// limited report never overwrites the whole one; a character other than a letter, a digit, `.`,
+    /// `-` or `_` becomes `_`.
+    public static func defaultDirectory(month: String, tz: String, scope: ReportScope = .everything) -> String {
+        var name = tz == "UTC" ? "reports/\(month)" : "reports/\(month)_\(tz.replacingOccurrences(of: "/", with: "-"))"
+        if !scope.isEverything {
+            let parts = (scope.projects + scope.regions).map { value in
+                String(value.unicodeScalars.map { c -> Character in
+                    (c.isASCII && (CharacterSet.alphanumerics.contains(c) || ".-_".unicodeScalars.contains(c))) ? Character(c) : "_"
+                }.prefix(64))
+            }
+            name += "_" + parts.joined(separator: "+")
+        }
+        return name
     }
 
     /// Writes every file into `directory` and returns the paths written, Markdown first. Throws
@@ -44,16 +56,23 @@ public struct MonthlyReport {
             var section = "## \(MarkdownTable.escapeInline(query.title))\n\n"
             if !query.readerText.isEmpty { section += MarkdownTable.escapeInline(query.readerText) + "\n\n" }
             if table.rows.isEmpty {
+                let staleChart = (directory as NSString).appendingPathComponent("\(query.name).svg")
+                if query.chart != nil, FileManager.default.fileExists(atPath: staleChart) {
+                    try OutputFileError.writing(staleChart) { try FileManager.default.removeItem(atPath: staleChart) }
+                }
                 section += MarkdownTable.escapeInline(query.emptyText ?? "Nothing to show for \(ReportWording.monthName(month)).") + "\n\n"
                 section += "Data: [\(query.name).csv](\(query.name).csv)\n"
                 sections.append(section)
                 continue
             }
+            let svgPath = (directory as NSString).appendingPathComponent("\(query.name).svg")
             if let chart = query.chart, let svg = ReportCharts.render(chart, title: query.title, table: table) {
-                let svgPath = (directory as NSString).appendingPathComponent("\(query.name).svg")
                 try OutputFileError.writing(svgPath) { try svg.write(toFile: svgPath, atomically: true, encoding: .utf8) }
                 written.append(svgPath)
                 section += "![\(MarkdownTable.escapeInline(query.title))](\(query.name).svg)\n\n"
+            } else if query.chart != nil, FileManager.default.fileExists(atPath: svgPath) {
+                // No chart this time: an earlier report's chart of the same name must not stay beside this one.
+                try OutputFileError.writing(svgPath) { try FileManager.default.removeItem(atPath: svgPath) }
             }
             // With one project in the report, its heading names it; the tables leave out the
             // columns that would repeat it on every row (the CSV files keep them).
@@ -68,6 +87,9 @@ public struct MonthlyReport {
             sections.append(section)
         }
         var markdown = "# Livestream usage, \(ReportWording.monthName(month)), \(zoneName)\n\n"
+        if !context.scope.isEverything {
+            markdown += "Only \(MarkdownTable.escapeInline(context.scope.description)): every other stored project and region is left out of every figure.\n\n"
+        }
         if let place = places.first, places.count == 1, place.projectId != nil || place.region != nil {
             markdown += "Project \(MarkdownTable.escapeInline(place.projectId ?? "(none given)"))"
                 + (place.region.map { ", region \(MarkdownTable.escapeInline($0))" } ?? "") + ".\n\n"

@@ -48,7 +48,7 @@ struct ReportCommand: ParsableCommand {
                 throw QueryError("the database \(common.databasePath) holds no jobs with a date; import some first")
             }
             let report = MonthlyReport(month: month, tz: zone, csvOptions: CSVOptions(excel: excel))
-            let directory = out ?? MonthlyReport.defaultDirectory(month: month, tz: zone)
+            let directory = out ?? MonthlyReport.defaultDirectory(month: month, tz: zone, scope: scope.scope)
             let files = try report.write(using: context, to: directory)
             try Output.line("wrote the \(month) report (\(zone)) to \(SafeText.escaped(files[0])) and \(files.count - 1) more files in \(SafeText.escaped(directory))")
         }

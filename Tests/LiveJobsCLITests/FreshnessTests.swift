@@ -113,6 +113,12 @@ import Testing
         ])
         let shanghai = try await Self.warnings(cli, month: "2026-10", tz: "Asia/Shanghai", now: now)
         #expect(shanghai.count == 3)
+        // Every instant of every warning in Shanghai's time: run 4 ended 2026-11-02T08:00:00Z, 16:00 there;
+        // run 2, the last complete fetch of proj-b, 2026-10-25T12:00:00Z, 20:00 there.
+        #expect(shanghai[1] == "The last fetch of project proj-b, region cn-east-3 was incomplete (ended 2026-11-02T16:00:00+08:00, "
+                + "5 jobs stored, the API counted 7): count 7 but 5 jobs listed. Its figures may lack jobs created or changed since "
+                + "the last complete fetch (ended 2026-10-25T20:00:00+08:00).", "\(shanghai)")
+        #expect(!shanghai.joined().contains("Z,") && !shanghai.joined().contains("Z)"), "\(shanghai)")
         // Instants in the report's zone: 2026-10-25T12:00:00Z is 20:00 in Shanghai, October's end
         // 2026-10-31T16:00:00Z is midnight there.
         #expect(shanghai.last == "Project proj-b, region cn-east-3 was last fetched completely at 2026-10-25T20:00:00+08:00, before "
@@ -183,7 +189,8 @@ import Testing
         #expect(Array(future.prefix(2)) == [
             "2099-01 (UTC) has not begun yet: it begins 2099-01-01T00:00:00Z and it is now 2026-12-08T00:00:00Z, so no figure below can be final.",
             "No jobs counted in 2099-01 (UTC): the figures below are zeros because no stored job started after \(month) (the last month "
-                + "with jobs): the jobs of this month have not been fetched or imported yet, not because nothing happened.",
+                + "with jobs): either none started since, or they have not been fetched or imported yet (when the last fetch ended "
+                + "is said below, and under \"Where the figures come from\").",
         ])
         let august = try await Self.warnings(cli, month: "2026-08", now: now)
         #expect(!august.contains { $0.hasPrefix("No jobs counted") })

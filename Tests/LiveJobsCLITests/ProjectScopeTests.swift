@@ -124,6 +124,13 @@ import Testing
         #expect(report.status == 0, "\(report.stderr)")
         let markdown = try String(contentsOfFile: cli.path("p1/report.md"), encoding: .utf8)
         #expect(markdown.contains("Project P1, region cn-north-4."))
+        #expect(markdown.contains("Only project P1: every other stored project and region is left out of every figure."))
+        // Without --out, a limited report goes to its own folder and never overwrites the whole one.
+        let twoProjects = try await cli.run(["report", "--db", db, "--month", "2026-11", "--project", "P1", "--project", "P2"])
+        #expect(twoProjects.status == 0, "\(twoProjects.stderr)")
+        let bothMarkdown = try String(contentsOfFile: cli.path("reports/2026-11_P1+P2/report.md"), encoding: .utf8)
+        #expect(bothMarkdown.contains("Only projects P1, P2: every other"), "\(bothMarkdown.prefix(400))")
+        #expect(!FileManager.default.fileExists(atPath: cli.path("reports/2026-11/report.md")))
         #expect(!markdown.contains("| project id |"))
         let whole = try await cli.run(["report", "--db", db, "--month", "2026-11", "--out", "all"])
         #expect(whole.status == 0, "\(whole.stderr)")
@@ -209,6 +216,14 @@ import Testing
         #expect(empty.status == 65)
         #expect(empty.stderr.contains("no stored job of project P1; region ap-southeast-1 has a date"), "\(empty.stderr)")
         #expect(!empty.stderr.contains("import some first"))
+        // With --month, the report is written and its warning says why it is empty, and so does status.
+        let month = try await cli.run(["report", "--db", db, "--project", "P1", "--region", "ap-southeast-1", "--month", "2026-11", "--out", "e"])
+        #expect(month.status == 0, "\(month.stderr)")
+        let emptyMarkdown = try String(contentsOfFile: cli.path("e/report.md"), encoding: .utf8)
+        #expect(emptyMarkdown.contains("no stored job of the projects and regions this report covers has a date"), "\(emptyMarkdown.prefix(800))")
+        let status = try await cli.run(["status", "--db", db, "--project", "P1", "--region", "ap-southeast-1"])
+        #expect(status.status == 0 && status.stdout.contains("No stored job is of project P1; region ap-southeast-1."), "\(status.stdout)")
+        #expect(!status.stdout.contains("import some"))
         // compare names the month nothing is stored for, on stderr (the CSV stays a CSV).
         let compare = try await cli.run(["compare", "r1", "--db", db, "--month", "2026-11", "--against", "2099-01", "--format", "csv"])
         #expect(compare.status == 0, "\(compare.stderr)")

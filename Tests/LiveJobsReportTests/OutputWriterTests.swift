@@ -177,6 +177,14 @@ private func csv(_ table: ResultTable, excel: Bool = false) -> String {
     #expect(MarkdownTable.render(table) == "| room\\|name | hours |\n| --- | --- |\n\n_No rows._\n")
 }
 
+/// A room name or a server's message written as a Markdown link or image stays text in the report.
+@Test(.timeLimit(.minutes(1))) func markdownMakesNoLinkOrImageFromText() {
+    #expect(MarkdownTable.escapeInline("[login](http://evil.example)") == "\\[login\\](http://evil.example)")
+    #expect(MarkdownTable.escapeInline("![x](http://evil.example/p.png)") == "!\\[x\\](http://evil.example/p.png)")
+    let table = ResultTable(columns: ["room_name"], rows: [[.text("[促销](javascript:alert(1))")]])
+    #expect(MarkdownTable.render(table).contains("| \\[促销\\](javascript:alert(1)) |"))
+}
+
 @Test(.timeLimit(.minutes(1))) func markdownInlineEscapingMatchesCells() {
     #expect(MarkdownTable.escapeInline("直播 | <b>x</b> & \\\nnext") == "直播 \\| &lt;b&gt;x&lt;/b&gt; &amp; \\\\<br>next")
     #expect(MarkdownTable.escapeInline("|\u{301}") == "\\|\u{301}")

@@ -3,7 +3,7 @@ import MetaStudio
 
 /// A GitHub-flavoured Markdown table of a query result, safe for any room name a user typed.
 ///
-/// Numeric columns are right-aligned; `|` and `\` are backslash-escaped, line breaks become `<br>`,
+/// Numeric columns are right-aligned; `|`, `\`, `[` and `]` are backslash-escaped (no link or image can be made), line breaks become `<br>`,
 /// `<` `>` `&` become entities so cell text can neither break the table nor inject HTML, and other
 /// control characters are shown as `\u{1B}` escapes, never written raw.
 public enum MarkdownTable {
@@ -37,6 +37,10 @@ public enum MarkdownTable {
             switch scalar {
             case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
             case "|": out.append(contentsOf: "\\|".unicodeScalars)
+            // A text from outside (a room name, a server's message) must not become a link or an
+            // image in the reader's viewer: `[x](http://…)` is shown as typed.
+            case "[": out.append(contentsOf: "\\[".unicodeScalars)
+            case "]": out.append(contentsOf: "\\]".unicodeScalars)
             case "&": out.append(contentsOf: "&amp;".unicodeScalars)
             case "<": out.append(contentsOf: "&lt;".unicodeScalars)
             case ">": out.append(contentsOf: "&gt;".unicodeScalars)
