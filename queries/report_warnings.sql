@@ -93,7 +93,7 @@ warnings AS (
     UNION ALL
     SELECT 5, 'imported_before_month_end', i.project_id, i.region,
            CASE WHEN i.project_id IS NULL AND i.region IS NULL THEN 'The jobs imported with no project or region given'
-                ELSE 'Project ' || COALESCE(i.project_id, '(none)') || ', region ' || COALESCE(i.region, '(none)')
+                ELSE 'The jobs of project ' || COALESCE(i.project_id, '(none)') || ', region ' || COALESCE(i.region, '(none)')
            END
            || ' come from files only, the last imported at ' || local_instant(i.last_import, :tz) || ', before ' || b.label
            || CASE WHEN julianday(b.now) < julianday(b.month_end) THEN ' ends (' ELSE ' ended (' END

@@ -33,7 +33,7 @@ this_month AS (
     SELECT r.project_id, r.region, r.room_id,
            SUM(r.jobs) AS jobs, SUM(r.rated_jobs) AS rated, SUM(r.failed_jobs) AS failed,
            SUM(r.blocked_jobs) AS blocked, SUM(r.paired_live_us) AS paired_live, SUM(r.paired_streamed_us) AS paired_streamed,
-           COALESCE(SUM(r.live_us), 0) AS live_us
+           COALESCE(SUM(r.live_us), 0) AS live_us, SUM(r.jobs_without_stream) AS jobs_without_stream
     FROM usage_rollup r
     WHERE r.tz = :tz AND r.month = :month AND r.room_id IS NOT NULL
     GROUP BY r.project_id, r.region, r.room_id
@@ -49,6 +49,8 @@ before AS (
 ),
 compared AS (
     SELECT n.project_id, n.region, n.room_id, n.jobs, b.jobs AS baseline_jobs, m.months AS baseline_months,
+           COALESCE(n.paired_live, 0) / 3600000000.0              AS ratio_live_hours,
+           n.jobs_without_stream                                   AS jobs_without_stream,
            1.0 * n.failed / NULLIF(n.rated, 0)                     AS error_rate,
            1.0 * b.failed / NULLIF(b.rated, 0)                     AS baseline_error_rate,
            1.0 * n.blocked / NULLIF(n.rated, 0)                    AS block_rate,
@@ -92,7 +94,9 @@ SELECT
     m.threshold                                                    AS threshold,
     m.jobs                                                         AS jobs,
     m.baseline_jobs                                                AS baseline_jobs,
-    m.baseline_months                                              AS baseline_months
+    m.baseline_months                                              AS baseline_months,
+    ROUND(m.ratio_live_hours, 2)                                   AS ratio_live_hours,
+    m.jobs_without_stream                                          AS jobs_without_stream
 FROM moved m
 ORDER BY m.figure_order,
          CASE WHEN m.threshold_on = 'change' THEN abs(m.value - m.baseline) ELSE abs(m.value / m.baseline - 1) END DESC,

@@ -49,6 +49,11 @@ public struct DatabaseStatus {
     /// The status as text for a terminal: a few lines, then the two tables (`TextTable`, which
     /// escapes what came from the database). `database` is the path as the user gave it.
     public func text(database: String) -> String {
+        /// `1 room`, `2 rooms`: the count of `column` with its noun.
+        func counted(_ column: String, _ one: String, _ many: String? = nil) -> String {
+            let n = count(column)
+            return "\(n) " + (n == 1 ? one : many ?? one + "s")
+        }
         let name = SafeText.escaped(database)
         var out = "Database: \(name)\n"
         let jobs = count("jobs")
@@ -62,8 +67,8 @@ public struct DatabaseStatus {
         } else {
             let undated = count("jobs_without_date")
             out += "Jobs: \(jobs)" + (undated > 0 ? " (\(undated) without a date)" : "")
-                + " in \(count("rooms")) rooms, \(count("projects")) projects, \(count("regions")) regions"
-                + (count("jobs_without_project") > 0 ? " (\(count("jobs_without_project")) jobs with no project: imported without --project-id)" : "")
+                + " in \(counted("rooms", "room")), \(counted("projects", "project")), \(counted("regions", "region"))"
+                + (count("jobs_without_project") > 0 ? " (\(counted("jobs_without_project", "job")) with no project: imported without --project-id)" : "")
                 + "\n"
             if let first = text("first_month"), let last = text("last_month") {
                 out += "Months (UTC): \(first) to \(last), \(count("months_with_jobs")) with jobs\n"
@@ -71,7 +76,7 @@ public struct DatabaseStatus {
             out += "Flagged jobs: \(count("flagged_jobs"))" + (count("flagged_jobs") > 0
                 ? " (stored, left out of the figures their unusable values would falsify)" : "") + "\n"
         }
-        out += "Runs recorded: \(count("fetches")) fetches, \(count("imports")) file imports\n"
+        out += "Runs recorded: \(counted("fetches", "fetch", "fetches")), \(counted("imports", "file import"))\n"
         if !places.rows.isEmpty {
             out += "\nJobs per project and region:\n" + TextTable.render(places)
         }

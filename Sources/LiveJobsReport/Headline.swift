@@ -24,16 +24,18 @@ enum Headline {
         if let intro = moves.intro { lines += [intro, ""] }
         func n(_ column: String) -> String { number(column) + moves.suffix(column) }
         func p(_ column: String) -> String { percent(column) + moves.suffix(column) }
-        lines.append("- **Jobs:** \(n("jobs")) in \(n("rooms")) rooms; \(n("failed_jobs")) failed, \(n("blocked_jobs")) blocked, \(n("ongoing_jobs")) still live, \(n("jobs_without_duration")) without a duration")
+        /// `room` after 1, `rooms` after any other count.
+        func noun(_ column: String, _ one: String, _ many: String) -> String { number(column) == "1" ? one : many }
+        lines.append("- **Jobs:** \(n("jobs")) in \(n("rooms")) \(noun("rooms", "room", "rooms")); \(n("failed_jobs")) failed, \(n("blocked_jobs")) blocked, \(n("ongoing_jobs")) still live, \(n("jobs_without_duration")) without a duration")
         lines.append("- **Hours live:** \(n("live_hours")) · **hours streamed:** \(n("streamed_hours")) · **stream ratio:** \(p("stream_ratio"))")
         if summary.columns.contains("ratio_live_hours") {
             lines.append("- **Stream ratio coverage:** \(n("ratio_live_hours")) of the \(number("live_hours")) live hours have stream data; "
-                + "\(n("jobs_without_stream")) jobs have none (the ratio counts only live time with stream data)")
+                + "\(n("jobs_without_stream")) \(noun("jobs_without_stream", "job has", "jobs have")) none (the ratio counts only live time with stream data)")
         }
         lines.append("- **Error rate:** \(p("error_rate")) · **block rate:** \(p("block_rate"))")
         if summary.columns.contains("flagged_jobs") {
             let flagged = number("flagged_jobs")
-            lines.append("- **Data quality:** \(n("flagged_jobs")) jobs flagged" + (flagged == "0" ? "" :
+            lines.append("- **Data quality:** \(n("flagged_jobs")) \(noun("flagged_jobs", "job", "jobs")) flagged" + (flagged == "0" ? "" :
                 ": stored, and left out of the figures their unusable values would falsify (see Data quality)"))
         }
         var text = lines.joined(separator: "\n") + "\n"

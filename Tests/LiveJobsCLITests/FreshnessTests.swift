@@ -323,7 +323,7 @@ import Testing
         let empty = try await cli.run(["status", "--db", "e.sqlite"])
         #expect(empty.status == 0, "\(empty.stderr)")
         #expect(empty.stdout.contains("It holds no jobs"), "\(empty.stdout)")
-        #expect(empty.stdout.contains("Runs recorded: 0 fetches, 1 file imports"))
+        #expect(empty.stdout.contains("Runs recorded: 0 fetches, 1 file import\n"))
         let emptyJSON = try await cli.run(["status", "--db", "e.sqlite", "--json"])
         let object = try JSONSerialization.jsonObject(with: Data(emptyJSON.stdout.utf8)) as? [String: Any] ?? [:]
         #expect(object["jobs"] as? Int == 0)
@@ -372,7 +372,7 @@ import Testing
                 + "not in the figures below.")
         let status = try await cli.run(["status", "--db", "n.sqlite"])
         #expect(status.status == 0, "\(status.stderr)")
-        #expect(status.stdout.contains("Jobs: 1 in 1 rooms, 0 projects, 0 regions (1 jobs with no project: imported without --project-id)\n"),
+        #expect(status.stdout.contains("Jobs: 1 in 1 room, 0 projects, 0 regions (1 job with no project: imported without --project-id)\n"),
                 "\(status.stdout)")
         #expect(status.stdout.contains("1 file, 1 jobs read: only.json"))
     }

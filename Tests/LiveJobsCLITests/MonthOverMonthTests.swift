@@ -129,7 +129,7 @@ import Testing
         #expect(markdown.contains("In brackets, the change against December 2025"), "\(markdown)")
         #expect(markdown.contains("- **Jobs:** 5 (+1, +25.0 %) in 3 (±0) rooms; 1 (+1, new) failed, 1 (+1, new) blocked, 0 (±0) still live, 0 (±0) without a duration"), "\(markdown)")
         #expect(markdown.contains("- **Hours live:** 6 (+1.5, +33.3 %) · **hours streamed:** 3.5 (+1.25, +55.6 %) · **stream ratio:** 70.00 % (+5.71 points)"), "\(markdown)")
-        #expect(markdown.contains("- **Stream ratio coverage:** 5 (+1.5, +42.9 %) of the 6 live hours have stream data; 1 (±0) jobs have none"), "\(markdown)")
+        #expect(markdown.contains("- **Stream ratio coverage:** 5 (+1.5, +42.9 %) of the 6 live hours have stream data; 1 (±0) job has none"), "\(markdown)")
         #expect(markdown.contains("- **Error rate:** 20.00 % (+20.00 points) · **block rate:** 20.00 % (+20.00 points)"), "\(markdown)")
         // Two projects in 2026-01: p1 has j1 j2 j4 j5 (4 jobs, rooms r1 r2, 3 + 0.5 + 1 + 0.5 = 5 h live,
         // 1.5 + 0.5 + 0.5 = 2.5 h streamed over 4 paired hours = 0.625, j4 without stream; 1 failed of 4 = 0.25),
@@ -157,7 +157,7 @@ import Testing
         let markdown = try String(contentsOf: cli.workDir.appendingPathComponent("reports/2025-11/report.md"), encoding: .utf8)
         #expect(markdown.contains("No month before November 2025 is stored: there is no earlier month to compare with."), "\(markdown)")
         // n1 alone: 1 job, 1 h; no bracket after any figure, and one project: no breakdown.
-        #expect(markdown.contains("- **Jobs:** 1 in 1 rooms; 0 failed, 0 blocked, 0 still live, 0 without a duration\n"), "\(markdown)")
+        #expect(markdown.contains("- **Jobs:** 1 in 1 room; 0 failed, 0 blocked, 0 still live, 0 without a duration\n"), "\(markdown)")
         #expect(!markdown.contains("### By project"))
         let changes = try await Self.csv(cli, "month_over_month", month: "2025-11")
         #expect(changes.contains("2025-11,2025-10,live_hours,hours,1,,,,first month,UTC"), "\(changes)")

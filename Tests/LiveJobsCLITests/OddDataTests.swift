@@ -67,7 +67,7 @@ import Testing
         #expect(report.status == 0, "\(report.stderr)")
         let markdown = try String(contentsOfFile: cli.path("rep/report.md"), encoding: .utf8)
         // 1 flagged job, none the month before (month_over_month: "new").
-        #expect(markdown.contains("- **Data quality:** 1 (+1, new) jobs flagged"), "\(markdown.prefix(900))")
+        #expect(markdown.contains("- **Data quality:** 1 (+1, new) job flagged"), "\(markdown.prefix(900))")
         let section = try #require(markdown.range(of: "## Data quality")).upperBound
         #expect(markdown[section...].contains("| duration | negative | odd-room | Odd Room | 1 | live hours, stream ratio | \(month) | minus-five | negative (-5) |"))
         let csv = try String(contentsOfFile: cli.path("rep/data_quality.csv"), encoding: .utf8)
