@@ -22,7 +22,7 @@ public struct MonthlyReport {
         var name = tz == "UTC" ? "reports/\(month)" : "reports/\(month)_\(tz.replacingOccurrences(of: "/", with: "-"))"
         if !scope.isEverything {
             let parts = (scope.projects + scope.regions).map { value in
-                String(value.unicodeScalars.map { c -> Character in
+                value.isEmpty ? "none" : String(value.unicodeScalars.map { c -> Character in
                     (c.isASCII && (CharacterSet.alphanumerics.contains(c) || ".-_".unicodeScalars.contains(c))) ? Character(c) : "_"
                 }.prefix(64))
             }

@@ -14,9 +14,10 @@ import MetaStudio
 /// way too, so `usage_figures` sums only the scoped rollup rows with the very formulas the
 /// database holds; nothing is written to the database file. `main.jobs` still names every job.
 public struct ReportScope: Sendable, Equatable {
-    /// `jobs.project_id` values to keep; empty: every project (imported jobs with no project too).
+    /// `jobs.project_id` values to keep, `""` for the jobs imported with none (NULL); an empty list:
+    /// every project (imported jobs with no project too).
     public var projects: [String]
-    /// `jobs.region` values to keep; empty: every region.
+    /// `jobs.region` values to keep, `""` for none given; an empty list: every region.
     public var regions: [String]
 
     public init(projects: [String] = [], regions: [String] = []) {
@@ -32,8 +33,9 @@ public struct ReportScope: Sendable, Equatable {
     /// How the scope reads to a person, for a report's heading: `project 0a1b…, region cn-north-4`.
     public var description: String {
         var parts: [String] = []
-        if !projects.isEmpty { parts.append((projects.count == 1 ? "project " : "projects ") + projects.map { SafeText.escaped($0) }.joined(separator: ", ")) }
-        if !regions.isEmpty { parts.append((regions.count == 1 ? "region " : "regions ") + regions.map { SafeText.escaped($0) }.joined(separator: ", ")) }
+        func shown(_ value: String) -> String { value.isEmpty ? "(none given)" : SafeText.escaped(value) }
+        if !projects.isEmpty { parts.append((projects.count == 1 ? "project " : "projects ") + projects.map(shown).joined(separator: ", ")) }
+        if !regions.isEmpty { parts.append((regions.count == 1 ? "region " : "regions ") + regions.map(shown).joined(separator: ", ")) }
         return parts.isEmpty ? "every project" : parts.joined(separator: "; ")
     }
 
@@ -81,9 +83,17 @@ public struct ReportScope: Sendable, Equatable {
 
     /// The WHERE condition on a table's `project_id` and `region`, values as SQL literals.
     var sqlCondition: String {
+        /// `column IN (...)`, or `column IS NULL` for `""` (none given), or both.
+        func term(_ column: String, _ values: [String]) -> String {
+            var either: [String] = []
+            let given = values.filter { !$0.isEmpty }
+            if !given.isEmpty { either.append("\(column) IN (\(given.map(\.sqlLiteral).joined(separator: ", ")))") }
+            if values.contains("") { either.append("\(column) IS NULL") }
+            return "(" + either.joined(separator: " OR ") + ")"
+        }
         var terms: [String] = []
-        if !projects.isEmpty { terms.append("project_id IN (\(projects.map(\.sqlLiteral).joined(separator: ", ")))") }
-        if !regions.isEmpty { terms.append("region IN (\(regions.map(\.sqlLiteral).joined(separator: ", ")))") }
+        if !projects.isEmpty { terms.append(term("project_id", projects)) }
+        if !regions.isEmpty { terms.append(term("region", regions)) }
         return terms.joined(separator: " AND ")
     }
 
@@ -96,9 +106,15 @@ public struct ReportScope: Sendable, Equatable {
             UNION SELECT \(column) FROM main.sync_runs WHERE \(column) IS NOT NULL
             UNION SELECT \(column) FROM main.import_runs WHERE \(column) IS NOT NULL
             """))
-        for value in wanted where !known.contains(value) {
+        // "" is the jobs stored with none: known when such a job, or such an import, is.
+        let noneKnown = try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM main.usage_rollup WHERE tz = 'UTC' AND \(column) IS NULL)
+                OR EXISTS (SELECT 1 FROM main.import_runs WHERE \(column) IS NULL)
+            """) ?? false
+        for value in wanted where value.isEmpty ? !noneKnown : !known.contains(value) {
             let listed = known.sorted().prefix(10).map { SafeText.escaped($0, limit: 80) }.joined(separator: ", ")
-            throw QueryError("\(flag) \(SafeText.escaped(value, limit: 80)): no stored job, fetch or import has this \(column) "
+            throw QueryError("\(flag) \(value.isEmpty ? "''" : SafeText.escaped(value, limit: 80)): no stored job, fetch or import has "
+                             + (value.isEmpty ? "no \(column) " : "this \(column) ")
                              + (known.isEmpty ? "(none has a \(column); give one on import with --\(column == "region" ? "region" : "project-id"))"
                                               : "(stored: \(listed)\(known.count > 10 ? ", …" : ""))"))
         }

@@ -112,12 +112,22 @@ import Testing
         let none = try #require(try await Self.rows(cli, ["month_summary", "--db", db, "--param", "month=2026-11",
                                                            "--project", "P1", "--region", "ap-southeast-1"]).first)
         #expect(Self.number(none["jobs"]) == 0)
+        // '' is the jobs imported without a project: none yet, then one (j6, 2026-11-06, 1 h).
+        let noneYet = try await cli.run(["query", "month_summary", "--db", db, "--param", "month=2026-11", "--project", ""])
+        #expect(noneYet.status == 65 && noneYet.stderr.contains("--project '': no stored job, fetch or import has no project_id"), "\(noneYet.stderr)")
+        let orphan = cli.write("none.jsonl", Self.job("j6", room: "r1", name: "Shared Room", start: "2026-11-06T00:00:00Z", duration: 3600, stream: 3600) + "\n")
+        #expect(try await cli.run(["import", "--db", db, orphan]).status == 0)
+        let unplaced = try #require(try await Self.rows(cli, ["month_summary", "--db", db, "--param", "month=2026-11", "--project", ""]).first)
+        #expect(Self.number(unplaced["jobs"]) == 1 && Self.number(unplaced["live_hours"]) == 1)
+        // With P1: 3 + 1 jobs, 3.25 + 1 hours, and three rooms (P1's r1 and r3, and the no-project r1).
+        let withP1 = try #require(try await Self.rows(cli, ["month_summary", "--db", db, "--param", "month=2026-11", "--project", "", "--project", "P1"]).first)
+        #expect(Self.number(withP1["jobs"]) == 4 && Self.number(withP1["live_hours"]) == 4.25 && Self.number(withP1["rooms"]) == 3)
         // Room-level queries and lists of jobs are scoped too (a query reading `jobs` directly).
         let flagged = try await cli.run(["query", "error_codes", "--db", db, "--project", "P2", "--format", "csv"])
         #expect(flagged.status == 0 && !flagged.stdout.contains("MSS.00000001"), "\(flagged.stdout)")
         let mine = cli.write("mine.sql", "-- title: mine\nSELECT count(*) AS n FROM jobs\n")
         #expect(try await Self.rows(cli, [mine, "--db", db, "--project", "P2"]).first?["n"] as? Int == 2)
-        #expect(try await Self.rows(cli, [mine, "--db", db]).first?["n"] as? Int == 5)
+        #expect(try await Self.rows(cli, [mine, "--db", db]).first?["n"] as? Int == 6)
 
         // The report names its one project and leaves the columns that would repeat it out.
         let report = try await cli.run(["report", "--db", db, "--month", "2026-11", "--project", "P1", "--out", "p1"])
