@@ -28,6 +28,11 @@ enum Headline {
         func noun(_ column: String, _ one: String, _ many: String) -> String { number(column) == "1" ? one : many }
         lines.append("- **Jobs:** \(n("jobs")) in \(n("rooms")) \(noun("rooms", "room", "rooms")); \(n("failed_jobs")) failed, \(n("blocked_jobs")) blocked, \(n("ongoing_jobs")) still live, \(n("jobs_without_duration")) without a duration")
         lines.append("- **Hours live:** \(n("live_hours")) · **hours streamed:** \(n("streamed_hours")) · **stream ratio:** \(p("stream_ratio"))")
+        if number("jobs") == "0", !["0", "n/a"].contains(number("live_hours")) {
+            // No job started in the month, yet it has hours: say whose, or "Jobs: 0" reads as "nothing ran".
+            lines.append("- These hours come from livestreams that started in an earlier month and ran into this one "
+                + "(a job is counted in the month it started).")
+        }
         if summary.columns.contains("ratio_live_hours") {
             lines.append("- **Stream ratio coverage:** \(n("ratio_live_hours")) of the \(number("live_hours")) live hours have stream data; "
                 + "\(n("jobs_without_stream")) \(noun("jobs_without_stream", "job has", "jobs have")) none (the ratio counts only live time with stream data)")

@@ -269,4 +269,21 @@ import Testing
         let csv = try String(contentsOfFile: cli.path("z/data_quality.csv"), encoding: .utf8)
         #expect(csv.contains(",stale_unfinished,") && csv.contains("\"live_hours, stream_ratio, ongoing_jobs\"") && csv.contains("(2026-11-06T04:00:00+08:00)"), "\(csv)")
     }
+    /// A month whose only hours come from a livestream that started the month before: "Jobs: 0"
+    /// with hours says whose they are. The job runs 2026-10-31T20:00:00Z + 8 h: 4 h in each month (UTC).
+    @Test func hoursWithoutJobsSayWhoseTheyAre() async throws {
+        let cli = CLI()
+        let file = cli.write("c.jsonl", Self.job("c1", room: "r1", name: "Night", start: "2026-10-31T20:00:00Z", duration: 28_800, stream: 28_800) + "\n")
+        #expect(try await cli.run(["import", "--db", "c.sqlite", file]).status == 0)
+        let report = try await cli.run(["report", "--db", "c.sqlite", "--month", "2026-11", "--out", "c"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let markdown = try String(contentsOfFile: cli.path("c/report.md"), encoding: .utf8)
+        #expect(markdown.contains("- **Jobs:** 0 (-1, -100.0 %) in 1 (±0) room;"), "\(markdown.prefix(900))")
+        #expect(markdown.contains("- **Hours live:** 4 (±0) · **hours streamed:** 4 (±0)"), "\(markdown.prefix(900))")
+        #expect(markdown.contains("- These hours come from livestreams that started in an earlier month and ran into this one"))
+        // October has its job: no such line there.
+        let october = try await cli.run(["report", "--db", "c.sqlite", "--month", "2026-10", "--out", "o"])
+        #expect(october.status == 0)
+        #expect(!(try String(contentsOfFile: cli.path("o/report.md"), encoding: .utf8)).contains("These hours come from"))
+    }
 }
