@@ -1,9 +1,10 @@
 # The two commands of the README: `make demo` (import the sample, write a report) and `make test`.
 # Both install what a fresh Debian machine lacks first; the Swift toolchain itself is assumed.
+# python3-openpyxl is the separate XLSX reader the tests read livejobs' workbooks back with.
 
 SWIFT    ?= swift
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PKGS := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev sqlite3 time tzdata
+APT_PKGS := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev sqlite3 time tzdata python3-openpyxl
 DB       ?= livejobs.sqlite
 RELEASE  := .build/release
 
@@ -26,7 +27,7 @@ build: deps
 demo: build
 	$(RELEASE)/livejobs import --db $(DB) --project-id 645fb06c781544f1860db551a3a2e467 --region cn-north-4 sample-data/*.json
 	$(RELEASE)/livejobs import --db $(DB) --project-id 6175ed37dd8f1b5d90ada08b1d6b05c9 --region cn-east-3 sample-data/second-project/*.json
-	$(RELEASE)/livejobs report --db $(DB)
+	$(RELEASE)/livejobs report --db $(DB) --xlsx
 
 test: deps
 	$(SWIFT) build

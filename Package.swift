@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The API: job model, JSON, redaction of secrets.
@@ -27,11 +28,12 @@ let package = Package(
         ]),
         // SQLite's variadic configuration call, wrapped like libcurl's.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        // zlib, for saved pages compressed with gzip; a system library with a shim for its set-up macro.
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // zlib, for saved pages compressed with gzip; a system library with a shim for its set-up macro
+        // (named CGzip: ZIPFoundation has a module CZLib, and module names clash whatever their case).
+        .systemLibrary(name: "CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The SQLite database: schema, migrations, import, normalizer.
         .target(name: "LiveJobsStore", dependencies: [
-            "MetaStudio", "CSQLite", "CZlib",
+            "MetaStudio", "CSQLite", "CGzip",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
@@ -39,6 +41,7 @@ let package = Package(
         // Stored queries, read-only execution, Markdown/CSV/SVG writers.
         .target(name: "LiveJobsReport", dependencies: [
             "LiveJobsStore", "MetaStudio",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),

@@ -7,11 +7,14 @@ public struct MonthlyReport {
     public let month: String
     public let tz: String
     public let csvOptions: CSVOptions
+    /// Also write `report.xlsx`: a Summary sheet (the headline's figures) and one sheet per section.
+    public let workbook: Bool
 
-    public init(month: String, tz: String, csvOptions: CSVOptions) {
+    public init(month: String, tz: String, csvOptions: CSVOptions, workbook: Bool = false) {
         self.month = month
         self.tz = tz
         self.csvOptions = csvOptions
+        self.workbook = workbook
     }
 
     /// The folder a report goes to when the user names none: `reports/2026-11` or `reports/2026-11_Asia-Shanghai`.
@@ -38,6 +41,7 @@ public struct MonthlyReport {
         var written: [String] = []
         var sections: [String] = []
         var headline: ResultTable?
+        var sheets: [XLSXWorkbook.Sheet] = []
         let places = try context.places(tz: tz)
         let zoneName = ReportWording.zoneName(tz, month: month)
         for query in context.catalog.reportQueries {
@@ -51,8 +55,10 @@ public struct MonthlyReport {
             written.append(csvPath)
             if query.name == "month_summary" {
                 headline = table
+                sheets.insert(XLSXWorkbook.Sheet(name: "Summary", table: table), at: 0)
                 continue
             }
+            sheets.append(XLSXWorkbook.Sheet(name: query.title, table: table))
             var section = "## \(MarkdownTable.escapeInline(query.title))\n\n"
             if !query.readerText.isEmpty { section += MarkdownTable.escapeInline(query.readerText) + "\n\n" }
             if table.rows.isEmpty {
@@ -113,6 +119,11 @@ public struct MonthlyReport {
         }
         markdown += sections.joined(separator: "\n")
         markdown += "\n" + ReportWording.definitions(zone: zoneName)
+        if workbook {
+            let xlsxPath = (directory as NSString).appendingPathComponent("report.xlsx")
+            try XLSXWorkbook(sheets: sheets).write(to: URL(fileURLWithPath: xlsxPath))
+            written.append(xlsxPath)
+        }
         let mdPath = (directory as NSString).appendingPathComponent("report.md")
         try OutputFileError.writing(mdPath) { try markdown.write(toFile: mdPath, atomically: true, encoding: .utf8) }
         return [mdPath] + written

@@ -1,4 +1,4 @@
-import CZlib
+import CGzip
 import Foundation
 
 /// gzip-compressed bytes, inflated with zlib as they are read: memory stays at two buffers
@@ -22,7 +22,7 @@ final class GzipSource: ByteSource {
         self.inner = inner
         self.name = name
         input = UnsafeMutableRawBufferPointer.allocate(byteCount: GzipSource.inputSize, alignment: 16)
-        let rc = CZlib_inflateInitGzip(&stream)
+        let rc = CGzip_inflateInitGzip(&stream)
         guard rc == Z_OK else {
             input.deallocate()
             throw ImportError(file: name, message: "cannot start gzip decompression (zlib error \(rc))")

@@ -56,7 +56,7 @@ struct CompareCommand: ParsableCommand {
                                             logger: common.logger("livejobs.store"))
             let comparison = RoomComparison(rooms: rooms, month: period.month, against: against, tz: zone)
             let table = try comparison.run(using: context)
-            try Output.write(output.render(table))
+            try output.emit(table, sheet: "Comparison")
             // A month no stored job started in shows zeros; said on stderr, so a CSV stays a CSV.
             if let month = period.month {
                 for (flag, shown) in [("--month", month), ("--against", comparison.againstMonth ?? "")] where !shown.isEmpty {

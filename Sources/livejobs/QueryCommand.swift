@@ -60,7 +60,7 @@ struct QueryCommand: ParsableCommand {
             let context = try ReportContext(databasePath: common.databasePath, catalog: catalog, zones: zones, scope: scope.scope,
                                             logger: common.logger("livejobs.store"))
             let table = try context.run(file, params: params)
-            try Output.write(output.render(table))
+            try output.emit(table, sheet: file.title)
         }
     }
 }

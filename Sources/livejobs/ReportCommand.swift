@@ -31,6 +31,9 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Write the CSV files for Excel: UTF-8 byte order mark and CRLF line ends.")
     var excel = false
 
+    @Flag(help: "Also write report.xlsx: a Summary sheet and a sheet per section, cells typed (integers, hours, percentages, dates).")
+    var xlsx = false
+
     @Option(help: ArgumentHelp("Folder of stored queries.", valueName: "dir"), transform: userPath)
     var queries: String?
 
@@ -47,7 +50,7 @@ struct ReportCommand: ParsableCommand {
                 }
                 throw QueryError("the database \(common.databasePath) holds no jobs with a date; import some first")
             }
-            let report = MonthlyReport(month: month, tz: zone, csvOptions: CSVOptions(excel: excel))
+            let report = MonthlyReport(month: month, tz: zone, csvOptions: CSVOptions(excel: excel), workbook: xlsx)
             let directory = out ?? MonthlyReport.defaultDirectory(month: month, tz: zone, scope: scope.scope)
             let files = try report.write(using: context, to: directory)
             try Output.line("wrote the \(month) report (\(zone)) to \(SafeText.escaped(files[0])) and \(files.count - 1) more files in \(SafeText.escaped(directory))")

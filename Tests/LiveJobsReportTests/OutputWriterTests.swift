@@ -338,3 +338,35 @@ private let hostile = "<script>alert('x')</script> & \"q\" =HYPERLINK(\"http://x
     #expect(svg.components(separatedBy: "fill=\"#4e79a7\"").count == 31)  // day 1 is zero: 30 columns
     #expect(isWellFormedXML(svg))
 }
+
+// MARK: - XLSXWorkbook
+
+/// Excel's sheet-name rules: at most 31 characters, none of `[ ] : * ? / \`, no quote at either
+/// end, never empty, unique whatever the case.
+@Test(.timeLimit(.minutes(1))) func workbookSheetNamesFollowExcelsRules() {
+    let names = XLSXWorkbook.sheetNames(["Rooms [Nov]: a/b?", "'quoted'", "", "Summary", "summary",
+                                         String(repeating: "长", count: 40), String(repeating: "长", count: 40)])
+    #expect(names[0] == "Rooms _Nov__ a_b_")
+    #expect(names[1] == "quoted")
+    #expect(names[2] == "Sheet")
+    #expect(names[3] == "Summary" && names[4] == "summary (2)")
+    #expect(names[5] == String(repeating: "长", count: 31))
+    #expect(names[6] == String(repeating: "长", count: 27) + " (2)" && names[6].count == 31)
+}
+
+/// XML cannot carry control characters: they become SpreadsheetML's `_xHHHH_`, and a literal `_x`
+/// is escaped so that a reader does not take it for one.
+@Test(.timeLimit(.minutes(1))) func workbookTextIsEscapedForXML() {
+    #expect(XLSXWorkbook.escaped("a<b>&\"c\"") == "a&lt;b&gt;&amp;&quot;c&quot;")
+    #expect(XLSXWorkbook.escaped("x\u{1B}[31m\u{0}") == "x_x001B_[31m_x0000_")
+    #expect(XLSXWorkbook.escaped("_x0041_") == "_x005F_x0041_")
+    #expect(XLSXWorkbook.escaped("line\nnext\ttab") == "line\nnext\ttab")
+    #expect(XLSXWorkbook.columnName(0) == "A" && XLSXWorkbook.columnName(25) == "Z" && XLSXWorkbook.columnName(26) == "AA"
+            && XLSXWorkbook.columnName(701) == "ZZ" && XLSXWorkbook.columnName(702) == "AAA")
+    #expect(XLSXWorkbook.displayWidth("美妆ab") == 6 && XLSXWorkbook.displayWidth("📱") == 2)
+    // Days since 1899-12-30: 2026-11-01 is 46,327; an instant keeps its own wall clock.
+    #expect(XLSXWorkbook.dateSerial("2026-11-01") == 46_327)
+    #expect(XLSXWorkbook.dateTimeSerial("2026-11-01T12:00:00+08:00") == 46_327.5)
+    #expect(XLSXWorkbook.dateTimeSerial("2026-11-01T06:00:00Z") == 46_327.25)
+    #expect(XLSXWorkbook.dateSerial("2026-02-30") == nil && XLSXWorkbook.dateTimeSerial("Room 2026-11-01T06:00:00Z") == nil)
+}

@@ -7,7 +7,7 @@
 
 // Starts inflating gzip members only (windowBits 15 + 16: a gzip header and trailer, CRC-32 and
 // length checked); a zlib or raw deflate stream is a data error. Returns Z_OK or an error code.
-static inline int CZlib_inflateInitGzip(z_streamp stream) {
+static inline int CGzip_inflateInitGzip(z_streamp stream) {
     return inflateInit2(stream, 15 + 16);
 }
 
