@@ -1,10 +1,11 @@
 # The two commands of the README: `make demo` (import the sample, write a report) and `make test`.
 # Both install what a fresh Debian machine lacks first; the Swift toolchain itself is assumed.
-# python3-openpyxl is the separate XLSX reader the tests read livejobs' workbooks back with.
+# python3-openpyxl is the separate XLSX reader the tests read livejobs' workbooks back with, and
+# libreoffice-calc-nogui the spreadsheet program they open them in (headless).
 
 SWIFT    ?= swift
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PKGS := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev sqlite3 time tzdata python3-openpyxl
+APT_PKGS := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev sqlite3 time tzdata python3-openpyxl libreoffice-calc-nogui
 DB       ?= livejobs.sqlite
 RELEASE  := .build/release
 

@@ -159,4 +159,33 @@ import Testing
         #expect(refused.status == 1 && refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
         #expect(refused.stderr.contains("no/such/folder/x.xlsx"))
     }
+    /// The spreadsheet program itself: LibreOffice (headless, from the Makefile's packages) opens
+    /// the report's workbook and saves each sheet as CSV with the values as it displays them, so
+    /// the number formats are LibreOffice's reading of them: percentages, two-decimal hours, dates,
+    /// date-times, and the hostile names as text.
+    @Test(.timeLimit(.minutes(3))) func libreOfficeOpensTheWorkbookAndShowsItsFormats() async throws {
+        let cli = CLI()
+        let db = try await Self.database(cli)
+        let report = try await cli.run(["report", "--db", db, "--month", "2026-11", "--tz", "Asia/Shanghai", "--xlsx", "--out", "r"])
+        #expect(report.status == 0, "\(report.stderr)")
+        // Its own profile folder, so that it neither touches the user's nor waits on another run's lock.
+        let profile = URL(fileURLWithPath: cli.path("lo-profile")).absoluteString
+        // CSV options: comma, double quote, UTF-8 (76), from line 1, values as shown (the 9th), every sheet (-1).
+        let filter = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
+        let converted = try await cli.run(["--headless", "--norestore", "-env:UserInstallation=\(profile)", "--convert-to", filter,
+                                           "--outdir", cli.path("lo"), cli.path("r/report.xlsx")], binary: "/usr/bin/soffice")
+        #expect(converted.status == 0, "\(converted.stdout) \(converted.stderr)")
+        func sheet(_ name: String) throws -> [String] {
+            try String(contentsOfFile: cli.path("lo/report-\(name).csv"), encoding: .utf8).components(separatedBy: "\n")
+        }
+        // Monthly usage by room: b (r2) 1 job, 1 h, 0.5 h streamed (ratio 50.00%), failed (error rate 100.00%).
+        let rooms = try sheet("Monthly usage by room")
+        #expect(rooms.first?.hasPrefix("project_id,region,room_id,room_name,jobs,live_hours,streamed_hours,stream_ratio,") == true)
+        #expect(rooms.contains { $0.hasPrefix(",,r2,-1+2,1,1.00,0.50,50.00%,1.00,0,100.00%,0.00%,1,0,0,") }, "\(rooms)")
+        #expect(rooms.contains { $0.hasPrefix(",,r1,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",1,2.00,1.00,50.00%,") }, "\(rooms)")
+        // Days as dates, times as date-times of Shanghai (b was created 2026-11-03T01:00:00Z, 09:00 there).
+        #expect(try sheet("Daily live hours").dropFirst().first?.hasPrefix("2026-11-01,") == true)
+        let errors = try sheet("Error codes")
+        #expect(errors.contains { $0.contains(",2026-11-03 09:00:00,") }, "\(errors)")
+    }
 }
