@@ -370,3 +370,20 @@ private let hostile = "<script>alert('x')</script> & \"q\" =HYPERLINK(\"http://x
     #expect(XLSXWorkbook.dateTimeSerial("2026-11-01T06:00:00Z") == 46_327.25)
     #expect(XLSXWorkbook.dateSerial("2026-02-30") == nil && XLSXWorkbook.dateTimeSerial("Room 2026-11-01T06:00:00Z") == nil)
 }
+
+/// Excel's limits: a cell of more than 32,767 characters is cut with a note of how much, within
+/// the limit; a table of more rows than a sheet holds is refused, naming the limit.
+@Test(.timeLimit(.minutes(1))) func workbookCellsAndSheetsStayWithinExcelsLimits() throws {
+    let long = String(repeating: "长", count: 40_000)
+    let cut = XLSXWorkbook.fitted(long)
+    #expect(cut.utf16.count <= 32_767 && cut.hasSuffix("more characters)"))
+    #expect(cut.hasPrefix(String(repeating: "长", count: 32_000)))
+    #expect(XLSXWorkbook.fitted("short") == "short")
+    let rows = Array(repeating: [Cell.integer(1)], count: 1_048_576)
+    do {
+        _ = try XLSXWorkbook(sheets: [.init(name: "Big", table: ResultTable(columns: ["n"], rows: rows))]).data()
+        Issue.record("a sheet past Excel's rows was written")
+    } catch let error as OutputFileError {
+        #expect(error.description.contains("at most 1048575 rows") && error.description.contains("--format csv"), "\(error)")
+    }
+}

@@ -44,8 +44,17 @@ public struct XLSXWorkbook {
         try OutputFileError.writing(url.path) { try data.write(to: url, options: .atomic) }
     }
 
-    /// The workbook as the bytes of an `.xlsx` file.
+    /// Excel's limits (its "specifications and limits"): a sheet holds 1,048,576 rows and 16,384
+    /// columns, a cell 32,767 characters.
+    static let maximumRows = 1_048_576, maximumColumns = 16_384, maximumCellCharacters = 32_767
+
+    /// The workbook as the bytes of an `.xlsx` file. Throws `OutputFileError` for a table past
+    /// Excel's rows or columns (a spreadsheet would refuse or cut it).
     public func data() throws -> Data {
+        for sheet in sheets where sheet.table.rows.count + 1 > XLSXWorkbook.maximumRows || sheet.table.columns.count > XLSXWorkbook.maximumColumns {
+            throw OutputFileError(path: "", reason: "'\(SafeText.escaped(sheet.name))' has \(sheet.table.rows.count) rows and \(sheet.table.columns.count) columns: "
+                                  + "an Excel sheet holds at most \(XLSXWorkbook.maximumRows - 1) rows under its header and \(XLSXWorkbook.maximumColumns) columns; use --format csv")
+        }
         let archive: Archive
         do {
             archive = try Archive(accessMode: .create)
@@ -196,7 +205,7 @@ public struct XLSXWorkbook {
                         rows += #"<c r="\#(at)" s="\#(Style.dateTime.rawValue)"><v>\#(CellFormatter.number(serial, maxDecimals: 10))</v></c>"#
                         widths[c] = max(widths[c], 19)
                     } else {
-                        rows += #"<c r="\#(at)" t="inlineStr" s="\#(Style.text.rawValue)"><is><t xml:space="preserve">\#(escaped(s))</t></is></c>"#
+                        rows += #"<c r="\#(at)" t="inlineStr" s="\#(Style.text.rawValue)"><is><t xml:space="preserve">\#(escaped(fitted(s)))</t></is></c>"#
                         widths[c] = max(widths[c], displayWidth(s))
                     }
                 }
@@ -219,6 +228,23 @@ public struct XLSXWorkbook {
             xml += #"<autoFilter ref="A1:\#(columnName(count - 1))\#(table.rows.count + 1)"/>"#
         }
         return xml + "</worksheet>"
+    }
+
+    /// `text` cut to what an Excel cell holds: past 32,767 characters it ends with
+    /// `… (N more characters)`, within the limit (Excel would call a longer cell corrupt).
+    static func fitted(_ text: String) -> String {
+        let count = text.utf16.count  // Excel counts UTF-16 code units
+        guard count > maximumCellCharacters else { return text }
+        var kept = ""
+        var used = 0
+        let room = maximumCellCharacters - 40
+        for ch in text {
+            let n = ch.utf16.count
+            if used + n > room { break }
+            kept.append(ch)
+            used += n
+        }
+        return kept + "… (\(count - used) more characters)"
     }
 
     /// `A`, `B`, ... `Z`, `AA`, ...: the letters of the zero-based column `index`.
