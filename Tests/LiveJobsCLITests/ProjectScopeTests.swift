@@ -286,4 +286,17 @@ import Testing
         #expect(october.status == 0)
         #expect(!(try String(contentsOfFile: cli.path("o/report.md"), encoding: .utf8)).contains("These hours come from"))
     }
+    /// A report written into a folder an earlier report used: a chart it does not draw (no rows)
+    /// is removed, not left beside the new report as if it were its own.
+    @Test func aChartNotDrawnThisTimeIsNotLeftFromAnEarlierReport() async throws {
+        let cli = CLI()
+        let db = try await Self.database(cli)
+        #expect(try await cli.run(["report", "--db", db, "--month", "2026-11", "--out", "same"]).status == 0)
+        let chart = cli.path("same/monthly_usage_by_room.svg")
+        #expect(FileManager.default.fileExists(atPath: chart))
+        let empty = try await cli.run(["report", "--db", db, "--month", "2026-09", "--out", "same"])
+        #expect(empty.status == 0, "\(empty.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: chart))
+        #expect(!(try String(contentsOfFile: cli.path("same/report.md"), encoding: .utf8)).contains("monthly_usage_by_room.svg"))
+    }
 }
