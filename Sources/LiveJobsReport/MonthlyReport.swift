@@ -44,7 +44,8 @@ public struct MonthlyReport {
         var sheets: [XLSXWorkbook.Sheet] = []
         let places = try context.places(tz: tz)
         let zoneName = ReportWording.zoneName(tz, month: month)
-        for query in context.catalog.reportQueries {
+        /// Runs `query` for the month (binding `month` and `tz` where it declares them) and writes its CSV.
+        func run(_ query: QueryFile) throws -> ResultTable {
             let params = query.parameters.reduce(into: [String: String]()) { params, p in
                 if p.name == "month" { params["month"] = month }
                 if p.name == "tz" { params["tz"] = tz }
@@ -53,6 +54,10 @@ public struct MonthlyReport {
             let csvPath = (directory as NSString).appendingPathComponent("\(query.name).csv")
             try CSVWriter.write(table, to: URL(fileURLWithPath: csvPath), options: csvOptions)
             written.append(csvPath)
+            return table
+        }
+        for query in context.catalog.reportQueries {
+            let table = try run(query)
             if query.name == "month_summary" {
                 headline = table
                 sheets.insert(XLSXWorkbook.Sheet(name: "Summary", table: table), at: 0)
@@ -61,27 +66,22 @@ public struct MonthlyReport {
             sheets.append(XLSXWorkbook.Sheet(name: query.title, table: table))
             var section = "## \(MarkdownTable.escapeInline(query.title))\n\n"
             if !query.readerText.isEmpty { section += MarkdownTable.escapeInline(query.readerText) + "\n\n" }
+            let svgPath = (directory as NSString).appendingPathComponent("\(query.name).svg")
+            let svg = table.rows.isEmpty ? nil : query.chart.flatMap { ReportCharts.render($0, title: query.title, table: table) }
+            if let svg {
+                try OutputFileError.writing(svgPath) { try svg.write(toFile: svgPath, atomically: true, encoding: .utf8) }
+                written.append(svgPath)
+            } else if query.chart != nil, FileManager.default.fileExists(atPath: svgPath) {
+                // No chart this time: an earlier report's chart of the same name must not stay beside this one.
+                try OutputFileError.writing(svgPath) { try FileManager.default.removeItem(atPath: svgPath) }
+            }
             if table.rows.isEmpty {
-                let staleChart = (directory as NSString).appendingPathComponent("\(query.name).svg")
-                if query.chart != nil, FileManager.default.fileExists(atPath: staleChart) {
-                    try OutputFileError.writing(staleChart) { try FileManager.default.removeItem(atPath: staleChart) }
-                }
                 section += MarkdownTable.escapeInline(query.emptyText ?? "Nothing to show for \(ReportWording.monthName(month)).") + "\n\n"
                 section += "Data: [\(query.name).csv](\(query.name).csv)\n"
                 sections.append(section)
                 continue
             }
-            let svgPath = (directory as NSString).appendingPathComponent("\(query.name).svg")
-            if let chart = query.chart, let svg = ReportCharts.render(chart, title: query.title, table: table) {
-                try OutputFileError.writing(svgPath) { try svg.write(toFile: svgPath, atomically: true, encoding: .utf8) }
-                written.append(svgPath)
-                section += "![\(MarkdownTable.escapeInline(query.title))](\(query.name).svg)\n\n"
-            } else if query.chart != nil, FileManager.default.fileExists(atPath: svgPath) {
-                // No chart this time: an earlier report's chart of the same name must not stay beside this one.
-                try OutputFileError.writing(svgPath) { try FileManager.default.removeItem(atPath: svgPath) }
-            }
-            // With one project in the report, its heading names it; the tables leave out the
-            // columns that would repeat it on every row (the CSV files keep them).
+            if svg != nil { section += "![\(MarkdownTable.escapeInline(query.title))](\(query.name).svg)\n\n" }
             // The zone is named once per section, not on every row (the CSV files keep the `tz`
             // column); with one project, the heading names it and the tables leave out the
             // columns that would repeat it on every row.
@@ -109,11 +109,7 @@ public struct MonthlyReport {
             var extra: [String: ResultTable] = [:]
             for name in ["month_over_month", "month_by_project"] {
                 guard let query = context.catalog.queries.first(where: { $0.name == name }) else { continue }
-                let table = try context.run(query, params: ["month": month, "tz": tz])
-                let csvPath = (directory as NSString).appendingPathComponent("\(name).csv")
-                try CSVWriter.write(table, to: URL(fileURLWithPath: csvPath), options: csvOptions)
-                written.append(csvPath)
-                extra[name] = table
+                extra[name] = try run(query)
             }
             markdown += Headline.render(headline, changes: extra["month_over_month"], projects: extra["month_by_project"]) + "\n"
         }

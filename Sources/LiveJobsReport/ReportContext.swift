@@ -86,17 +86,7 @@ public struct ReportContext {
     /// The projects and regions of the stored jobs, fetches and imports in this context's scope,
     /// sorted; jobs from the rollup of `tz`, so a few thousand rows are read, not the jobs.
     public func places(tz: String) throws -> [Place] {
-        try runner.db.read { db in
-            // The fetches and imports count too: a report naming one project must not show another
-            // project's failed fetch as if it were that one's.
-            try Row.fetchAll(db, sql: """
-                SELECT project_id, region FROM usage_rollup WHERE tz = ?
-                UNION SELECT project_id, region FROM sync_runs
-                UNION SELECT project_id, region FROM import_runs
-                ORDER BY project_id, region
-                """, arguments: [ZoneOffsets.canonicalName(tz)])
-                .map { Place(projectId: $0[0], region: $0[1]) }
-        }
+        try runner.db.read { db in try ReportScope.places(db, tz: tz) }
     }
 
     /// How many jobs are counted in `month` (`YYYY-MM`) in `tz`, in this context's scope: 0 for a

@@ -1,5 +1,6 @@
 import GRDB
 import MetaStudio
+import LiveJobsStore
 
 /// Which projects and regions a read command's figures cover (`--project`, `--region`): every
 /// stored job when both lists are empty.
@@ -46,8 +47,11 @@ public struct ReportScope: Sendable, Equatable {
     /// the value when a project or region holds no stored job, with the ones that do.
     func install(_ db: Database) throws {
         guard !isEverything else { return }
-        try check(db, column: "project_id", flag: "--project", wanted: projects)
-        try check(db, column: "region", flag: "--region", wanted: regions)
+        if !projects.isEmpty || !regions.isEmpty {
+            let stored = try ReportScope.places(db, tz: "UTC", schema: "main.")
+            try check(stored.map(\.projectId), column: "project_id", flag: "--project", wanted: projects)
+            try check(stored.map(\.region), column: "region", flag: "--region", wanted: regions)
+        }
         let condition = sqlCondition
         let tables = try String.fetchAll(db, sql: "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
         for table in tables {
@@ -97,20 +101,27 @@ public struct ReportScope: Sendable, Equatable {
         return terms.joined(separator: " AND ")
     }
 
-    private func check(_ db: Database, column: String, flag: String, wanted: [String]) throws {
+    /// The projects and regions (`project_id`, `region` pairs, sorted) of the stored jobs, fetches
+    /// and imports: jobs from the rollup of `tz`, so a few thousand rows are read, not the jobs.
+    /// The fetches and imports count too: a project known only from its failed fetch is a project,
+    /// and a report naming one project must not show another's fetch as if it were that one's.
+    /// `schema` `main.` reads past a scope's views; empty, through them.
+    static func places(_ db: Database, tz: String, schema: String = "") throws -> [ReportContext.Place] {
+        try Row.fetchAll(db, sql: """
+            SELECT project_id, region FROM \(schema)usage_rollup WHERE tz = ?
+            UNION SELECT project_id, region FROM \(schema)sync_runs
+            UNION SELECT project_id, region FROM \(schema)import_runs
+            ORDER BY project_id, region
+            """, arguments: [ZoneOffsets.canonicalName(tz)])
+            .map { ReportContext.Place(projectId: $0[0], region: $0[1]) }
+    }
+
+    /// Throws `QueryError` for a value of `wanted` no stored place has in `column` (`""`: none).
+    private func check(_ stored: [String?], column: String, flag: String, wanted: [String]) throws {
         guard !wanted.isEmpty else { return }
-        // The rollup of UTC lists every stored job's project and region in a few thousand rows; a
-        // project known only from its fetches (one that failed) or its imports is known too.
-        let known = try Set(String.fetchAll(db, sql: """
-            SELECT \(column) FROM main.usage_rollup WHERE tz = 'UTC' AND \(column) IS NOT NULL
-            UNION SELECT \(column) FROM main.sync_runs WHERE \(column) IS NOT NULL
-            UNION SELECT \(column) FROM main.import_runs WHERE \(column) IS NOT NULL
-            """))
-        // "" is the jobs stored with none: known when such a job, or such an import, is.
-        let noneKnown = try Bool.fetchOne(db, sql: """
-            SELECT EXISTS (SELECT 1 FROM main.usage_rollup WHERE tz = 'UTC' AND \(column) IS NULL)
-                OR EXISTS (SELECT 1 FROM main.import_runs WHERE \(column) IS NULL)
-            """) ?? false
+        let known = Set(stored.compactMap { $0 })
+        // "" is the jobs stored with none.
+        let noneKnown = stored.contains(nil)
         for value in wanted where value.isEmpty ? !noneKnown : !known.contains(value) {
             let listed = known.sorted().prefix(10).map { SafeText.escaped($0, limit: 80) }.joined(separator: ", ")
             throw QueryError("\(flag) \(value.isEmpty ? "''" : SafeText.escaped(value, limit: 80)): no stored job, fetch or import has "

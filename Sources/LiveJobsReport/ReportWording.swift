@@ -10,7 +10,7 @@ public enum ReportWording {
     /// (`America/New_York (UTC−04:00, then UTC−05:00)`); `UTC` alone for UTC. `month` is `YYYY-MM`.
     public static func zoneName(_ tz: String, month: String) -> String {
         guard tz != "UTC", let zone = ZoneOffsets(identifier: tz), let first = monthStart(month) else { return tz }
-        let next = monthStart(nextMonth(month)) ?? first + 28 * 86_400
+        let next = monthStart(self.month(month, plus: 1)) ?? first + 28 * 86_400
         let begin = Int(zone.offset(at: first - zone.offset(at: first)))
         let end = Int(zone.offset(at: next - zone.offset(at: next) - 1))
         return begin == end ? "\(tz) (\(utcOffset(begin)))" : "\(tz) (\(utcOffset(begin)), then \(utcOffset(end)))"
@@ -59,10 +59,14 @@ public enum ReportWording {
         return Double(RFC3339.daysFromCivil(year: y, month: m, day: 1) * 86_400)
     }
 
-    static func nextMonth(_ month: String) -> String {
+    /// The month `offset` months after `month` (`YYYY-MM`; before it for a negative offset);
+    /// `month` itself when it is no month.
+    static func month(_ month: String, plus offset: Int) -> String {
         let parts = month.split(separator: "-")
         guard parts.count == 2, let y = Int(parts[0]), let m = Int(parts[1]) else { return month }
-        return m == 12 ? String(format: "%04d-01", y + 1) : String(format: "%04d-%02d", y, m + 1)
+        let index = y * 12 + (m - 1) + offset
+        let (year, zeroBased) = (index >= 0 ? index / 12 : (index - 11) / 12, ((index % 12) + 12) % 12)
+        return String(format: "%04d-%02d", year, zeroBased + 1)
     }
 
     /// The report's last section: every figure it shows, defined in a sentence (docs/METRICS.md

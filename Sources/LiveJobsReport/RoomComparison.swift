@@ -16,10 +16,7 @@ public struct RoomComparison {
     /// The month `month` is compared with: `against`, else the month before `month`; nil without `month`.
     public var againstMonth: String? {
         guard let month else { return nil }
-        if let against { return against }
-        let parts = month.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 2 else { return nil }
-        return parts[1] == 1 ? String(format: "%04d-12", parts[0] - 1) : String(format: "%04d-%02d", parts[0], parts[1] - 1)
+        return against ?? ReportWording.month(month, plus: -1)
     }
 
     public init(rooms: [String], month: String?, against: String? = nil, tz: String) {

@@ -34,22 +34,24 @@ struct OutputOptions: ParsableArguments {
     /// Writes `table` in the chosen format to --output, else to standard output. `sheet` names the
     /// workbook's sheet. Throws `OutputFileError` when the file cannot be written.
     func emit(_ table: ResultTable, sheet: String) throws {
-        let data = format == .xlsx ? try XLSXWorkbook(sheets: [.init(name: sheet, table: table)]).data() : render(table)
+        let data = try render(table, sheet: sheet)
         if let output {
-            try OutputFileError.writingFile(output) { try data.write(to: URL(fileURLWithPath: output), options: .atomic) }
+            try OutputFileError.writing(output) { try data.write(to: URL(fileURLWithPath: output), options: .atomic) }
             try Output.line("wrote \(table.rows.count) row\(table.rows.count == 1 ? "" : "s") (\(format.rawValue)) to \(SafeText.escaped(output))")
         } else {
             try Output.write(data)
         }
     }
 
-    func render(_ table: ResultTable) -> Data {
+    /// `table` in the chosen format; `sheet` names the workbook's one sheet for xlsx. Throws
+    /// `OutputFileError` for a table no workbook can hold.
+    func render(_ table: ResultTable, sheet: String) throws -> Data {
         switch format {
         case .table: return Data(TextTable.render(table).utf8)
         case .markdown: return Data(MarkdownTable.render(table).utf8)
         case .csv: return Data(CSVWriter.render(table, options: CSVOptions(excel: excel)))
         case .json: return Data(JSONRows.render(table).utf8)
-        case .xlsx: return (try? XLSXWorkbook(sheets: [.init(name: "Sheet", table: table)]).data()) ?? Data()
+        case .xlsx: return try XLSXWorkbook(sheets: [.init(name: sheet, table: table)]).data()
         }
     }
 }

@@ -16,12 +16,7 @@ public struct OutputFileError: Error, CustomStringConvertible, Sendable {
     public var description: String { path.isEmpty ? reason : "cannot write \(path): \(reason)" }
 
     /// Runs `body`, which writes `path`, turning any error into an `OutputFileError` for `path`.
-    /// `writing` for a command's own output file (`--output`).
-    public static func writingFile<T>(_ path: String, _ body: () throws -> T) throws -> T {
-        try writing(path, body)
-    }
-
-    static func writing<T>(_ path: String, _ body: () throws -> T) throws -> T {
+    public static func writing<T>(_ path: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as OutputFileError {
